@@ -1,0 +1,171 @@
+/**
+ * Backend selection. `await initBackend()` picks the fastest backend that loads and prints one
+ * line saying which one runs and why the faster ones were skipped.
+ *
+ * Order: TFJS_BACKEND (gpu|node|wasm|cpu) if set, else tfjs-node-gpu → tfjs-node → wasm → cpu.
+ * The JS fallbacks get extra kernels (lib/backend/kernels) so conv nets and embeddings can be
+ * trained on them at a usable speed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { CourseError } from '../errors.js';
+import { registerFallbackKernels } from './kernels/index.js';
+import { diagnoseCuda } from './cuda.js';
+
+export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['gpu', 'node', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  /** what the user would call it */
+  choice: BackendChoice;
+  /** tf.getBackend(): 'tensorflow' for node/gpu, else 'wasm' | 'cpu' */
+  tfBackend: string;
+  /** faster backends that were not used, with the reason */
+  skipped: { choice: BackendChoice; reason: string }[];
+  /** the one-line report printed by initBackend */
+  line: string;
+}
+
+const require = createRequire(import.meta.url);
+let current: BackendInfo | null = null;
+let pending: Promise<BackendInfo> | null = null;
+
+export function backendInfo(): BackendInfo | null {
+  return current;
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0]!.slice(0, 300);
+}
+
+function isMissingModule(err: unknown, name: string): boolean {
+  const e = err as { code?: string; message?: string };
+  return (
+    (e.code === 'MODULE_NOT_FOUND' || e.code === 'ERR_MODULE_NOT_FOUND') &&
+    String(e.message).includes(name)
+  );
+}
+
+/** Try to load a native binding package; resolves to null on success or a reason string. */
+async function tryNative(pkg: string): Promise<string | null> {
+  try {
+    require.resolve(pkg);
+  } catch {
+    return 'not installed';
+  }
+  try {
+    // tfjs-node registers the 'tensorflow' backend on the shared tfjs-core engine.
+    await import(pkg);
+  } catch (err) {
+    if (isMissingModule(err, pkg)) return 'not installed';
+    return `failed to load: ${firstLine(err)}`;
+  }
+  if (!tf.findBackend('tensorflow') && !tf.engine().registryFactory['tensorflow']) {
+    return 'loaded but did not register the tensorflow backend (two copies of @tensorflow/tfjs-core?)';
+  }
+  return null;
+}
+
+async function activate(name: string): Promise<string | null> {
+  try {
+    const ok = await tf.setBackend(name);
+    if (!ok) return `tf.setBackend('${name}') returned false`;
+    await tf.ready();
+    return null;
+  } catch (err) {
+    return `failed to initialise: ${firstLine(err)}`;
+  }
+}
+
+async function tryChoice(choice: BackendChoice): Promise<string | null> {
+  switch (choice) {
+    case 'gpu': {
+      const cuda = diagnoseCuda();
+      if (!cuda.ok) return cuda.reason;
+      const why = await tryNative('@tensorflow/tfjs-node-gpu');
+      return why ?? activate('tensorflow');
+    }
+    case 'node': {
+      const why = await tryNative('@tensorflow/tfjs-node');
+      return why ?? activate('tensorflow');
+    }
+    case 'wasm': {
+      try {
+        await import('@tensorflow/tfjs-backend-wasm');
+      } catch (err) {
+        return `failed to load: ${firstLine(err)}`;
+      }
+      return activate('wasm');
+    }
+    case 'cpu':
+      return activate('cpu');
+  }
+}
+
+function parseChoice(value: string): BackendChoice {
+  const v = value.trim().toLowerCase();
+  const alias: Record<string, BackendChoice> = { tensorflow: 'node', 'tfjs-node': 'node', cuda: 'gpu' };
+  const c = (alias[v] ?? v) as BackendChoice;
+  if (!BACKEND_CHOICES.includes(c)) {
+    throw new CourseError(
+      `TFJS_BACKEND=${value} is not a backend this course knows`,
+      `set TFJS_BACKEND to one of ${BACKEND_CHOICES.join(', ')} or unset it to pick automatically`,
+    );
+  }
+  return c;
+}
+
+export interface InitOptions {
+  /** force a backend (overrides TFJS_BACKEND) */
+  backend?: BackendChoice;
+  /** don't print the report line */
+  quiet?: boolean;
+}
+
+/**
+ * Choose, initialise and report the backend. Safe to call many times: later calls return the
+ * first result. Throws a CourseError only when a backend was forced and can't be used.
+ */
+export function initBackend(opts: InitOptions = {}): Promise<BackendInfo> {
+  if (current) return Promise.resolve(current);
+  pending ??= doInit(opts).finally(() => {
+    pending = null;
+  });
+  return pending;
+}
+
+async function doInit(opts: InitOptions): Promise<BackendInfo> {
+  // Suppress the cpu backend's "install the node backend" banner; we print our own line.
+  tf.enableProdMode();
+  const env = process.env.TFJS_BACKEND;
+  const forced = opts.backend ?? (env ? parseChoice(env) : undefined);
+  const order: BackendChoice[] = forced ? [forced] : ['gpu', 'node', 'wasm', 'cpu'];
+  const skipped: BackendInfo['skipped'] = [];
+  for (const choice of order) {
+    // Without a forced choice, only try the GPU package when it is installed at all.
+    const why = await tryChoice(choice);
+    if (why === null) {
+      registerFallbackKernels(tf.getBackend());
+      const note = skipped.length
+        ? ` (skipped: ${skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ')})`
+        : forced
+          ? ' (forced by TFJS_BACKEND)'
+          : '';
+      const line = `[course] backend: ${choice} (tf.getBackend()=${tf.getBackend()}, tfjs ${tf.version.tfjs})${note}`;
+      current = { choice, tfBackend: tf.getBackend(), skipped, line };
+      if (!opts.quiet && !process.env.COURSE_QUIET_BACKEND) console.error(line);
+      return current;
+    }
+    skipped.push({ choice, reason: why });
+  }
+  const reasons = skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ');
+  throw new CourseError(
+    `the requested backend could not be started (${reasons})`,
+    forced === 'gpu'
+      ? 'install CUDA 11.2 + cuDNN 8.1 and `npm install @tensorflow/tfjs-node-gpu`, or unset TFJS_BACKEND (see `course doctor`)'
+      : forced === 'node'
+        ? 'run `npm run provision-native` (see README "Backends"), or unset TFJS_BACKEND to use the wasm fallback'
+        : 'unset TFJS_BACKEND to choose automatically; run `course doctor` for details',
+  );
+}
