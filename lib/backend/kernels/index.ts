@@ -1,6 +1,15 @@
 /**
- * Training kernels for the JS fallbacks (placeholder: filled in by the kernels work).
+ * Training kernels for the JS fallbacks, registered by initBackend() right after the backend is
+ * activated. The native backends (tensorflow) need none.
+ *
+ * - wasm: kernels it lacks for training (Conv2DBackpropFilter, UnsortedSegmentSum) and a faster
+ *   Conv2DBackpropInput (wasm.ts).
+ * - cpu: a cache-friendly Conv2DBackpropFilter instead of the naive 7-deep loop (cpu.ts).
  */
-export function registerFallbackKernels(_backendName: string): void {
-  // registered per backend; see cpu.ts and wasm.ts
+import { registerWasmKernels } from './wasm.js';
+
+export { originalKernel, installedKernels, restoreOriginalKernel } from './registry.js';
+
+export function registerFallbackKernels(backendName: string): void {
+  if (backendName === 'wasm') registerWasmKernels();
 }
