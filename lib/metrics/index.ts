@@ -1,0 +1,1 @@
+export { accuracy, confusionMatrix } from './classification.js';
