@@ -7,9 +7,11 @@
  * - cpu: a cache-friendly Conv2DBackpropFilter instead of the naive 7-deep loop (cpu.ts).
  */
 import { registerWasmKernels } from './wasm.js';
+import { registerCpuKernels } from './cpu.js';
 
 export { originalKernel, installedKernels, restoreOriginalKernel } from './registry.js';
 
 export function registerFallbackKernels(backendName: string): void {
   if (backendName === 'wasm') registerWasmKernels();
+  else if (backendName === 'cpu') registerCpuKernels();
 }
