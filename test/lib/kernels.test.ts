@@ -160,14 +160,16 @@ describe('Conv2DBackpropInput', () => {
     expect(maxAbsDiff(registered, ref)).toBeLessThanOrEqual(TOLERANCE);
     // … and the Conv2D route itself, on every case, including 1 and 3 channels
     await tf.setBackend('wasm');
-    const direct = tf.tidy(() => {
-      const info = conv2DBackpropInputWasm({
-        inputs: { dy: tf.tensor(d.dy.values, d.dy.shape), filter: tf.tensor(d.filter.values, d.filter.shape) },
-        backend: tf.backend(),
-        attrs: attrs as unknown as tf.NamedAttrMap,
-      });
-      return info ? (tf.engine().makeTensorFromTensorInfo(info).dataSync() as Float32Array) : null;
-    });
+    const dy = tf.tensor(d.dy.values, d.dy.shape);
+    const filter = tf.tensor(d.filter.values, d.filter.shape);
+    const info = conv2DBackpropInputWasm({ inputs: { dy, filter }, backend: tf.backend(), attrs: attrs as unknown as tf.NamedAttrMap });
+    let direct: Float32Array | null = null;
+    if (info) {
+      const out = tf.engine().makeTensorFromTensorInfo(info);
+      direct = out.dataSync() as Float32Array;
+      out.dispose();
+    }
+    tf.dispose([dy, filter]);
     expect(direct, 'the Conv2D route handles this padding').not.toBeNull();
     expect(maxAbsDiff(direct!, ref)).toBeLessThanOrEqual(TOLERANCE);
   });
