@@ -1,5 +1,5 @@
 /** Line and bar charts with titles, axis labels and legends. */
-import type { ChartConfiguration } from 'chart.js';
+import type { ChartConfiguration, ScaleOptionsByType } from 'chart.js';
 import { color, renderChart } from './canvas.js';
 
 export interface LineSeries {
@@ -19,11 +19,13 @@ export interface LineChartOptions {
   height?: number;
 }
 
-function axes(xLabel: string, yLabel: string, logY = false, xType: 'linear' | 'category' = 'linear', integerX = false) {
+type Scales = Record<'x' | 'y', Partial<ScaleOptionsByType<'linear' | 'category' | 'logarithmic'>>>;
+
+function axes(xLabel: string, yLabel: string, logY = false, xType: 'linear' | 'category' = 'linear', integerX = false): Scales {
   return {
     x: { type: xType, title: { display: true, text: xLabel }, ticks: integerX ? { precision: 0 } : {} },
     y: { type: logY ? 'logarithmic' : 'linear', title: { display: true, text: yLabel } },
-  } as const;
+  } as Scales;
 }
 
 const titleAndLegend = (title: string) => ({

@@ -1,0 +1,239 @@
+/**
+ * The training loop every exercise uses: epochs × steps with progress, per-epoch history,
+ * NaN detection, early stopping, and checkpoints that can be resumed. Ctrl-C saves a
+ * checkpoint before exiting, so a long run is never lost.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CourseError } from '../errors.js';
+import { makeRng } from '../random.js';
+import { checkFinite } from './guard.js';
+import { Progress } from './progress.js';
+import {
+  modelArrays,
+  optimizerArrays,
+  readArrays,
+  restoreModelArrays,
+  restoreOptimizerArrays,
+  writeArrays,
+} from './checkpoint.js';
+
+export type History = Record<string, number[]>;
+type Logs = Record<string, number>;
+
+export interface CheckpointSpec {
+  dir: string;
+  models?: Record<string, tf.LayersModel>;
+  optimizers?: Record<string, tf.Optimizer>;
+  /** extra JSON-serialisable state to save (e.g. a sample schedule) */
+  state?: () => unknown;
+  restore?: (state: unknown) => void;
+}
+
+export interface LoopOptions {
+  label: string;
+  epochs: number;
+  stepsPerEpoch: number;
+  step(epoch: number, step: number): Promise<Logs> | Logs;
+  endEpoch?(epoch: number, means: Logs): Promise<Logs | void> | Logs | void;
+  checkpoint?: CheckpointSpec;
+  resume?: boolean;
+  earlyStopping?: { monitor: string; patience: number; mode?: 'min' | 'max' };
+  quiet?: boolean;
+}
+
+export interface LoopResult {
+  history: History;
+  epochsRun: number;
+  stoppedEarly: boolean;
+  resumedFrom: number | null;
+}
+
+interface SavedState {
+  version: 1;
+  label: string;
+  epochsDone: number;
+  history: History;
+  best: number | null;
+  sinceBest: number;
+  user: unknown;
+  savedAt: string;
+}
+
+async function saveCheckpoint(spec: CheckpointSpec, state: Omit<SavedState, 'version' | 'user' | 'savedAt'>): Promise<void> {
+  mkdirSync(spec.dir, { recursive: true });
+  for (const [name, model] of Object.entries(spec.models ?? {})) writeArrays(path.join(spec.dir, `model-${name}`), modelArrays(model));
+  for (const [name, opt] of Object.entries(spec.optimizers ?? {}))
+    writeArrays(path.join(spec.dir, `optimizer-${name}`), await optimizerArrays(opt));
+  const full: SavedState = { version: 1, ...state, user: spec.state?.() ?? null, savedAt: new Date().toISOString() };
+  // state.json last: its presence marks a complete checkpoint
+  writeFileSync(path.join(spec.dir, 'state.json.tmp'), JSON.stringify(full));
+  const { renameSync } = await import('node:fs');
+  renameSync(path.join(spec.dir, 'state.json.tmp'), path.join(spec.dir, 'state.json'));
+}
+
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(path.join(dir, 'state.json'));
+}
+
+async function loadCheckpoint(spec: CheckpointSpec): Promise<SavedState> {
+  const state = JSON.parse(readFileSync(path.join(spec.dir, 'state.json'), 'utf8')) as SavedState;
+  for (const [name, model] of Object.entries(spec.models ?? {}))
+    restoreModelArrays(model, readArrays(path.join(spec.dir, `model-${name}`)), name);
+  for (const [name, opt] of Object.entries(spec.optimizers ?? {})) {
+    const file = path.join(spec.dir, `optimizer-${name}`);
+    if (existsSync(`${file}.json`)) await restoreOptimizerArrays(opt, readArrays(file));
+  }
+  spec.restore?.(state.user);
+  return state;
+}
+
+export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
+  let history: History = {};
+  let first = 0;
+  let resumedFrom: number | null = null;
+  let best: number | null = null;
+  let sinceBest = 0;
+  if (o.checkpoint && o.resume && hasCheckpoint(o.checkpoint.dir)) {
+    const s = await loadCheckpoint(o.checkpoint);
+    history = s.history;
+    first = s.epochsDone;
+    best = s.best;
+    sinceBest = s.sinceBest;
+    resumedFrom = first;
+  }
+  const progress = new Progress(o.label, o.epochs, o.stepsPerEpoch, { quiet: o.quiet, firstEpoch: first });
+  if (resumedFrom !== null) progress.note(`resumed from checkpoint after epoch ${resumedFrom} (${o.checkpoint!.dir})`);
+
+  // Ctrl-C: finish the current step, save, and exit with a resume hint.
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress.note('interrupt received: saving a checkpoint after this step (Ctrl-C again to quit now)');
+  };
+  if (o.checkpoint) process.on('SIGINT', onSigint);
+  const mode = o.earlyStopping?.mode ?? 'min';
+  let stoppedEarly = false;
+  let epoch = first;
+  try {
+    for (; epoch < o.epochs; epoch++) {
+      const sums: Logs = {};
+      for (let step = 0; step < o.stepsPerEpoch; step++) {
+        const logs = await o.step(epoch, step);
+        checkFinite(logs, `epoch ${epoch + 1}, step ${step + 1}`);
+        for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v;
+        progress.step(epoch, step, logs);
+        if (interrupted) {
+          if (o.checkpoint) {
+            await saveCheckpoint(o.checkpoint, { label: o.label, epochsDone: epoch, history, best, sinceBest });
+          }
+          throw new CourseError(
+            `training stopped by Ctrl-C in epoch ${epoch + 1}; weights saved to ${o.checkpoint?.dir}`,
+            'run the same command with --resume to continue (the interrupted epoch restarts)',
+          );
+        }
+      }
+      const means: Logs = {};
+      for (const [k, v] of Object.entries(sums)) means[k] = v / o.stepsPerEpoch;
+      const extra = (await o.endEpoch?.(epoch, means)) ?? {};
+      const logs = { ...means, ...extra };
+      checkFinite(logs, `the end of epoch ${epoch + 1}`);
+      for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
+      progress.epoch(epoch, logs);
+      if (o.earlyStopping) {
+        const v = logs[o.earlyStopping.monitor];
+        if (v === undefined) {
+          throw new CourseError(
+            `early stopping monitors "${o.earlyStopping.monitor}" but the epoch logs only have ${Object.keys(logs).join(', ')}`,
+            'monitor one of the logged names',
+          );
+        }
+        const better = best === null || (mode === 'min' ? v < best : v > best);
+        if (better) {
+          best = v;
+          sinceBest = 0;
+        } else sinceBest++;
+      }
+      if (o.checkpoint) await saveCheckpoint(o.checkpoint, { label: o.label, epochsDone: epoch + 1, history, best, sinceBest });
+      if (o.earlyStopping && sinceBest >= o.earlyStopping.patience) {
+        stoppedEarly = true;
+        progress.note(`early stopping: ${o.earlyStopping.monitor} has not improved for ${sinceBest} epochs`);
+        epoch++;
+        break;
+      }
+    }
+  } finally {
+    if (o.checkpoint) process.off('SIGINT', onSigint);
+  }
+  return { history, epochsRun: epoch - first, stoppedEarly, resumedFrom };
+}
+
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  validationData?: [tf.Tensor, tf.Tensor];
+  checkpoint?: CheckpointSpec;
+  resume?: boolean;
+  earlyStopping?: LoopOptions['earlyStopping'];
+  quiet?: boolean;
+  label?: string;
+}
+
+/**
+ * `model.fit` through trainLoop: a seeded shuffle per epoch (so a resumed run sees the same
+ * batches), trainOnBatch per step, and validation at the end of each epoch. The model must be
+ * compiled; its optimizer is checkpointed with it.
+ */
+export async function fitModel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, o: FitOptions): Promise<LoopResult> {
+  const n = x.shape[0];
+  if (y.shape[0] !== n) {
+    throw new CourseError(`fitModel got ${n} inputs but ${y.shape[0]} targets`, 'pass one target per input example');
+  }
+  if (!model.optimizer) throw new CourseError('fitModel needs a compiled model', 'call model.compile({optimizer, loss, metrics}) first');
+  const steps = Math.ceil(n / o.batchSize);
+  const metricNames = model.metricsNames; // ['loss', 'acc', …]
+  let order: Int32Array = new Int32Array(0);
+  const checkpoint = o.checkpoint
+    ? { ...o.checkpoint, models: { model, ...o.checkpoint.models }, optimizers: { model: model.optimizer, ...o.checkpoint.optimizers } }
+    : undefined;
+  return trainLoop({
+    label: o.label ?? model.name,
+    epochs: o.epochs,
+    stepsPerEpoch: steps,
+    checkpoint,
+    resume: o.resume,
+    earlyStopping: o.earlyStopping,
+    quiet: o.quiet,
+    step: async (epoch, step) => {
+      if (step === 0) {
+        const rng = makeRng(o.seed * 7919 + epoch);
+        order = Int32Array.from({ length: n }, (_, i) => i);
+        for (let i = n - 1; i > 0; i--) {
+          const j = rng.int(i + 1);
+          [order[i], order[j]] = [order[j]!, order[i]!];
+        }
+      }
+      const idx = tf.tensor1d(order.subarray(step * o.batchSize, Math.min(n, (step + 1) * o.batchSize)), 'int32');
+      const xb = tf.gather(x, idx);
+      const yb = tf.gather(y, idx);
+      try {
+        const out = await model.trainOnBatch(xb, yb);
+        const values = Array.isArray(out) ? out : [out];
+        return Object.fromEntries(values.map((v, i) => [metricNames[i] ?? `m${i}`, v]));
+      } finally {
+        tf.dispose([idx, xb, yb]);
+      }
+    },
+    endEpoch: async () => {
+      if (!o.validationData) return;
+      const res = model.evaluate(o.validationData[0], o.validationData[1], { batchSize: 256 });
+      const scalars = Array.isArray(res) ? res : [res];
+      const vals = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
+      tf.dispose(scalars);
+      return Object.fromEntries(vals.map((v, i) => [`val_${metricNames[i] ?? `m${i}`}`, v]));
+    },
+  });
+}
