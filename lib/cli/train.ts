@@ -1,0 +1,82 @@
+/** `course train NN-name`: the full run of one exercise on the chosen target's code. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { initBackend } from '../backend/index.js';
+import { CourseError, isNotImplemented } from '../errors.js';
+import { getExercise, importTarget, importTrainModule, REPORTS_DIR, resolveTarget, type TrainResult } from '../exercises.js';
+import { seedEverything } from '../random.js';
+import { formatSeconds } from '../train/progress.js';
+import { parseFlags, type FlagSpec } from './args.js';
+
+export const trainFlags = {
+  target: { type: 'string', help: 'exercises (default) | solutions | a folder with NN-name/ copies' },
+  epochs: { type: 'number', help: 'epochs for the full run (default: the exercise\'s own)' },
+  seed: { type: 'number', help: 'random seed (default 42)' },
+  out: { type: 'string', help: 'output folder (default reports/NN-name)' },
+  resume: { type: 'boolean', help: 'continue from the checkpoint in the output folder' },
+  quick: { type: 'boolean', help: 'smoke-size run that finishes in seconds' },
+} satisfies FlagSpec;
+
+export interface TrainRunOptions {
+  target?: string;
+  epochs?: number;
+  seed?: number;
+  out?: string;
+  resume?: boolean;
+  quick?: boolean;
+}
+
+export async function runTraining(name: string, o: TrainRunOptions): Promise<TrainResult & { out: string }> {
+  const exercise = getExercise(name);
+  const targetDir = resolveTarget(o.target ?? 'exercises');
+  const backend = await initBackend();
+  const seed = o.seed ?? 42;
+  const mod = await importTrainModule(exercise);
+  const impl = await importTarget(targetDir, exercise.id);
+  const out = path.resolve(o.out ?? path.join(REPORTS_DIR, exercise.id));
+  mkdirSync(out, { recursive: true });
+  const epochs = o.epochs ?? mod.defaults.epochs;
+  seedEverything(seed);
+  const started = Date.now();
+  let result: TrainResult;
+  try {
+    result = await mod.train(impl, { epochs, seed, out, resume: Boolean(o.resume), quick: Boolean(o.quick) });
+  } catch (err) {
+    if (isNotImplemented(err)) {
+      throw new CourseError(
+        `${exercise.id} in ${targetDir} is not finished: ${err.message.split(' (')[0]}`,
+        `fill in that TODO in ${path.join(targetDir, exercise.id, 'index.ts')}, check it with \`course grade --only ${exercise.id}\`, or run \`course train ${exercise.id} --target solutions\` to see the reference`,
+      );
+    }
+    throw err;
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const metrics = {
+    exercise: exercise.id,
+    target: targetDir,
+    backend: backend.choice,
+    tfBackend: backend.tfBackend,
+    seed,
+    epochs,
+    quick: Boolean(o.quick),
+    seconds,
+    plots: result.plots.map((p) => path.relative(out, p)),
+    samples: (result.samples ?? []).map((p) => path.relative(out, p)),
+    ...result.metrics,
+  };
+  writeFileSync(path.join(out, 'metrics.json'), JSON.stringify(metrics, null, 2));
+  return { ...result, out };
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { positionals, flags } = parseFlags('train', argv, trainFlags);
+  const name = positionals[0];
+  if (!name || positionals.length > 1) {
+    throw new CourseError('`course train` needs exactly one exercise name', 'e.g. `course train 01-ffnn-from-scratch` (see `course list`)');
+  }
+  const started = Date.now();
+  const r = await runTraining(name, flags);
+  console.log(`\nwrote ${r.out}/metrics.json and ${r.plots.length} plot(s) in ${formatSeconds((Date.now() - started) / 1000)}:`);
+  for (const p of [...r.plots, ...(r.samples ?? [])]) console.log(`  ${path.relative(process.cwd(), p)}`);
+  return 0;
+}
