@@ -62,7 +62,7 @@ export function featureStats(rows: ArrayLike<number>[]): GaussianStats {
 export function symmetricEigen(matrix: number[][], maxSweeps = 100): { values: number[]; vectors: number[][] } {
   const d = matrix.length;
   const a = matrix.map((row) => row.slice());
-  const v = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
+  const v: number[][] = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
   for (let sweep = 0; sweep < maxSweeps; sweep++) {
     let off = 0;
     let diag = 0;
