@@ -54,6 +54,8 @@ async function tryNative(pkg: string): Promise<string | null> {
   } catch {
     return 'not installed';
   }
+  // libtensorflow's C++ info logs (oneDNN, cpu_feature_guard) are noise for students
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
     // tfjs-node registers the 'tensorflow' backend on the shared tfjs-core engine.
     await import(pkg);
