@@ -61,7 +61,7 @@ async function tryNative(pkg: string): Promise<string | null> {
     await import(pkg);
   } catch (err) {
     if (isMissingModule(err, pkg)) return 'not installed';
-    return `failed to load: ${firstLine(err)}`;
+    return `failed to load: ${firstLine(err)} (run \`npm run provision-native\`)`;
   }
   if (!tf.findBackend('tensorflow') && !tf.engine().registryFactory['tensorflow']) {
     return 'loaded but did not register the tensorflow backend (two copies of @tensorflow/tfjs-core?)';
