@@ -1,0 +1,65 @@
+import { describe, expect, test } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../../lib/exercises.js';
+
+function course(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'course.mjs'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, COURSE_QUIET_BACKEND: '1' },
+    timeout: 60_000,
+  });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe('course CLI', () => {
+  test('unknown command, exercise or flag → exit 2 with the valid choices', () => {
+    const cmd = course('bogus');
+    expect(cmd.code).toBe(2);
+    expect(cmd.out).toMatch(/unknown command "bogus"[\s\S]*list, doctor, train/);
+    const ex = course('train', 'no-such-exercise');
+    expect(ex.code).toBe(2);
+    expect(ex.out).toMatch(/unknown exercise "no-such-exercise"[\s\S]*01-ffnn-from-scratch/);
+    const flag = course('train', '01-ffnn-from-scratch', '--epoch', '3');
+    expect(flag.code).toBe(2);
+    expect(flag.out).toMatch(/unknown flag --epoch[\s\S]*--epochs/);
+    expect(flag.out).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  test('list names every exercise; hint prints level 1 and points to level 2', () => {
+    const list = course('list');
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/01-ffnn-from-scratch/);
+    const hint = course('hint', '01-ffnn-from-scratch');
+    expect(hint.code).toBe(0);
+    expect(hint.out).toMatch(/^## Hint 1/m);
+    expect(hint.out).toMatch(/course hint 01-ffnn-from-scratch 2/);
+    const bad = course('hint', '01-ffnn-from-scratch', '99');
+    expect(bad.code).not.toBe(0);
+    expect(bad.out).toMatch(/hint level "99" does not exist/);
+  });
+
+  test('plot re-draws curves from a metrics file; a bad file gets a clear error', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-plot-'));
+    const file = path.join(dir, 'metrics.json');
+    writeFileSync(file, JSON.stringify({ history: { loss: [1, 0.5, 0.3], acc: [0.3, 0.6, 0.8] } }));
+    const ok = course('plot', file, '--out', dir);
+    expect(ok.code).toBe(0);
+    expect(existsSync(path.join(dir, 'history-loss.png'))).toBe(true);
+    expect(existsSync(path.join(dir, 'history-accuracy.png'))).toBe(true);
+    writeFileSync(file, '{not json');
+    const bad = course('plot', file);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/is not valid JSON/);
+  });
+
+  test('doctor reports the backend and the data files', () => {
+    const d = course('doctor');
+    expect(d.code).toBe(0);
+    expect(d.out).toMatch(/backend\s+(node|gpu|wasm|cpu)/);
+    expect(d.out).toMatch(/data ok\s+data\/iris.csv/);
+  });
+});
