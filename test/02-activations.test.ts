@@ -1,0 +1,310 @@
+/**
+ * Graded tests for 02-activations. Everything is measured here: derivatives against tf.grad,
+ * final accuracies recomputed from the returned models, gradient norms recomputed with
+ * tf.variableGrads. Timings below were measured on the wasm backend, 2 shared cores.
+ */
+import { describe, expect, test } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import * as A from '@target/02-activations/index.js';
+import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
+import { accuracy } from '../lib/metrics/index.js';
+import { countLeak } from '../lib/train/guard.js';
+import { CourseError } from '../lib/errors.js';
+
+type Fn = (x: tf.Tensor) => tf.Tensor;
+
+function values(fn: Fn, xs: number[]): number[] {
+  return tf.tidy(() => Array.from(fn(tf.tensor1d(xs)).dataSync()));
+}
+
+function expectClose(actual: number[], expected: number[], tol: number, what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  actual.forEach((a, i) => {
+    expect(Number.isFinite(a), `${what}[${i}] is ${a}`).toBe(true);
+    expect(Math.abs(a - expected[i]!), `${what} at index ${i}: got ${a}, expected ${expected[i]}`).toBeLessThanOrEqual(tol);
+  });
+}
+
+// Hand-worked values (double precision, see README); checked to 1e-5 in float32.
+const POINTS = [-2, -1, 0, 1, 2];
+const EXPECTED: Record<string, { fn: Fn; values: number[] }> = {
+  sigmoid: { fn: (x) => A.sigmoid(x), values: [0.119203, 0.268941, 0.5, 0.731059, 0.880797] },
+  tanh: { fn: (x) => A.tanh(x), values: [-0.964028, -0.761594, 0, 0.761594, 0.964028] },
+  relu: { fn: (x) => A.relu(x), values: [0, 0, 0, 1, 2] },
+  leakyRelu: { fn: (x) => A.leakyRelu(x), values: [-0.02, -0.01, 0, 1, 2] },
+  elu: { fn: (x) => A.elu(x), values: [-0.864665, -0.632121, 0, 1, 2] },
+  swish: { fn: (x) => A.swish(x), values: [-0.238406, -0.268941, 0, 0.731059, 1.761594] },
+  gelu: { fn: (x) => A.gelu(x), values: [-0.045402, -0.158808, 0, 0.841192, 1.954598] },
+  geluExact: { fn: (x) => A.geluExact(x), values: [-0.045500, -0.158655, 0, 0.841345, 1.954500] },
+};
+
+const DERIVATIVES: Record<string, { fn: Fn; derivative: Fn }> = {
+  sigmoid: { fn: (x) => A.sigmoid(x), derivative: (x) => A.sigmoidDerivative(x) },
+  tanh: { fn: (x) => A.tanh(x), derivative: (x) => A.tanhDerivative(x) },
+  relu: { fn: (x) => A.relu(x), derivative: (x) => A.reluDerivative(x) },
+  leakyRelu: { fn: (x) => A.leakyRelu(x), derivative: (x) => A.leakyReluDerivative(x) },
+  'leakyRelu (alpha 0.2)': { fn: (x) => A.leakyRelu(x, 0.2), derivative: (x) => A.leakyReluDerivative(x, 0.2) },
+  elu: { fn: (x) => A.elu(x), derivative: (x) => A.eluDerivative(x) },
+  swish: { fn: (x) => A.swish(x), derivative: (x) => A.swishDerivative(x) },
+  gelu: { fn: (x) => A.gelu(x), derivative: (x) => A.geluDerivative(x) },
+  geluExact: { fn: (x) => A.geluExact(x), derivative: (x) => A.geluExactDerivative(x) },
+};
+
+// −4.95, −4.85, …, 4.95: never exactly on the kink at 0.
+const GRID = Array.from({ length: 100 }, (_, i) => -4.95 + 0.1 * i);
+
+describe('task 1: activation functions', () => {
+  test('every activation gives the hand-worked values at chosen points', () => {
+    for (const [name, { fn, values: expected }] of Object.entries(EXPECTED)) {
+      expectClose(values(fn, POINTS), expected, 1e-5, name);
+    }
+    expectClose(values((x) => A.elu(x, 0.5), [-1]), [0.5 * (Math.exp(-1) - 1)], 1e-5, 'elu alpha 0.5');
+  });
+
+  test('activations keep the input shape and dtype', () => {
+    tf.tidy(() => {
+      const x = tf.randomNormal([2, 3, 4], 0, 2, 'float32', 7);
+      for (const [name, { fn }] of Object.entries(EXPECTED)) {
+        const y = fn(x);
+        expect(y.shape, name).toEqual([2, 3, 4]);
+        expect(y.dtype, name).toBe('float32');
+      }
+      for (const [name, { derivative }] of Object.entries(DERIVATIVES)) expect(derivative(x).shape, `${name}'`).toEqual([2, 3, 4]);
+    });
+  });
+
+  for (const [name, { fn, derivative }] of Object.entries(DERIVATIVES)) {
+    test(`derivative of ${name} matches tf.grad on [-5, 5]`, () => {
+      const [mine, auto] = tf.tidy(() => {
+        const x = tf.tensor1d(GRID);
+        return [Array.from(derivative(x).dataSync()), Array.from(tf.grad(fn)(x).dataSync())];
+      });
+      expectClose(mine, auto, 1e-4, `${name}'`);
+    });
+  }
+
+  test("sigmoid'(0) = 0.25 is the maximum of the sigmoid derivative", () => {
+    const xs = Array.from({ length: 2001 }, (_, i) => -10 + 0.01 * i); // includes 0 exactly (i = 1000)
+    const d = values((x) => A.sigmoidDerivative(x), xs);
+    expect(Math.abs(d[1000]! - 0.25)).toBeLessThan(1e-6);
+    const max = Math.max(...d);
+    expect(max).toBeLessThanOrEqual(0.25 + 1e-6);
+    expect(d.indexOf(max)).toBe(1000);
+    expect(Math.min(...d)).toBeGreaterThanOrEqual(0);
+  });
+
+  test('softmax of [1000, 1001] is finite and sums to 1 (numerically stable)', () => {
+    const p = tf.tidy(() => Array.from(A.softmax(tf.tensor1d([1000, 1001])).dataSync()));
+    expectClose(p, [0.268941, 0.731059], 1e-5, 'softmax([1000, 1001])');
+    expect(Math.abs(p[0]! + p[1]! - 1)).toBeLessThan(1e-6);
+    const rows = tf.tidy(() => {
+      const logits = tf.tensor2d([[1, 2, 3, 4], [-500, 0, 500, 1000], [0, 0, 0, 0]]);
+      return { mine: Array.from(A.softmax(logits).dataSync()), ref: Array.from(tf.softmax(logits).dataSync()) };
+    });
+    expectClose(rows.mine, rows.ref, 1e-6, 'softmax of a [3,4] batch (per row)');
+    const col = tf.tidy(() => Array.from(A.softmax(tf.tensor2d([[0, 1000], [0, 1000]]), 0).dataSync()));
+    expectClose(col, [0.5, 0.5, 0.5, 0.5], 1e-6, 'softmax over axis 0');
+  });
+
+  test('activations and derivatives stay finite for large inputs (|x| = 100)', () => {
+    const big = [-100, 100];
+    for (const [name, { fn, derivative }] of Object.entries(DERIVATIVES)) {
+      for (const v of [...values(fn, big), ...values(derivative, big)]) expect(Number.isFinite(v), `${name} at ±100 gave ${v}`).toBe(true);
+    }
+    expectClose(values((x) => A.tanh(x), big), [-1, 1], 1e-6, 'tanh(±100)');
+    expectClose(values((x) => A.sigmoid(x), big), [0, 1], 1e-6, 'sigmoid(±100)');
+  });
+
+  test('activation functions leak no tensors', async () => {
+    const x = tf.randomNormal([64], 0, 3, 'float32', 3);
+    const leaked = await countLeak(() => {
+      const out: tf.Tensor[] = [];
+      for (const { fn, derivative } of Object.values(DERIVATIVES)) out.push(fn(x), derivative(x));
+      out.push(A.softmax(x));
+      return out;
+    });
+    x.dispose();
+    expect(leaked).toBe(0);
+  });
+});
+
+// ---------------- task 2 ----------------
+
+// Measured (wasm, seeds 1–5, this config): ReLU val acc 0.51–0.65 after 4 epochs and reaches 0.45
+// by epoch 2–3; sigmoid stays at 0.10–0.23 (never 0.45). Gap of final accuracies ≥ 0.33.
+const SMALL: A.CompareConfig = {
+  activations: ['sigmoid', 'relu'],
+  hidden: [32, 32, 32, 32, 32], // + output layer = a 6-layer net
+  epochs: 4,
+  batchSize: 32,
+  optimizer: { name: 'adam', learningRate: 0.003 },
+  seed: 3,
+  targetAccuracy: 0.45,
+  data: { trainPerClass: 40, valPerClass: 20 },
+  returnModels: true,
+};
+
+let smallRun: { runs: A.ActivationRun[]; wallSeconds: number } | null = null;
+function runSmall(): { runs: A.ActivationRun[]; wallSeconds: number } {
+  if (!smallRun) {
+    const start = performance.now();
+    const runs = A.compareActivations(SMALL);
+    smallRun = { runs, wallSeconds: (performance.now() - start) / 1000 };
+  }
+  return smallRun;
+}
+
+/** Validation accuracy of a returned model, computed here from the raw test split. */
+function recomputedValAccuracy(model: tf.LayersModel): number {
+  const val = loadFashionMnist('test', { perClass: SMALL.data.valPerClass, seed: SMALL.seed });
+  const pred = tf.tidy(() => {
+    const logits = model.predict(tf.tensor2d(val.images, [val.n, 784])) as tf.Tensor;
+    return Array.from(tf.argMax(logits, 1).dataSync());
+  });
+  return accuracy(pred, val.labels);
+}
+
+describe('task 2: compareActivations', () => {
+  test('returns one run per activation with per-epoch curves, times and epochs-to-target', () => {
+    const { runs, wallSeconds } = runSmall();
+    expect(runs.map((r) => r.activation)).toEqual(SMALL.activations);
+    let trainSeconds = 0;
+    for (const r of runs) {
+      for (const key of ['loss', 'accuracy', 'valLoss', 'valAccuracy'] as const) {
+        expect(r.history[key], `${r.activation} ${key}`).toHaveLength(SMALL.epochs);
+        for (const v of r.history[key]) expect(Number.isFinite(v)).toBe(true);
+      }
+      for (const v of [...r.history.accuracy, ...r.history.valAccuracy]) expect(v >= 0 && v <= 1).toBe(true);
+      for (const v of [...r.history.loss, ...r.history.valLoss]) expect(v).toBeGreaterThan(0);
+      expect(r.finalValAccuracy).toBe(r.history.valAccuracy[SMALL.epochs - 1]);
+      const first = r.history.valAccuracy.findIndex((v) => v >= SMALL.targetAccuracy);
+      expect(r.epochsToTarget, `${r.activation} epochsToTarget`).toBe(first < 0 ? null : first + 1);
+      expect(r.secondsPerEpoch).toBeGreaterThan(0);
+      trainSeconds += r.secondsPerEpoch * SMALL.epochs;
+    }
+    // seconds per epoch are real: together they fit inside the wall time this test measured
+    expect(trainSeconds).toBeLessThanOrEqual(wallSeconds + 1e-3);
+  });
+
+  test('ReLU reaches the target in no more epochs than sigmoid on a 6-layer net (accuracy recomputed)', () => {
+    const { runs } = runSmall();
+    const sigmoidRun = runs.find((r) => r.activation === 'sigmoid')!;
+    const reluRun = runs.find((r) => r.activation === 'relu')!;
+    expect(sigmoidRun.model, 'pass returnModels: true through to the result').toBeDefined();
+    expect(reluRun.model).toBeDefined();
+    const reluAcc = recomputedValAccuracy(reluRun.model!);
+    const sigmoidAcc = recomputedValAccuracy(sigmoidRun.model!);
+    // the reported curve ends where the returned model really is
+    expect(Math.abs(reluRun.finalValAccuracy - reluAcc)).toBeLessThan(1e-6);
+    expect(Math.abs(sigmoidRun.finalValAccuracy - sigmoidAcc)).toBeLessThan(1e-6);
+    expect(reluAcc - sigmoidAcc).toBeGreaterThan(0.15);
+    expect(reluRun.epochsToTarget).not.toBeNull();
+    expect(reluRun.epochsToTarget!).toBeLessThanOrEqual(sigmoidRun.epochsToTarget ?? Infinity);
+    for (const r of runs) r.model!.dispose();
+  });
+
+  test('each activation is trained from the same start: results do not depend on the other activations or their order', () => {
+    const config: A.CompareConfig = { ...SMALL, epochs: 1, data: { trainPerClass: 10, valPerClass: 5 } };
+    const a = A.compareActivations({ ...config, activations: ['relu', 'tanh'] });
+    const b = A.compareActivations({ ...config, activations: ['tanh', 'relu'] });
+    const probe = tf.randomUniform([16, 784], 0, 1, 'float32', 11);
+    const logitsOf = (runs: A.ActivationRun[], name: A.ActivationName) =>
+      tf.tidy(() => Array.from((runs.find((r) => r.activation === name)!.model!.predict(probe) as tf.Tensor).dataSync()));
+    expectClose(logitsOf(a, 'relu'), logitsOf(b, 'relu'), 1e-5, 'relu model trained first vs second');
+    expectClose(logitsOf(a, 'tanh'), logitsOf(b, 'tanh'), 1e-5, 'tanh model trained first vs second');
+    probe.dispose();
+    for (const r of [...a, ...b]) r.model!.dispose();
+  });
+
+  test('compareActivations rejects a bad config with a CourseError', () => {
+    expect(() => A.compareActivations({ ...SMALL, activations: [] })).toThrow(CourseError);
+    expect(() => A.compareActivations({ ...SMALL, activations: ['softplus' as A.ActivationName] })).toThrow(/softplus/);
+    expect(() => A.compareActivations({ ...SMALL, epochs: 0 })).toThrow(CourseError);
+  });
+});
+
+// ---------------- task 3 ----------------
+
+/** Kernel-gradient norms computed here, independently of the code under test. */
+function ownKernelNorms(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): { layer: string; norm: number }[] {
+  const layers = model.layers.filter((l) => l.getWeights().length > 0);
+  const kernels = layers.map((l) => l.trainableWeights[0]!.read() as tf.Variable);
+  return tf.tidy(() => {
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor) as tf.Scalar, kernels);
+    return layers.map((l, i) => ({ layer: l.name, norm: tf.norm(grads[kernels[i]!.name]!).dataSync()[0]! }));
+  });
+}
+
+function fashionBatch(n: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const set = loadFashionMnist('train', { perClass: n / 10, seed: 5 });
+  return tf.tidy(() => ({
+    x: tf.tensor2d(set.images, [set.n, 784]),
+    y: tf.oneHot(tf.tensor1d(set.labels, 'int32'), 10).toFloat() as tf.Tensor2D,
+  }));
+}
+
+describe('task 3: gradient diagnostics', () => {
+  test('gradientNormsByLayer gives one kernel-gradient norm per Dense layer, first to last, matching tf.variableGrads', () => {
+    const model = A.buildMlp({ activation: 'tanh', hidden: [16, 8], seed: 2 });
+    const batch = fashionBatch(40);
+    const mine = A.gradientNormsByLayer(model, batch);
+    const own = ownKernelNorms(model, batch.x, batch.y);
+    expect(mine.map((m) => m.layer)).toEqual(own.map((o) => o.layer));
+    mine.forEach((m, i) => expect(Math.abs(m.norm - own[i]!.norm)).toBeLessThanOrEqual(1e-4 * Math.max(1, own[i]!.norm)));
+    tf.dispose([batch.x, batch.y]);
+    model.dispose();
+  });
+
+  test('vanishing gradients: first/last gradient-norm ratio with sigmoid is at least 10x smaller than ReLU + He on 10 layers', () => {
+    // Measured (wasm, 64 units, 200 images): sigmoid ratio ≈ 8e-6, ReLU + He ≈ 6 — a factor ~1e6.
+    const batch = fashionBatch(200);
+    const ratio = (activation: A.ActivationName, init: A.InitName) => {
+      const model = A.buildMlp({ activation, hidden: Array<number>(9).fill(64), seed: 7, init });
+      const norms = A.gradientNormsByLayer(model, batch);
+      const own = ownKernelNorms(model, batch.x, batch.y);
+      model.dispose();
+      expect(norms).toHaveLength(10);
+      for (const i of [0, 9]) expect(Math.abs(norms[i]!.norm - own[i]!.norm)).toBeLessThanOrEqual(1e-4 * Math.max(1, own[i]!.norm));
+      return norms[0]!.norm / norms[9]!.norm;
+    };
+    const sigmoidRatio = ratio('sigmoid', 'glorotUniform');
+    const reluRatio = ratio('relu', 'heNormal');
+    expect(sigmoidRatio * 10).toBeLessThanOrEqual(reluRatio);
+    tf.dispose([batch.x, batch.y]);
+  });
+
+  test('deadUnitFraction finds the known dead ReLU units of a constructed net', () => {
+    // Layer 1 (8 ReLU units, inputs in [0,1]): units 0–2 always negative (dead); unit 7 fires only
+    // when x0 > 0.99 (one example has x0 = 1, so it is NOT dead); units 3–6 always fire.
+    // Layer 2 (tanh) is not a ReLU layer. Layer 3 (4 ReLU units): all weights negative → all dead.
+    const model = tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 8, inputShape: [4], activation: 'relu', name: 'r1' }),
+        tf.layers.dense({ units: 5, activation: 'tanh', name: 't2' }),
+        tf.layers.dense({ units: 4, activation: 'relu', name: 'r3' }),
+        tf.layers.dense({ units: 3, name: 'out' }),
+      ],
+    });
+    const k1 = Array.from({ length: 4 }, (_, row) => Array.from({ length: 8 }, (_, u) => (u < 3 ? -1 : u < 7 ? 1 : row === 0 ? 1 : 0)));
+    const b1 = [-0.1, -0.1, -0.1, 0.1, 0.1, 0.1, 0.1, -0.99];
+    model.layers[0]!.setWeights([tf.tensor2d(k1), tf.tensor1d(b1)]);
+    model.layers[2]!.setWeights([tf.fill([5, 4], -1), tf.fill([4], -10)]); // tanh ∈ (−1,1): 5·1 − 10 < 0
+    const x = tf.tidy(() => tf.concat([tf.randomUniform([31, 4], 0, 0.9, 'float32', 4), tf.tensor2d([[1, 0.5, 0.5, 0.5]])]));
+    const dead = A.deadUnitFraction(model, x);
+    expect(dead.perLayer.map((l) => l.layer)).toEqual(['r1', 'r3']);
+    expect(dead.perLayer[0]!.fraction).toBeCloseTo(3 / 8, 6);
+    expect(dead.perLayer[1]!.fraction).toBeCloseTo(1, 6);
+    expect(dead.overall).toBeCloseTo(7 / 12, 6);
+    x.dispose();
+    model.dispose();
+  });
+
+  test('gradientNormsByLayer and deadUnitFraction leak no tensors', async () => {
+    const model = A.buildMlp({ activation: 'relu', hidden: [16, 16], seed: 1 });
+    const batch = fashionBatch(20);
+    expect(await countLeak(() => A.gradientNormsByLayer(model, batch))).toBe(0);
+    expect(await countLeak(() => A.deadUnitFraction(model, batch.x))).toBe(0);
+    tf.dispose([batch.x, batch.y]);
+    model.dispose();
+  });
+});
