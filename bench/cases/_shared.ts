@@ -1,0 +1,42 @@
+/**
+ * Helpers for the generic benchmark cases (files starting with "_" are not cases).
+ * Inputs are seeded random tensors: a benchmark times the arithmetic, not the data.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/** The batch size the course's numbers are quoted at. */
+export const BATCH = 64;
+
+export interface BenchCase {
+  name: string;
+  /** the exercise this step belongs to, if any */
+  exercise?: string;
+  /** builds models and data; `step` runs one training step and waits for its result */
+  setup(): Promise<{ step(): Promise<void> | void; dispose(): void }>;
+}
+
+/** A compiled Keras-style model trained with trainOnBatch on one fixed, seeded batch. */
+export function trainOnBatchCase(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor) {
+  return {
+    async step(): Promise<void> {
+      await model.trainOnBatch(x, y); // resolves after the loss is read: the step really ran
+    },
+    dispose(): void {
+      tf.dispose([x, y]);
+      model.dispose();
+    },
+  };
+}
+
+/** One-hot character windows [BATCH, len, vocab] and next-char targets [BATCH, vocab]. */
+export function charBatch(seqLen: number, vocab: number, seed: number): { x: tf.Tensor3D; y: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const ids = tf.randomUniform([BATCH, seqLen + 1], 0, vocab, 'int32', seed) as tf.Tensor2D;
+    const x = tf.oneHot(ids.slice([0, 0], [BATCH, seqLen]), vocab).toFloat() as tf.Tensor3D;
+    const y = tf.oneHot(ids.slice([0, seqLen], [BATCH, 1]).reshape([BATCH]) as tf.Tensor1D, vocab).toFloat() as tf.Tensor2D;
+    return { x, y };
+  });
+}
+
+export const glorot = (seed: number): ReturnType<typeof tf.initializers.glorotUniform> =>
+  tf.initializers.glorotUniform({ seed });
