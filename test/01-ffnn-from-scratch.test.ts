@@ -135,12 +135,12 @@ function refCache(params: Params, x: tf.Tensor2D, cfg: NetConfig): ffnn.ForwardC
 /** The documented losses, computed stably from the logits (the reference for tf.grad). */
 function refLoss(params: { W: tf.Tensor2D; b: tf.Tensor1D }[], x: tf.Tensor2D, y: tf.Tensor2D, cfg: NetConfig): tf.Scalar {
   const logits = refForward(params, x, cfg).zs[params.length - 1]!;
-  if (cfg.output === 'softmax') return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1)));
+  if (cfg.output === 'softmax') return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
   if (cfg.output === 'sigmoid') {
     // BCE from logits: max(z,0) − z·y + log(1 + e^−|z|), mean over all elements
-    return tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))));
+    return tf.mean(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, y)), tf.log1p(tf.exp(tf.neg(tf.abs(logits)))))) as tf.Scalar;
   }
-  return tf.mean(tf.square(tf.sub(logits, y)));
+  return tf.mean(tf.square(tf.sub(logits, y))) as tf.Scalar;
 }
 
 function lossOf(params: Params, x: tf.Tensor2D, y: tf.Tensor2D, cfg: NetConfig): number {
