@@ -1,0 +1,113 @@
+/**
+ * Tamper detection for graded runs. Before the test file imports the submission, the harness
+ * records every function (and accessor) on the objects the tests rely on: vitest's `expect`
+ * and chai's assertion prototype, the tfjs namespace, its sub-namespaces and class
+ * prototypes, the engine, the active backend and its kernels, and the JS built-ins a check
+ * could be fooled through (Math, Number, Object, JSON, Array/TypedArray prototypes…).
+ * `check()` lists what was replaced or removed since; `restore()` puts the originals back.
+ *
+ * Only identities are compared, so the check is cheap and has no false positives from state
+ * that legitimately changes (tensor counts, optimiser state, …). New keys are allowed: adding
+ * a matcher or a helper does not change what the tests compute.
+ */
+
+// Captured now, so a submission patching these cannot blind the check.
+const ownKeys = Reflect.ownKeys;
+const getDesc = Object.getOwnPropertyDescriptor;
+const defineProp = Object.defineProperty;
+
+interface Recorded {
+  key: string | symbol;
+  desc: PropertyDescriptor;
+}
+
+interface Watched {
+  label: string;
+  target: object;
+  recorded: Recorded[];
+}
+
+function functionsOf(target: object, ignore: readonly (string | symbol)[]): Recorded[] {
+  const out: Recorded[] = [];
+  for (const key of ownKeys(target)) {
+    if (ignore.includes(key)) continue;
+    let desc: PropertyDescriptor | undefined;
+    try {
+      desc = getDesc(target, key);
+    } catch {
+      continue;
+    }
+    if (!desc) continue;
+    if (desc.get || desc.set || typeof desc.value === 'function') out.push({ key, desc });
+  }
+  return out;
+}
+
+function keyLabel(key: string | symbol): string {
+  return typeof key === 'symbol' ? `[${key.description ?? 'symbol'}]` : key;
+}
+
+export class IntegrityGuard {
+  private watched: Watched[] = [];
+  private seen = new Set<object>();
+  private kernels: { label: string; read: () => Map<string, unknown>; recorded: Map<string, unknown> }[] = [];
+
+  /** `ignore`: keys that legitimately change (e.g. Math.random, re-seeded before each test). */
+  watch(label: string, target: unknown, ignore: readonly (string | symbol)[] = []): void {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return;
+    if (this.seen.has(target)) return;
+    this.seen.add(target);
+    this.watched.push({ label, target, recorded: functionsOf(target, ignore) });
+  }
+
+  /** Watch a key → function table read through a function (e.g. a backend's kernel registry). */
+  watchTable(label: string, read: () => Map<string, unknown>): void {
+    this.kernels.push({ label, read, recorded: read() });
+  }
+
+  /** What was replaced or removed since `watch`, as "tf.Tensor.prototype.dataSync was replaced". */
+  check(): string[] {
+    const found: string[] = [];
+    for (const w of this.watched) {
+      for (const { key, desc } of w.recorded) {
+        let now: PropertyDescriptor | undefined;
+        try {
+          now = getDesc(w.target, key);
+        } catch {
+          now = undefined;
+        }
+        const name = `${w.label}.${keyLabel(key)}`;
+        if (!now) found.push(`${name} was removed`);
+        else if (now.value !== desc.value || now.get !== desc.get || now.set !== desc.set) found.push(`${name} was replaced`);
+      }
+    }
+    for (const t of this.kernels) {
+      const now = t.read();
+      for (const [k, fn] of t.recorded) {
+        if (now.get(k) !== fn) found.push(`${t.label} '${k}' was replaced`);
+      }
+    }
+    return found;
+  }
+
+  /** Put every recorded original back (kernel tables are re-registered by the caller). */
+  restore(): void {
+    for (const w of this.watched) {
+      for (const { key, desc } of w.recorded) {
+        try {
+          defineProp(w.target, key, desc);
+        } catch {
+          // non-configurable and changed: cannot happen for a non-configurable property
+        }
+      }
+    }
+  }
+
+  recordedKernels(label: string): Map<string, unknown> | undefined {
+    return this.kernels.find((k) => k.label === label)?.recorded;
+  }
+
+  get size(): number {
+    return this.watched.reduce((n, w) => n + w.recorded.length, 0);
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * A vitest reporter that runs in vitest's main process (the grader's child) and sends each
+ * test's result to the grader parent over the IPC channel the parent opened with
+ * `stdio: [..., 'ipc']`. Student code runs in vitest's worker forks, which have no handle on
+ * this channel, so nothing a submission prints or writes can change the reported results.
+ */
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import type { ChildMessage, SerializedTestError } from './types.js';
+
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+}
+
+function serialize(errors: ReadonlyArray<ErrorLike> | undefined): SerializedTestError[] {
+  return (errors ?? []).map((e) => ({
+    name: typeof e.name === 'string' ? e.name : undefined,
+    message: typeof e.message === 'string' ? e.message : String(e),
+  }));
+}
+
+function send(msg: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) {
+      resolve();
+      return;
+    }
+    process.send(msg, undefined, {}, () => resolve());
+  });
+}
+
+export class IpcReporter implements Reporter {
+  private pending: Promise<void>[] = [];
+
+  onTestCaseResult(testCase: TestCase): void {
+    const result = testCase.result();
+    if (result.state === 'pending') return;
+    this.pending.push(
+      send({
+        type: 'result',
+        file: testCase.module.moduleId,
+        name: testCase.fullName,
+        state: result.state,
+        errors: serialize(result.errors),
+        ms: testCase.diagnostic()?.duration ?? 0,
+      }),
+    );
+  }
+
+  onTestModuleEnd(testModule: TestModule): void {
+    const errors = testModule.errors();
+    if (errors.length > 0) {
+      this.pending.push(send({ type: 'module', file: testModule.moduleId, errors: serialize(errors) }));
+    }
+  }
+
+  async onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<ErrorLike>): Promise<void> {
+    // vitest exits right after this hook: wait until every message has left the process.
+    await Promise.all(this.pending);
+    await send({ type: 'done', unhandled: serialize(unhandled) });
+  }
+}

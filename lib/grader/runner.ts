@@ -1,0 +1,278 @@
+/**
+ * Runs one exercise's graded tests in a child process and returns what happened to each test.
+ *
+ * The child is `vitest run` with lib/grader/vitest.grade.config.ts. Results come back only over
+ * the IPC channel (lib/grader/ipc-reporter.ts). A watchdog here kills the child's whole process
+ * group when the running test exceeds its limit (a synchronous infinite loop never lets vitest's
+ * own timeout fire) or the exercise exceeds its overall limit. When the child was killed or a
+ * worker died, the test that was running (from the harness's progress file) is failed with the
+ * reason, and the exercise is run again skipping every test that already has an outcome, so a
+ * hang or crash costs only the tests it hit.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const VITEST_BIN = path.join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs');
+const GRADE_CONFIG = path.join(PROJECT_ROOT, 'lib/grader/vitest.grade.config.ts');
+
+export interface RunExerciseOptions {
+  exercise: string;
+  /** absolute paths of the test files (visible + hidden) */
+  files: string[];
+  /** rubric entries for those files (their timeouts set the watchdog) */
+  specs: GradedTestSpec[];
+  /** absolute path of the folder `@target` points at */
+  target: string;
+  seed: number;
+  /** per-test limit in seconds for every test (overrides the rubric) */
+  testTimeoutS?: number;
+  /** time allowed with no test running (start-up, imports, beforeAll hooks); default 180 s */
+  idleTimeoutS?: number;
+  /** overall limit for the exercise including reruns */
+  exerciseTimeoutS?: number;
+  /** grace after a test's limit before the watchdog kills a test stuck in synchronous code; default 15 s */
+  watchdogMarginS?: number;
+  /** V8 heap cap for the test workers */
+  heapMb?: number;
+  /** how many times a killed/crashed run is resumed; default 5 */
+  maxReruns?: number;
+  /** print the child's output (debugging the grader) */
+  verbose?: boolean;
+}
+
+export interface RunExerciseResult {
+  /** keyed by test full name */
+  outcomes: Map<string, TestOutcome>;
+  /** names that reported a result without a rubric entry */
+  unknownTests: { name: string; file: string }[];
+  notes: string[];
+  attempts: number;
+}
+
+const DEFAULT_TEST_TIMEOUT_S = 120;
+const DEFAULT_WATCHDOG_MARGIN_S = 15;
+
+interface AttemptResult {
+  results: Map<string, TestOutcome & { file: string }>;
+  skipped: Set<string>;
+  moduleErrors: SerializedTestError[];
+  /** errors vitest could not pin on a test (a worker that died, a stray rejection) */
+  unhandled: SerializedTestError[];
+  done: boolean;
+  /** why the parent killed the child, if it did */
+  killed?: 'test-timeout' | 'idle-timeout' | 'exercise-timeout';
+  lastStarted: string | null;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stderrTail: string;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).find((l) => l.length > 0)?.slice(0, 300) ?? '';
+}
+
+function readLastStarted(file: string): string | null {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = text.split('\n').filter((l) => l.startsWith('start '));
+  return lines.length ? lines[lines.length - 1]!.slice('start '.length) : null;
+}
+
+function runAttempt(
+  opts: RunExerciseOptions,
+  limits: { testLimitS: (name: string) => number; idleS: number; deadline: number; vitestTimeoutMs: number },
+  skip: Set<string>,
+  progressFile: string,
+): Promise<AttemptResult> {
+  fs.writeFileSync(progressFile, '');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    COURSE_TARGET: opts.target,
+    COURSE_SEED: String(opts.seed),
+    COURSE_GRADER_FILES: JSON.stringify(opts.files),
+    COURSE_GRADER_PROGRESS: progressFile,
+    COURSE_GRADER_SKIP: JSON.stringify([...skip]),
+    COURSE_GRADER_TEST_TIMEOUT_MS: String(limits.vitestTimeoutMs),
+    COURSE_GRADER_HEAP_MB: String(opts.heapMb ?? 2048),
+    COURSE_QUIET_BACKEND: '1',
+    FORCE_COLOR: '0',
+  };
+  const child = spawn(process.execPath, [VITEST_BIN, 'run', '--config', GRADE_CONFIG], {
+    cwd: PROJECT_ROOT,
+    env,
+    detached: true, // own process group: the watchdog kills vitest and its workers together
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const res: AttemptResult = {
+    results: new Map(),
+    skipped: new Set(),
+    moduleErrors: [],
+    unhandled: [],
+    done: false,
+    lastStarted: null,
+    exitCode: null,
+    signal: null,
+    stderrTail: '',
+  };
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    if (opts.verbose) process.stderr.write(d);
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    if (opts.verbose) process.stderr.write(d);
+    stderr = (stderr + d.toString()).slice(-20_000);
+  });
+  let lastProgressAt = Date.now();
+  let progressSize = 0;
+  let runningSince = Date.now();
+  child.on('message', (raw) => {
+    lastProgressAt = Date.now();
+    const msg = raw as ChildMessage;
+    if (msg.type === 'result') {
+      if (msg.state === 'skipped') res.skipped.add(msg.name);
+      else res.results.set(msg.name, { state: msg.state, errors: msg.errors, ms: msg.ms, file: msg.file });
+    } else if (msg.type === 'module') res.moduleErrors.push(...msg.errors);
+    else if (msg.type === 'done') {
+      res.done = true;
+      res.unhandled.push(...msg.unhandled);
+    }
+  });
+  const kill = (why: AttemptResult['killed']) => {
+    if (res.killed) return;
+    res.killed = why;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
+  const timer = setInterval(() => {
+    const now = Date.now();
+    let size = progressSize;
+    try {
+      size = fs.statSync(progressFile).size;
+    } catch {
+      // not written yet
+    }
+    if (size !== progressSize) {
+      progressSize = size;
+      lastProgressAt = now;
+      runningSince = now;
+      res.lastStarted = readLastStarted(progressFile);
+    }
+    const running = res.lastStarted && !res.results.has(res.lastStarted) ? res.lastStarted : null;
+    if (now > limits.deadline) kill('exercise-timeout');
+    else if (running && now - runningSince > (limits.testLimitS(running) + (opts.watchdogMarginS ?? DEFAULT_WATCHDOG_MARGIN_S)) * 1000) kill('test-timeout');
+    else if (!running && now - lastProgressAt > limits.idleS * 1000) kill('idle-timeout');
+  }, 250);
+  return new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      clearInterval(timer);
+      res.exitCode = code;
+      res.signal = signal;
+      res.lastStarted = readLastStarted(progressFile);
+      // the group may still hold workers if vitest itself died first
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      res.stderrTail = stderr;
+      resolve(res);
+    });
+  });
+}
+
+function crashReason(a: AttemptResult, heapMb: number): string {
+  const text = a.stderrTail + '\n' + a.moduleErrors.map((e) => e.message).join('\n');
+  if (/heap limit|heap out of memory|Allocation failed/i.test(text)) {
+    return `ran out of memory (the test process hit its ${heapMb} MB heap limit)`;
+  }
+  const reported = [...a.moduleErrors, ...a.unhandled].map((e) => firstLine(e.message)).find((m) => m.length > 0);
+  if (reported) return `crashed: the test process died (${reported})`;
+  if (a.signal) return `crashed: the test process was killed by ${a.signal}`;
+  if (/Channel closed/.test(a.stderrTail)) {
+    return 'crashed: the test process died abruptly (a native crash, process.kill() or process.abort()?)';
+  }
+  return `crashed: the test process exited with code ${a.exitCode ?? '?'}`;
+}
+
+export async function runExercise(opts: RunExerciseOptions): Promise<RunExerciseResult> {
+  const known = new Map(opts.specs.map((s) => [s.name, s]));
+  const testLimitS = (name: string) => opts.testTimeoutS ?? known.get(name)?.timeout ?? DEFAULT_TEST_TIMEOUT_S;
+  const vitestTimeoutMs = Math.max(...opts.specs.map((s) => testLimitS(s.name)), opts.testTimeoutS ?? 1) * 1000;
+  const idleS = opts.idleTimeoutS ?? 180;
+  const totalS = opts.exerciseTimeoutS ?? Math.max(600, 2 * opts.specs.reduce((n, s) => n + testLimitS(s.name), idleS));
+  const deadline = Date.now() + totalS * 1000;
+  const maxReruns = opts.maxReruns ?? 5;
+  const heapMb = opts.heapMb ?? 2048;
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `course-grade-${opts.exercise}-`));
+  const outcomes = new Map<string, TestOutcome>();
+  const files = new Map<string, string>();
+  const notes: string[] = [];
+  const skip = new Set<string>();
+  let attempts = 0;
+  try {
+    for (;;) {
+      attempts++;
+      const a = await runAttempt(opts, { testLimitS, idleS, deadline, vitestTimeoutMs }, skip, path.join(tmp, `progress-${attempts}.txt`));
+      for (const [name, r] of a.results) {
+        outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms });
+        files.set(name, r.file);
+      }
+      for (const name of a.skipped) if (!files.has(name)) files.set(name, '');
+      const culprit = a.lastStarted && !a.results.has(a.lastStarted) ? a.lastStarted : null;
+      const clean = a.done && !a.killed && !culprit;
+      if (culprit) {
+        const reason =
+          a.killed === 'test-timeout'
+            ? `timed out after ${testLimitS(culprit)} s (still running: an infinite loop or a very slow step?)`
+            : a.killed === 'exercise-timeout'
+              ? `timed out: the exercise exceeded its overall limit of ${totalS} s`
+              : crashReason(a, heapMb);
+        outcomes.set(culprit, { state: 'failed', errors: [], runnerReason: reason, ms: 0 });
+      }
+      const missing = opts.specs.filter((s) => !outcomes.has(s.name));
+      if (clean || missing.length === 0) {
+        for (const s of missing) {
+          const why = a.moduleErrors.length
+            ? `the test file failed to load: ${firstLine(a.moduleErrors[0]!.message)}`
+            : 'the test file has no such test (check the rubric name)';
+          outcomes.set(s.name, { state: 'failed', errors: [], runnerReason: `did not run: ${why}`, ms: 0 });
+        }
+        break;
+      }
+      const canRerun = culprit !== null && a.killed !== 'exercise-timeout' && attempts <= maxReruns;
+      if (!canRerun) {
+        const why =
+          a.killed === 'exercise-timeout'
+            ? `the exercise exceeded its overall limit of ${totalS} s`
+            : a.killed === 'idle-timeout'
+              ? `the run stalled for ${idleS} s outside any test (loading the submission or a beforeAll hook hung)`
+              : culprit
+                ? `gave up after ${attempts} attempts (each one hung or crashed)`
+                : `the test process stopped early: ${crashReason(a, heapMb)}`;
+        for (const s of missing) outcomes.set(s.name, { state: 'failed', errors: [], runnerReason: `did not run: ${why}`, ms: 0 });
+        break;
+      }
+      notes.push(`${culprit}: ${outcomes.get(culprit!)!.runnerReason}; resumed the remaining tests`);
+      for (const name of outcomes.keys()) skip.add(name);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  const unknownTests = [...files.entries()]
+    .filter(([name]) => !known.has(name))
+    .map(([name, file]) => ({ name, file }));
+  return { outcomes, unknownTests, notes, attempts };
+}

@@ -1,0 +1,79 @@
+/**
+ * Shapes shared by the grader's parts: the rubric, what the vitest child reports over IPC,
+ * and the graded results the parent computes from them.
+ */
+
+export interface RubricEntry {
+  /** vitest full name: 'describe > test' or just 'test' */
+  name: string;
+  points: number;
+  /** task number inside the exercise (shown as a tag) */
+  task?: number;
+  /** one line shown when the test fails */
+  feedback: string;
+  /** per-test limit in seconds */
+  timeout?: number;
+}
+
+export interface Rubric {
+  exercise: string;
+  tests: RubricEntry[];
+}
+
+/** A rubric entry together with where it came from (visible test/ or a hidden dir). */
+export interface GradedTestSpec extends RubricEntry {
+  file: string;
+  hidden: boolean;
+}
+
+export interface SerializedTestError {
+  name?: string;
+  message: string;
+}
+
+/** Messages the IPC reporter (vitest main process) sends to the grader parent. */
+export type ChildMessage =
+  | { type: 'result'; file: string; name: string; state: 'passed' | 'failed' | 'skipped'; errors: SerializedTestError[]; ms: number }
+  | { type: 'module'; file: string; errors: SerializedTestError[] }
+  | { type: 'done'; unhandled: SerializedTestError[] };
+
+/** What happened to one test, as the runner saw it. */
+export interface TestOutcome {
+  state: 'passed' | 'failed';
+  /** the error, or the runner's own reason (timeout, crash, did not run) */
+  errors: SerializedTestError[];
+  /** set when the runner (not the test) decided the outcome: "timed out after 60 s", … */
+  runnerReason?: string;
+  ms: number;
+}
+
+export interface GradedTest {
+  exercise: string;
+  name: string;
+  task?: number;
+  points: number;
+  maxPoints: number;
+  status: 'passed' | 'failed';
+  /** one line for the table / Gradescope */
+  feedback: string;
+  hidden: boolean;
+}
+
+export interface ExerciseGrade {
+  exercise: string;
+  score: number;
+  maxScore: number;
+  tests: GradedTest[];
+  seconds: number;
+  /** grade-time problems that are not any single test's fault (shown in output) */
+  notes: string[];
+}
+
+export interface GradeReport {
+  target: string;
+  seed: number;
+  score: number;
+  maxScore: number;
+  seconds: number;
+  exercises: ExerciseGrade[];
+}

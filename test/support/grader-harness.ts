@@ -1,0 +1,125 @@
+/**
+ * Grader harness: a setup file that only `course grade` adds (lib/grader/vitest.grade.config.ts).
+ * It runs in the worker before the test file imports the submission, and
+ *  - appends "start <test name>" to COURSE_GRADER_PROGRESS before each test, synchronously, so
+ *    the parent knows which test a hang or crash hit even if the worker never reports again;
+ *  - skips the tests listed in COURSE_GRADER_SKIP (finished or fatal in an earlier attempt);
+ *  - fails a test during which a promise rejection or exception went unhandled;
+ *  - fails a test during or before which the submission replaced a function the tests rely
+ *    on (expect/chai, tfjs, kernels, JS built-ins), then restores the originals.
+ */
+import fs from 'node:fs';
+import { afterEach, beforeEach, chai, expect, type TestContext } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../lib/backend/index.js';
+import { IntegrityGuard } from '../../lib/grader/integrity.js';
+
+const progressFile = process.env.COURSE_GRADER_PROGRESS;
+const skip = new Set<string>(JSON.parse(process.env.COURSE_GRADER_SKIP ?? '[]') as string[]);
+const appendFileSync = fs.appendFileSync;
+
+// The backend must exist before we record its methods and kernels (idempotent with setup.ts).
+// The wasm backend's emscripten glue adds process listeners that rethrow any unhandled
+// rejection, which kills the worker: remove whatever the backend added, so a stray rejection
+// fails one test with a clear message instead (see the listeners at the end of this file).
+const listenersBefore = {
+  unhandledRejection: process.listeners('unhandledRejection'),
+  uncaughtException: process.listeners('uncaughtException'),
+};
+await initBackend({ quiet: true });
+for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
+  for (const listener of process.listeners(event)) {
+    if (!(listenersBefore[event] as unknown[]).includes(listener)) process.removeListener(event, listener as never);
+  }
+}
+
+const guard = new IntegrityGuard();
+guard.watch('expect', expect);
+guard.watch('chai.Assertion.prototype', chai.Assertion.prototype);
+guard.watch('chai.Assertion', chai.Assertion);
+guard.watch('chai.util', chai.util);
+guard.watch('chai', chai);
+const matchers = (globalThis as Record<symbol, { matchers?: object } | undefined>)[Symbol.for('$$jest-matchers-object')];
+guard.watch('expect matchers', matchers?.matchers);
+guard.watch('tf', tf);
+for (const [key, value] of Object.entries(tf)) {
+  if (value && typeof value === 'object') guard.watch(`tf.${key}`, value);
+  if (typeof value === 'function' && value.prototype && Object.getOwnPropertyNames(value.prototype).length > 1) {
+    guard.watch(`tf.${key}.prototype`, value.prototype);
+  }
+}
+const engine = tf.engine();
+guard.watch('tf.engine()', engine);
+guard.watch('tf.engine() class', Object.getPrototypeOf(engine));
+const backend = tf.backend();
+guard.watch('tf.backend()', backend);
+guard.watch('tf.backend() class', Object.getPrototypeOf(backend));
+const backendName = tf.getBackend();
+const kernelConfigs = new Map(tf.getKernelsForBackend(backendName).map((k) => [k.kernelName, k]));
+const readKernels = () => new Map(tf.getKernelsForBackend(backendName).map((k) => [k.kernelName, k.kernelFunc as unknown]));
+guard.watchTable(`${backendName} kernel`, readKernels);
+const builtins: [string, unknown][] = [
+  ['Math', Math], ['Number', Number], ['Object', Object], ['JSON', JSON], ['Reflect', Reflect], ['Array', Array],
+  ['Array.prototype', Array.prototype], ['Function.prototype', Function.prototype], ['Promise', Promise],
+  ['Promise.prototype', Promise.prototype], ['String.prototype', String.prototype],
+  ['TypedArray.prototype', Object.getPrototypeOf(Float32Array.prototype)], ['Float32Array', Float32Array],
+  ['Float32Array.prototype', Float32Array.prototype], ['Int32Array.prototype', Int32Array.prototype],
+];
+// Math.random is re-seeded (replaced) by setup.ts before every test; a submission replacing it
+// gains nothing because of that.
+for (const [label, obj] of builtins) guard.watch(label, obj, label === 'Math' ? ['random'] : []);
+
+function restoreKernels(): void {
+  const now = readKernels();
+  for (const [name, config] of kernelConfigs) {
+    if (now.get(name) === config.kernelFunc) continue;
+    if (now.has(name)) tf.unregisterKernel(name, backendName);
+    tf.registerKernel(config);
+  }
+}
+
+function checkIntegrity(when: string): void {
+  const found = guard.check();
+  if (found.length === 0) return;
+  guard.restore();
+  restoreKernels();
+  const list = found.slice(0, 3).join('; ') + (found.length > 3 ? `; and ${found.length - 3} more` : '');
+  throw new Error(`tampering detected ${when}: ${list}`);
+}
+
+// Unhandled rejections / exceptions from the submission fail the test they happened in.
+const stray: string[] = [];
+const describe = (reason: unknown): string =>
+  reason instanceof Error ? `${reason.name}: ${reason.message.split('\n')[0]}` : String(reason);
+process.on('unhandledRejection', (reason) => stray.push(`unhandled promise rejection: ${describe(reason)}`));
+process.on('uncaughtException', (err) => stray.push(`uncaught exception: ${describe(err)}`));
+
+function fullName(ctx: TestContext): string {
+  const names: string[] = [ctx.task.name];
+  for (let s = ctx.task.suite; s && s.type === 'suite' && s !== (ctx.task.file as unknown); s = s.suite) {
+    if (s.name && s.file !== (s as unknown)) names.unshift(s.name);
+  }
+  return names.join(' > ');
+}
+
+beforeEach((ctx) => {
+  const name = fullName(ctx);
+  if (skip.has(name)) {
+    ctx.skip();
+    return;
+  }
+  if (progressFile) appendFileSync(progressFile, `start ${name}\n`);
+  stray.length = 0;
+  checkIntegrity('before this test (at import or in an earlier hook)');
+});
+
+afterEach(async () => {
+  // let rejections from the test's last microtasks surface before judging
+  await new Promise((r) => setImmediate(r));
+  checkIntegrity('during this test');
+  if (stray.length > 0) {
+    const first = stray[0]!;
+    stray.length = 0;
+    throw new Error(`${first} (a promise was not awaited or an error escaped a callback)`);
+  }
+});
