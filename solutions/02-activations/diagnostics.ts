@@ -50,7 +50,8 @@ export interface DeadUnits {
   overall: number;
 }
 
-function isReluLayer(layer: tf.layers.Layer): boolean {
+/** A Dense layer with activation 'relu', or a standalone ReLU layer. */
+export function isReluLayer(layer: tf.layers.Layer): boolean {
   const config = layer.getConfig();
   return config.activation === 'relu' || layer.getClassName() === 'ReLU';
 }
