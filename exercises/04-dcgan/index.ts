@@ -77,7 +77,8 @@ export function buildDiscriminator(config: GanConfig = {}): tf.LayersModel {
   //   conv2d(width filters, 5×5, strides 2, 'same', inputShape [28, 28, 1]) → leakyReLU(0.2) → dropout
   //   conv2d(2·width filters, 5×5, strides 2, 'same') → leakyReLU(0.2) → dropout
   //   flatten → dense(1) with NO activation (the losses take logits).
-  // Add the dropout layers only when dropout > 0 (give them a seed too). All layers keep their biases.
+  // Add the dropout layers only when dropout > 0. Don't give them a fixed seed: that would draw the
+  // same mask at every step (Math.random is already seeded by the course). All layers keep their biases.
   void width; void dropout; void seed;
   throw new NotImplemented('buildDiscriminator');
 }

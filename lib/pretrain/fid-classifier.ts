@@ -66,7 +66,7 @@ async function run(opts: PretrainOptions): Promise<void> {
   });
   const readme = `# fashion-classifier — feature extractor for the FID-style score
 
-Made by \`course pretrain fid-classifier --seed ${opts.seed}\` (lib/pretrain/fid-classifier.ts).
+Made by \`course pretrain fid-classifier --seed ${opts.seed} --epochs ${epochs}\` (lib/pretrain/fid-classifier.ts).
 Used by exercise 04-dcgan: the Fréchet distance between this network's **penultimate-layer**
 activations (layer \`features\`, ${FID_FEATURE_DIM} ReLU units) on real and generated images.
 

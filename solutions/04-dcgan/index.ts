@@ -81,10 +81,12 @@ export function buildDiscriminator(config: GanConfig = {}): tf.LayersModel {
   const model = tf.sequential({ name: 'discriminator' });
   model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: width, kernelSize: 5, strides: 2, padding: 'same', kernelInitializer: init(1) }));
   model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
-  if (dropout > 0) model.add(tf.layers.dropout({ rate: dropout, seed: seed * 100 + 61 }));
+  // No dropout seed: a fixed seed would draw the same mask at every step. Math.random is
+  // seeded by seedEverything, so runs are still reproducible.
+  if (dropout > 0) model.add(tf.layers.dropout({ rate: dropout }));
   model.add(tf.layers.conv2d({ filters: 2 * width, kernelSize: 5, strides: 2, padding: 'same', kernelInitializer: init(2) }));
   model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
-  if (dropout > 0) model.add(tf.layers.dropout({ rate: dropout, seed: seed * 100 + 62 }));
+  if (dropout > 0) model.add(tf.layers.dropout({ rate: dropout }));
   model.add(tf.layers.flatten());
   // No sigmoid: the losses take logits (numerically stable log-sigmoid).
   model.add(tf.layers.dense({ units: 1, kernelInitializer: init(3) }));

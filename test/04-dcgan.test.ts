@@ -1,0 +1,337 @@
+/**
+ * Graded tests for 04-dcgan. Tiny models (width 4, latentDim 16) keep the file inside its time
+ * budget on the wasm backend; the full-size run is `course train 04-dcgan`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import * as gan from '@target/04-dcgan/index.js';
+import { imagesToTensor, loadFashionMnist } from '../lib/data/fashion-mnist.js';
+import { frechetDistance } from '../lib/metrics/frechet.js';
+import { FID_CLASSIFIER_DIR } from '../lib/pretrain/fid-classifier.js';
+import { makeRng } from '../lib/random.js';
+import { countLeak, loadModel } from '../lib/train/index.js';
+
+const TINY = { latentDim: 16, width: 4, dropout: 0, seed: 3 };
+
+/** Noise exactly as the contract says: row by row from rng.normal(). */
+function noiseFrom(rng: ReturnType<typeof makeRng>, n: number, dim: number): tf.Tensor2D {
+  return tf.tensor2d(Float32Array.from({ length: n * dim }, () => rng.normal()), [n, dim]);
+}
+
+/** Mean binary cross-entropy with logits, written out independently of the student's code. */
+function bce(logits: number[], target: number): number {
+  const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  return logits.reduce((s, x) => s + softplus(x) - target * x, 0) / logits.length;
+}
+
+function snapshot(model: tf.LayersModel): Float32Array[] {
+  return model.trainableWeights.map((w) => w.read().dataSync().slice() as Float32Array);
+}
+
+function maxChange(before: Float32Array[], model: tf.LayersModel): number {
+  let m = 0;
+  model.trainableWeights.forEach((w, i) => {
+    const now = w.read().dataSync();
+    for (let k = 0; k < now.length; k++) m = Math.max(m, Math.abs(now[k]! - before[i]![k]!));
+  });
+  return m;
+}
+
+function scalar(t: tf.Scalar): number {
+  const v = t.dataSync()[0]!;
+  t.dispose();
+  return v;
+}
+
+let realImages: tf.Tensor4D; // 64 real Fashion-MNIST images in [−1, 1]
+
+beforeAll(() => {
+  realImages = imagesToTensor(loadFashionMnist('train', { limit: 64, seed: 11 }), [-1, 1]);
+});
+afterAll(() => realImages.dispose());
+
+describe('task 1: networks', () => {
+  test('generator maps [n, latentDim] noise to [n, 28, 28, 1] images in [-1, 1]', () => {
+    const g = gan.buildGenerator(TINY);
+    // Large noise drives the last layer's pre-activations far past ±1; only tanh keeps them in range.
+    const z = tf.mul(tf.randomNormal([8, TINY.latentDim], 0, 1, 'float32', 5), 100);
+    const out = g.predict(z) as tf.Tensor;
+    expect(out.shape).toEqual([8, 28, 28, 1]);
+    expect(out.dtype).toBe('float32');
+    const v = out.dataSync();
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(-1);
+    expect(Math.max(...v)).toBeLessThanOrEqual(1);
+    expect(Math.max(...v) - Math.min(...v)).toBeGreaterThan(0.1); // not a constant image
+    tf.dispose([z, out]);
+    g.dispose();
+  });
+
+  test('discriminator returns one raw logit per image', () => {
+    const d = gan.buildDiscriminator(TINY);
+    const x = tf.mul(realImages.slice([0], [16]), 50);
+    const out = d.predict(x) as tf.Tensor;
+    expect(out.shape).toEqual([16, 1]);
+    const v = Array.from(out.dataSync());
+    // A logit is unbounded: on scaled-up inputs some fall outside [0, 1] (a sigmoid output never would).
+    expect(v.some((x) => x < 0 || x > 1)).toBe(true);
+    tf.dispose([x, out]);
+    d.dispose();
+  });
+
+  test('parameter counts match the DCGAN layer formula for the default config', () => {
+    const g = gan.buildGenerator();
+    const d = gan.buildDiscriminator();
+    const z = 100, w = 64, k = 5 * 5;
+    const dense = 7 * 7 * 2 * w;
+    // G: Dense(no bias) + BN(γ,β,mean,var) + ConvT(no bias) + BN + ConvT(1 filter + bias)
+    const gTotal = z * dense + 4 * dense + k * 2 * w * w + 4 * w + (k * w + 1);
+    const gTrainable = z * dense + 2 * dense + k * 2 * w * w + 2 * w + (k * w + 1);
+    // D: Conv(1→w) + Conv(w→2w) + Dense(7·7·2w → 1), all with biases
+    const dTotal = (k * w + w) + (k * w * 2 * w + 2 * w) + (7 * 7 * 2 * w + 1);
+    expect(g.countParams()).toBe(gTotal);
+    expect(g.trainableWeights.reduce((s, v) => s + v.read().size, 0)).toBe(gTrainable);
+    expect(d.countParams()).toBe(dTotal);
+    expect(g.inputs[0]!.shape).toEqual([null, 100]);
+    g.dispose();
+    d.dispose();
+  });
+});
+
+describe('task 2: losses', () => {
+  test('at logit 0 every BCE term is ln 2', () => {
+    const zeros = tf.zeros([5, 1]);
+    expect(scalar(gan.discriminatorLoss(zeros, zeros))).toBeCloseTo(2 * Math.LN2, 5);
+    expect(scalar(gan.generatorLoss(zeros))).toBeCloseTo(Math.LN2, 5);
+    zeros.dispose();
+  });
+
+  test('discriminatorLoss matches hand-computed BCE for confident logits', () => {
+    const real = [8, -3, 0.5, 20];
+    const fake = [-9, 2, -0.5, -30];
+    const r = tf.tensor2d(real, [4, 1]);
+    const f = tf.tensor2d(fake, [4, 1]);
+    // real images are labelled 1, fakes 0
+    const expected = bce(real, 1) + bce(fake, 0);
+    expect(scalar(gan.discriminatorLoss(r, f))).toBeCloseTo(expected, 4);
+    tf.dispose([r, f]);
+  });
+
+  test('generatorLoss matches -mean log sigmoid(fake logit)', () => {
+    const fake = [-9, 2, -0.5, 30];
+    const f = tf.tensor2d(fake, [4, 1]);
+    expect(scalar(gan.generatorLoss(f))).toBeCloseTo(bce(fake, 1), 4);
+    f.dispose();
+  });
+
+  test('generatorLoss is non-saturating: its gradient stays near -1/n when D rejects the fakes', () => {
+    const f = tf.tensor1d([-12, -12, -12, -12]);
+    const grad = tf.grad((x: tf.Tensor) => gan.generatorLoss(x))(f);
+    // d/dx[-log σ(x)] = σ(x) − 1 ≈ −1 at x = −12; the saturating log(1 − σ(x)) has gradient ≈ −6e-6.
+    for (const g of grad.dataSync()) expect(g).toBeCloseTo(-0.25, 3);
+    tf.dispose([f, grad]);
+  });
+
+  test('labelSmoothing s changes the real target to 1 - s (fakes stay at 0)', () => {
+    const real = [4, -1, 2];
+    const fake = [-2, 1, 3];
+    const r = tf.tensor1d(real);
+    const f = tf.tensor1d(fake);
+    const expected = bce(real, 0.9) + bce(fake, 0);
+    expect(scalar(gan.discriminatorLoss(r, f, { labelSmoothing: 0.1 }))).toBeCloseTo(expected, 4);
+    tf.dispose([r, f]);
+  });
+
+  test('the losses leak no tensors', async () => {
+    const r = tf.tensor1d([1, -2, 3]);
+    const f = tf.tensor1d([-1, 2, 0]);
+    expect(await countLeak(() => [gan.discriminatorLoss(r, f, { labelSmoothing: 0.1 }), gan.generatorLoss(f)])).toBe(0);
+    tf.dispose([r, f]);
+  });
+});
+
+describe('task 3: training step', () => {
+  function tinyModels(): gan.GanModels {
+    return { generator: gan.buildGenerator(TINY), discriminator: gan.buildDiscriminator(TINY) };
+  }
+  function disposeModels(m: gan.GanModels): void {
+    m.generator.dispose();
+    m.discriminator.dispose();
+  }
+  const batch = () => realImages.slice([0], [16]);
+
+  test("D's update changes D's weights and leaves G's unchanged", () => {
+    const m = tinyModels();
+    const x = batch();
+    const gBefore = snapshot(m.generator);
+    const dBefore = snapshot(m.discriminator);
+    // G's optimiser has learning rate 0: any change to G can only come from D's update.
+    gan.trainStep(m, { discriminator: tf.train.adam(1e-3), generator: tf.train.sgd(0) }, x, makeRng(1));
+    expect(maxChange(dBefore, m.discriminator)).toBeGreaterThan(1e-5);
+    expect(maxChange(gBefore, m.generator)).toBe(0);
+    x.dispose();
+    disposeModels(m);
+  });
+
+  test("G's update changes G's weights and leaves D's unchanged", () => {
+    const m = tinyModels();
+    const x = batch();
+    const gBefore = snapshot(m.generator);
+    const dBefore = snapshot(m.discriminator);
+    gan.trainStep(m, { discriminator: tf.train.sgd(0), generator: tf.train.adam(1e-3) }, x, makeRng(1));
+    expect(maxChange(gBefore, m.generator)).toBeGreaterThan(1e-5);
+    expect(maxChange(dBefore, m.discriminator)).toBe(0);
+    x.dispose();
+    disposeModels(m);
+  });
+
+  test('returned losses equal the losses recomputed from the same seeded noise', () => {
+    const m = tinyModels();
+    const x = batch();
+    const n = x.shape[0];
+    const rng = makeRng(21);
+    const dNoise = noiseFrom(rng, n, TINY.latentDim);
+    const gNoise = noiseFrom(rng, n, TINY.latentDim);
+    const logits = (model: tf.LayersModel, input: tf.Tensor) => Array.from((model.apply(input, { training: true }) as tf.Tensor).dataSync());
+    // D's loss: before any update, both models in training mode
+    const fakeD = m.generator.apply(dNoise, { training: true }) as tf.Tensor;
+    const expectedD = bce(logits(m.discriminator, x), 1) + bce(logits(m.discriminator, fakeD), 0);
+    const gWeights = m.generator.getWeights().map((t) => t.clone());
+    const losses = gan.trainStep(m, { discriminator: tf.train.adam(1e-2), generator: tf.train.adam(1e-2) }, x, makeRng(21));
+    // G's loss: D after its update, G before its update
+    const gAfter = m.generator.getWeights().map((t) => t.clone());
+    m.generator.setWeights(gWeights);
+    const fakeG = m.generator.apply(gNoise, { training: true }) as tf.Tensor;
+    const expectedG = bce(logits(m.discriminator, fakeG), 1);
+    m.generator.setWeights(gAfter);
+    expect(losses.dLoss).toBeCloseTo(expectedD, 4);
+    expect(losses.gLoss).toBeCloseTo(expectedG, 4);
+    tf.dispose([x, dNoise, gNoise, fakeD, fakeG, ...gWeights, ...gAfter]);
+    disposeModels(m);
+  });
+
+  test('trainStep leaks no tensors', async () => {
+    const m = tinyModels();
+    const x = batch();
+    const opt = { discriminator: tf.train.adam(1e-3), generator: tf.train.adam(1e-3) };
+    const rng = makeRng(5);
+    expect(await countLeak(() => gan.trainStep(m, opt, x, rng))).toBe(0);
+    x.dispose();
+    disposeModels(m);
+  });
+});
+
+describe('task 4: epochs and sample grids', () => {
+  test('trainEpoch makes one D and one G update per full batch and returns finite mean losses', () => {
+    const m = { generator: gan.buildGenerator(TINY), discriminator: gan.buildDiscriminator(TINY) };
+    const opt = { discriminator: tf.train.adam(1e-3), generator: tf.train.adam(1e-3) };
+    const images = realImages.slice([0], [40]);
+    const out = gan.trainEpoch(m, opt, images, { batchSize: 16, rng: makeRng(2) });
+    // 40 images in batches of 16: two full batches; the partial one is dropped
+    expect(opt.discriminator.iterations).toBe(2);
+    expect(opt.generator.iterations).toBe(2);
+    expect(Number.isFinite(out.dLoss) && out.dLoss > 0).toBe(true);
+    expect(Number.isFinite(out.gLoss) && out.gLoss > 0).toBe(true);
+    images.dispose();
+    m.generator.dispose();
+    m.discriminator.dispose();
+  });
+
+  test('trainEpoch leaks no tensors', async () => {
+    const m = { generator: gan.buildGenerator(TINY), discriminator: gan.buildDiscriminator(TINY) };
+    const opt = { discriminator: tf.train.adam(1e-3), generator: tf.train.adam(1e-3) };
+    const images = realImages.slice([0], [32]);
+    const rng = makeRng(4);
+    expect(await countLeak(() => gan.trainEpoch(m, opt, images, { batchSize: 16, rng }), 2)).toBe(0);
+    images.dispose();
+    m.generator.dispose();
+    m.discriminator.dispose();
+  });
+
+  test('samplesForGrid returns (G(z) + 1) / 2 in [0, 1], one image per noise row', () => {
+    const g = gan.buildGenerator(TINY);
+    const z = noiseFrom(makeRng(8), 6, TINY.latentDim);
+    const grid = gan.samplesForGrid(g, z);
+    expect(grid.shape).toEqual([6, 28, 28, 1]);
+    const expected = tf.tidy(() => tf.div(tf.add(g.predict(z) as tf.Tensor, 1), 2));
+    const v = grid.dataSync();
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...v)).toBeLessThanOrEqual(1);
+    expect(tf.max(tf.abs(tf.sub(grid, expected))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([z, grid, expected]);
+    g.dispose();
+  });
+
+  test('samplesForGrid uses inference mode: a sample does not depend on the rest of the batch', () => {
+    const g = gan.buildGenerator(TINY);
+    const z = noiseFrom(makeRng(9), 8, TINY.latentDim);
+    const all = gan.samplesForGrid(g, z);
+    const firstTwo = z.slice([0], [2]);
+    const part = gan.samplesForGrid(g, firstTwo);
+    const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(all.slice([0], [2]), part))).dataSync()[0]!);
+    expect(diff).toBeLessThan(1e-5);
+    tf.dispose([z, all, firstTwo, part]);
+    g.dispose();
+  });
+});
+
+describe('task 5: measuring quality', () => {
+  let classifier: tf.LayersModel;
+  beforeAll(async () => {
+    classifier = await loadModel(FID_CLASSIFIER_DIR);
+  });
+  afterAll(() => classifier.dispose());
+
+  test('extractFeatures returns the classifier penultimate-layer activations', () => {
+    const x = realImages.slice([0], [10]);
+    const rows = gan.extractFeatures(classifier, x);
+    const layers = classifier.layers;
+    const sub = tf.model({ inputs: classifier.inputs, outputs: layers[layers.length - 2]!.output as tf.SymbolicTensor });
+    const expected = (sub.predict(x) as tf.Tensor).arraySync() as number[][];
+    expect(rows.length).toBe(10);
+    expect(rows[0]!.length).toBe(expected[0]!.length);
+    for (let i = 0; i < 10; i++) for (let j = 0; j < expected[0]!.length; j++) expect(rows[i]![j]).toBeCloseTo(expected[i]![j]!, 4);
+    x.dispose();
+  });
+
+  test('discriminatorAccuracy: real counts logits > 0, fake counts logits < 0', () => {
+    const r = tf.tensor2d([2, -1, 0.5, 3], [4, 1]);
+    const f = tf.tensor2d([-2, -0.1, 4], [3, 1]);
+    const acc = gan.discriminatorAccuracy(r, f);
+    expect(acc.real).toBeCloseTo(3 / 4, 10);
+    expect(acc.fake).toBeCloseTo(2 / 3, 10);
+    tf.dispose([r, f]);
+  });
+
+  test('real-vs-real score is near zero; a short training run improves the generator score by a clear margin', () => {
+    // Measured (wasm, seed 1234): real-vs-real ≈ ?, untrained ≈ ?, after training ≈ ?.
+    const pool = loadFashionMnist('train', { limit: 1200, seed: 5 });
+    const all = imagesToTensor(pool, [-1, 1]);
+    const realA = all.slice([0], [300]);
+    const realB = all.slice([300], [300]);
+    const trainSet = all.slice([600], [600]);
+    const score = (x: tf.Tensor4D) => frechetDistance(gan.extractFeatures(classifier, realA), gan.extractFeatures(classifier, x));
+    const realVsReal = score(realB);
+
+    const cfg = { latentDim: 16, width: 8, dropout: 0.3, seed: 1 };
+    const m = { generator: gan.buildGenerator(cfg), discriminator: gan.buildDiscriminator(cfg) };
+    const opt = { discriminator: tf.train.adam(2e-3, 0.5), generator: tf.train.adam(2e-3, 0.5) };
+    const z = noiseFrom(makeRng(99), 300, cfg.latentDim);
+    const fakeScore = () => {
+      const fake = tf.tidy(() => m.generator.predict(z) as tf.Tensor4D);
+      const s = score(fake);
+      fake.dispose();
+      return s;
+    };
+    const before = fakeScore();
+    const rng = makeRng(7);
+    for (let e = 0; e < EPOCHS; e++) gan.trainEpoch(m, opt, trainSet, { batchSize: 32, rng });
+    const after = fakeScore();
+    console.log({ realVsReal, before, after });
+    expect(realVsReal).toBeLessThan(0.1 * before);
+    expect(after).toBeLessThan(0.5 * before);
+    tf.dispose([all, realA, realB, trainSet, z]);
+    m.generator.dispose();
+    m.discriminator.dispose();
+  });
+});
+const EPOCHS = Number(process.env.DCGAN_EPOCHS ?? 2);
