@@ -118,7 +118,10 @@ console.log('LOADED tensorflow ' + (tf.backend().binding.TF_Version || '?'));
 async function loads() {
   const r = await run(process.execPath, ['-e', LOAD_CHECK], { timeoutS: 120, env: { TF_CPP_MIN_LOG_LEVEL: '2' } });
   const m = /LOADED tensorflow (\S+)/.exec(r.out);
-  return r.code === 0 && m ? { ok: true, tfVersion: m[1] } : { ok: false, why: lastLines(r.out) || `exit ${r.code}` };
+  if (r.code === 0 && m) return { ok: true, tfVersion: m[1] };
+  const lines = r.out.split('\n').map((l) => l.trim());
+  const why = lines.find((l) => /^(\w*Error|error)\b.*:/.test(l)) ?? lines.find((l) => /undefined symbol|cannot open/i.test(l)) ?? lastLines(r.out);
+  return { ok: false, why: (why || `exit ${r.code}`).slice(0, 240) };
 }
 
 function findPackageDir() {

@@ -1,0 +1,143 @@
+/**
+ * What state the native backend (@tensorflow/tfjs-node) is in, for `course doctor` and tests.
+ * Reads what scripts/provision-native.mjs left behind; loading is checked in a child process
+ * because a broken binding can kill the process that loads it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const NATIVE_PACKAGE = '@tensorflow/tfjs-node';
+export const PROVISION_COMMAND = 'npm run provision-native';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Where scripts/provision-native.mjs writes its log and its last result. */
+export const PROVISION_LOG = path.join(projectRoot, 'node_modules', '.cache', 'tfjs-course', 'provision-native.log');
+const PROVISION_RESULT = path.join(projectRoot, 'node_modules', '.cache', 'tfjs-course', 'provision-native.json');
+
+export interface LastProvisioning {
+  ok: boolean;
+  /** 'already' | 'cdn' | 'pypi' | 'failed' | 'skipped' | 'none' */
+  route: string;
+  line: string;
+  seconds?: number;
+  at: string;
+}
+
+export interface NativeStatus {
+  installed: boolean;
+  version: string | null;
+  packageDir: string | null;
+  /** null when not checked (opts.checkLoad false) or not installed */
+  loads: boolean | null;
+  /** TensorFlow version reported by the binding when it loads */
+  tfVersion: string | null;
+  loadError: string | null;
+  /** where libtensorflow came from: tfjs-node's CDN build, a PyPI wheel, or unknown/none */
+  libtensorflow: { source: 'cdn' | 'pypi' | 'unknown' | 'none'; detail: string };
+  lastProvisioning: LastProvisioning | null;
+  logPath: string | null;
+  /** what to do next, or null when nothing is needed */
+  fix: string | null;
+  /** one line for `course doctor` */
+  summary: string;
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+function describeLibtensorflow(pkgDir: string): NativeStatus['libtensorflow'] {
+  const prov = readJson<{ source?: string; wheel?: string; libtensorflow?: string }>(path.join(pkgDir, 'deps', 'course-provenance.json'));
+  if (prov?.source === 'pypi') return { source: 'pypi', detail: `PyPI wheel ${prov.wheel ?? '?'}` };
+  if (prov?.source === 'cdn') return { source: 'cdn', detail: `CDN build libtensorflow ${prov.libtensorflow ?? '2.9.1'}` };
+  const lib = path.join(pkgDir, 'deps', 'lib', 'libtensorflow.so.2.9.1');
+  // tfjs-node's own install leaves the real ~400 MB library here (no provenance file).
+  if (existsSync(lib) && statSync(lib).size > 10_000_000) return { source: 'cdn', detail: 'CDN build libtensorflow 2.9.1' };
+  if (existsSync(lib)) return { source: 'unknown', detail: `${lib} (origin not recorded)` };
+  return { source: 'none', detail: 'no libtensorflow in deps/lib' };
+}
+
+const LOAD_CHECK = `
+const tf = require('${NATIVE_PACKAGE}');
+const a = tf.tensor2d([[1, 2], [3, 4]]);
+const v = a.matMul(a).dataSync();
+if (tf.getBackend() !== 'tensorflow' || v[3] !== 22) { console.error('wrong result from the tensorflow backend'); process.exit(2); }
+console.log('LOADED ' + (tf.backend().binding.TF_Version || '?'));
+`;
+
+function checkLoad(cwd: string): { ok: boolean; tfVersion: string | null; error: string | null } {
+  const r = spawnSync(process.execPath, ['-e', LOAD_CHECK], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+  });
+  const m = /LOADED (\S+)/.exec(r.stdout ?? '');
+  if (r.status === 0 && m) return { ok: true, tfVersion: m[1]!, error: null };
+  const text = `${r.stderr ?? ''}\n${r.stdout ?? ''}`;
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line =
+    lines.find((l) => /^(\w*Error|error)\b.*:/.test(l)) ??
+    lines.find((l) => /undefined symbol|cannot open|can not be found/i.test(l)) ??
+    lines.at(-1) ??
+    `exit ${r.status ?? r.signal}`;
+  return { ok: false, tfVersion: null, error: line.slice(0, 300) };
+}
+
+export function nativeStatus(opts: { checkLoad?: boolean } = {}): NativeStatus {
+  const last = readJson<LastProvisioning>(PROVISION_RESULT);
+  const logPath = existsSync(PROVISION_LOG) ? PROVISION_LOG : null;
+  let packageDir: string | null = null;
+  try {
+    packageDir = path.dirname(createRequire(path.join(projectRoot, 'package.json')).resolve(`${NATIVE_PACKAGE}/package.json`));
+  } catch {
+    packageDir = null;
+  }
+  if (!packageDir) {
+    return {
+      installed: false,
+      version: null,
+      packageDir: null,
+      loads: null,
+      tfVersion: null,
+      loadError: null,
+      libtensorflow: { source: 'none', detail: 'package not installed' },
+      lastProvisioning: last,
+      logPath,
+      fix: `${NATIVE_PACKAGE} is missing (npm drops an optional dependency whose install script failed): run \`npm install --ignore-scripts\`, then \`${PROVISION_COMMAND}\``,
+      summary: `native: ${NATIVE_PACKAGE} not installed; the JS backends are used`,
+    };
+  }
+  const version = readJson<{ version?: string }>(path.join(packageDir, 'package.json'))?.version ?? null;
+  const libtensorflow = describeLibtensorflow(packageDir);
+  const load = opts.checkLoad === false ? null : checkLoad(projectRoot);
+  const loads = load ? load.ok : null;
+  let fix: string | null = null;
+  if (loads === false) {
+    fix =
+      last?.route === 'skipped'
+        ? `provisioning was skipped (COURSE_SKIP_NATIVE=1): run \`${PROVISION_COMMAND}\``
+        : `run \`${PROVISION_COMMAND}\` (needs python3, make, a C++ compiler and access to PyPI or the TensorFlow CDN)${logPath ? `; last log: ${logPath}` : ''}`;
+  }
+  const state = loads === null ? 'installed (load not checked)' : loads ? `loads, TensorFlow ${load!.tfVersion}` : `does not load (${load!.error})`;
+  return {
+    installed: true,
+    version,
+    packageDir,
+    loads,
+    tfVersion: load?.tfVersion ?? null,
+    loadError: load?.error ?? null,
+    libtensorflow,
+    lastProvisioning: last,
+    logPath,
+    fix,
+    summary: `native: ${NATIVE_PACKAGE} ${version ?? '?'} ${state}; libtensorflow: ${libtensorflow.detail}`,
+  };
+}
