@@ -371,7 +371,7 @@ async function main(): Promise<void> {
       const r = await runPair(file, bench, backend, opts);
       if (r.status === 'unavailable') unavailable.set(backend, r.note ?? 'did not load');
       process.stderr.write(
-        ` ${r.status === 'ok' ? `${fmtMs(r.msPerStep!)} ms/step` : r.status}${r.note ? ` (${r.note})` : ''}\n`,
+        ` ${r.status === 'ok' ? `${fmtMs(r.msPerStep!)}${r.msPerStep! >= 10_000 ? '' : ' ms'}/step` : r.status}${r.note ? ` (${r.note})` : ''}\n`,
       );
       results.push(r);
     }

@@ -192,6 +192,34 @@ describe('UnsortedSegmentSum', () => {
   });
 });
 
+describe('memory', () => {
+  test('wasm kernels free their intermediate buffers', async () => {
+    await tf.setBackend('wasm');
+    const c: ConvCase = { batch: 2, size: [9, 9], inChannels: 8, outChannels: 8, filter: [4, 4], stride: 2, pad: 'same' };
+    const d = caseData(c, 5);
+    const x = tf.tensor(d.x.values, d.x.shape);
+    const dy = tf.tensor(d.dy.values, d.dy.shape);
+    const filter = tf.tensor(d.filter.values, d.filter.shape);
+    const ids = tf.tensor1d([0, 2, 2, 1], 'int32');
+    const rows = tf.ones([4, 3]);
+    const callAll = () =>
+      tf.dispose([
+        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: d.filter.shape }) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 2, pad: 'same', dataFormat: 'NHWC', inputShape: d.x.shape }) as tf.Tensor,
+        tf.engine().runKernel('UnsortedSegmentSum', { x: rows, segmentIds: ids }, { numSegments: 3 }) as tf.Tensor,
+      ]);
+    callAll();
+    // numDataIds counts the backend's buffers, including ones no tensor points at any more
+    const tensorsBefore = tf.memory().numTensors;
+    const buffersBefore = tf.backend().numDataIds();
+    callAll();
+    callAll();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(tf.backend().numDataIds()).toBe(buffersBefore);
+    tf.dispose([x, dy, filter, ids, rows]);
+  });
+});
+
 describe('training on wasm', () => {
   /** Loss before and after `steps` optimiser steps of `model` on one fixed batch. */
   async function fitBatch(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, steps: number): Promise<[number, number]> {
