@@ -328,7 +328,8 @@ describe('task 3: training', () => {
   });
 
   it('150 training steps on the small text lower the validation loss by at least 1 nat', () => {
-    // Measured (wasm, seed 1234): 4.205 → ~2.6 after 150 steps (GRU 32, T 16, batch 16, Adam 0.01).
+    // Measured (wasm, seed 1234): 4.205 → 2.326 after 150 steps (GRU 32, T 16, batch 16, Adam 0.01).
+    // A model trained on softmax outputs instead of logits stalls above ~3.3 (drop < 0.9).
     const vocab = testVocab(SMALL);
     const ids = testIds(vocab, SMALL);
     const cut = Math.floor(ids.length * 0.9);
@@ -364,6 +365,7 @@ describe('task 3: training', () => {
       rnn.trainStep(model, opt, x, y, 1);
       tf.dispose([x, y]);
     }
+    // Measured (wasm): loss 0.00014, accuracy 1 on positions t >= 4.
     // positions with at least 4 characters of context are unambiguous in this phrase
     const { loss, accuracy } = measure(model, w, 4);
     expect(loss, `loss ${loss.toFixed(4)}`).toBeLessThan(0.05);
@@ -422,11 +424,12 @@ describe('task 4: sampling', () => {
   });
 
   it('higher temperature gives higher measured character entropy', () => {
-    // Measured (wasm): ~1.9 bits at T=0.3 vs ~3.0 bits at T=2 over 150 characters.
-    const model = tinyModel(TINY_VOCAB.size);
-    const low = rnn.generate(model, TINY_VOCAB, 'abc', 150, { temperature: 0.3, seed: 3, contextLength: 8 });
+    // Measured (wasm, logit scale 1.5): 2.53 bits at T=0.3 vs 3.13 at T=2 over 150 characters;
+    // with scale 3 and T=0.25 the cold text is more repetitive still (see the message on failure).
+    const model = tinyModel(TINY_VOCAB.size, { logitScale: 3 });
+    const low = rnn.generate(model, TINY_VOCAB, 'abc', 150, { temperature: 0.25, seed: 3, contextLength: 8 });
     const high = rnn.generate(model, TINY_VOCAB, 'abc', 150, { temperature: 2, seed: 3, contextLength: 8 });
-    expect(charEntropy(high) - charEntropy(low), `entropy T=0.3: ${charEntropy(low).toFixed(2)}, T=2: ${charEntropy(high).toFixed(2)}`).toBeGreaterThan(0.4);
+    expect(charEntropy(high) - charEntropy(low), `entropy T=0.25: ${charEntropy(low).toFixed(2)}, T=2: ${charEntropy(high).toFixed(2)}`).toBeGreaterThan(0.4);
     model.dispose();
   });
 
