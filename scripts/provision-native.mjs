@@ -281,11 +281,25 @@ async function pypiInstall(pkgDir) {
     fs.symlinkSync(`libtensorflow_framework.so.${LIBTF_VERSION}`, lib('libtensorflow_framework.so.2'));
     fs.symlinkSync('libtensorflow_framework.so.2', lib('libtensorflow_framework.so'));
 
-    const { source, count } = pythonStubSource(lib(soname));
-    log(`${path.basename(capi)} (SONAME ${soname}) needs ${count} CPython symbols`);
+    // Scanning the ~450 MB library is slow: keep the generated stub source next to the wheel.
+    const stubCache = `${wheel}.pystub.c`;
+    let source = fs.existsSync(stubCache) ? fs.readFileSync(stubCache, 'utf8') : null;
+    if (!source) {
+      const gen = pythonStubSource(lib(soname));
+      log(`${path.basename(capi)} (SONAME ${soname}) needs ${gen.count} CPython symbols`);
+      source = gen.source;
+      fs.writeFileSync(stubCache, source);
+    }
     fs.writeFileSync(path.join(deps, 'pystub.c'), source);
-    const cc = await run(process.env.CC || 'cc', ['-shared', '-fPIC', '-O1', '-o', lib(`libtensorflow.so.${LIBTF_VERSION}`), '-Wl,-soname,libtensorflow.so.2', path.join(deps, 'pystub.c'), `-L${path.join(deps, 'lib')}`, '-Wl,--no-as-needed', `-l:${soname}`, '-l:libtensorflow_framework.so.2', '-Wl,-rpath,$ORIGIN'], { timeoutS: 120 });
-    if (cc.code !== 0) throw new Error(`compiling the libtensorflow shim failed (is a C compiler installed?): ${lastLines(cc.out)}`);
+    // Link the shim against an empty stand-in with the same SONAME: that records the dependency
+    // without making the linker read the real library; the loader finds the real one via $ORIGIN.
+    const cc = process.env.CC || 'cc';
+    const standIn = path.join(stage, 'link');
+    fs.mkdirSync(standIn);
+    fs.writeFileSync(path.join(standIn, 'empty.c'), 'int tfjs_course_link_stand_in;\n');
+    const s1 = await run(cc, ['-shared', '-fPIC', '-o', path.join(standIn, soname), `-Wl,-soname,${soname}`, path.join(standIn, 'empty.c')], { timeoutS: 120 });
+    const s2 = s1.code === 0 ? await run(cc, ['-shared', '-fPIC', '-O1', '-o', lib(`libtensorflow.so.${LIBTF_VERSION}`), '-Wl,-soname,libtensorflow.so.2', path.join(deps, 'pystub.c'), `-L${standIn}`, '-Wl,--no-as-needed', `-l:${soname}`, '-Wl,-rpath,$ORIGIN'], { timeoutS: 120 }) : s1;
+    if (s2.code !== 0) throw new Error(`compiling the libtensorflow shim failed (is a C compiler installed?): ${lastLines(s2.out)}`);
     fs.symlinkSync(`libtensorflow.so.${LIBTF_VERSION}`, lib('libtensorflow.so.2'));
     fs.symlinkSync('libtensorflow.so.2', lib('libtensorflow.so'));
 
@@ -298,7 +312,7 @@ async function pypiInstall(pkgDir) {
     if (b.code !== 0) throw new Error(`building the binding failed (needs python3, make, g++): ${lastLines(b.out.split('\n').filter((l) => /error/i.test(l)).join('\n') || b.out)}`);
     const check = await loads();
     if (!check.ok) return `built from tensorflow-cpu ${WHEEL_VERSION}, but it does not load: ${check.why}`;
-    writeProvenance(pkgDir, { source: 'pypi', wheel: `tensorflow-cpu==${WHEEL_VERSION}`, file: path.basename(wheel), capiLibrary: soname, pythonStubs: count, at: new Date().toISOString() });
+    writeProvenance(pkgDir, { source: 'pypi', wheel: `tensorflow-cpu==${WHEEL_VERSION}`, file: path.basename(wheel), capiLibrary: soname, pythonStubs: (source.match(/^__attribute__/gm) ?? []).length, at: new Date().toISOString() });
     return { tfVersion: check.tfVersion };
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
