@@ -303,7 +303,9 @@ describe('task 5: measuring quality', () => {
   });
 
   test('real-vs-real score is near zero; a short training run improves the generator score by a clear margin', () => {
-    // Measured (wasm, seed 1234): real-vs-real ≈ ?, untrained ≈ ?, after training ≈ ?.
+    // Measured on wasm (COURSE_SEED 1234, this config): real-vs-real 7.9, untrained G 418,
+    // after 3 epochs of 600 images (batch 16, 111 steps, ~18 s) 121 (−71 %). Thresholds leave
+    // wide margins: real-vs-real < 10 % of untrained, trained < 60 % of untrained.
     const pool = loadFashionMnist('train', { limit: 1200, seed: 5 });
     const all = imagesToTensor(pool, [-1, 1]);
     const realA = all.slice([0], [300]);
@@ -324,14 +326,12 @@ describe('task 5: measuring quality', () => {
     };
     const before = fakeScore();
     const rng = makeRng(7);
-    for (let e = 0; e < EPOCHS; e++) gan.trainEpoch(m, opt, trainSet, { batchSize: 32, rng });
+    for (let e = 0; e < 3; e++) gan.trainEpoch(m, opt, trainSet, { batchSize: 16, rng });
     const after = fakeScore();
-    console.log({ realVsReal, before, after });
     expect(realVsReal).toBeLessThan(0.1 * before);
-    expect(after).toBeLessThan(0.5 * before);
+    expect(after).toBeLessThan(0.6 * before);
     tf.dispose([all, realA, realB, trainSet, z]);
     m.generator.dispose();
     m.discriminator.dispose();
   });
 });
-const EPOCHS = Number(process.env.DCGAN_EPOCHS ?? 2);
