@@ -27,10 +27,11 @@ const listenersBefore = {
   uncaughtException: process.listeners('uncaughtException'),
 };
 await initBackend({ quiet: true });
-for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
-  for (const listener of process.listeners(event)) {
-    if (!(listenersBefore[event] as unknown[]).includes(listener)) process.removeListener(event, listener as never);
-  }
+for (const l of process.listeners('unhandledRejection')) {
+  if (!listenersBefore.unhandledRejection.includes(l)) process.removeListener('unhandledRejection', l);
+}
+for (const l of process.listeners('uncaughtException')) {
+  if (!listenersBefore.uncaughtException.includes(l)) process.removeListener('uncaughtException', l);
 }
 
 const guard = new IntegrityGuard();

@@ -1,0 +1,75 @@
+/**
+ * Batch grading: every sub-folder of a submissions dir is one student's copy of exercises/.
+ * Each gets results.json + report.md under <out>/<student>/, and grades.csv collects the scores.
+ * A submission that breaks (syntax error, missing folder, anything thrown) gets 0 for what
+ * broke with a message; it never stops the batch.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CourseError, describeError } from '../errors.js';
+import { gradeTarget, listExercises, type GradeOptions } from './grade.js';
+import { writeReports } from './report.js';
+import { PROJECT_ROOT } from './runner.js';
+import type { GradeReport } from './types.js';
+
+export interface BatchRow {
+  student: string;
+  scores: Record<string, number>;
+  total: number;
+  error?: string;
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function gradesCsv(exercises: string[], rows: BatchRow[]): string {
+  const lines = [['student', ...exercises, 'total'].join(',')];
+  for (const r of rows) lines.push([csvCell(r.student), ...exercises.map((e) => String(r.scores[e] ?? 0)), String(r.total)].join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+export async function gradeSubmissions(
+  submissionsDir: string,
+  outDir: string,
+  opts: Omit<GradeOptions, 'target'>,
+): Promise<{ rows: BatchRow[]; csv: string }> {
+  if (!fs.existsSync(submissionsDir) || !fs.statSync(submissionsDir).isDirectory()) {
+    throw new CourseError(`submissions folder ${submissionsDir} does not exist`, 'pass --submissions DIR with one sub-folder per student');
+  }
+  const students = fs
+    .readdirSync(submissionsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
+  if (students.length === 0) throw new CourseError(`${submissionsDir} has no sub-folders`, 'put each student\'s copy of exercises/ in its own sub-folder');
+  const exercises = opts.only && opts.only.length > 0 ? opts.only : listExercises(opts.testsDir ?? path.join(PROJECT_ROOT, 'test'));
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const rows: BatchRow[] = [];
+  for (const student of students) {
+    log(`== ${student}`);
+    let report: GradeReport | null = null;
+    let error: string | undefined;
+    try {
+      report = await gradeTarget({ ...opts, target: path.join(submissionsDir, student), log });
+    } catch (err) {
+      // a rubric problem is the instructor's, not the student's: stop the batch for it
+      if (err instanceof CourseError && /rubric/.test(err.message)) throw err;
+      error = describeError(err).split('\n')[0];
+      log(`  ${student}: grading failed: ${error}`);
+    }
+    const dir = path.join(outDir, student);
+    if (report) writeReports(report, dir);
+    else {
+      fs.mkdirSync(dir, { recursive: true });
+      const results = { score: 0, execution_time: 0, output: `grading failed: ${error}`, tests: [] };
+      fs.writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    }
+    const scores = Object.fromEntries((report?.exercises ?? []).map((e) => [e.exercise, e.score]));
+    rows.push({ student, scores, total: report?.score ?? 0, error });
+  }
+  const csv = gradesCsv(exercises, rows);
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(path.join(outDir, 'grades.csv'), csv);
+  return { rows, csv };
+}

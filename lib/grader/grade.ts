@@ -1,0 +1,160 @@
+/**
+ * Grading a target (a copy of exercises/, or solutions/): find each exercise's graded test files
+ * and rubrics (visible test/ + optional hidden dir), run them in a child process
+ * (runner.ts), and compute the score here, in the parent, from the runner's results and the
+ * rubric.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CourseError } from '../errors.js';
+import { loadRubric } from './rubric.js';
+import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js';
+import type { ExerciseGrade, GradeReport, GradedTest, GradedTestSpec, TestOutcome } from './types.js';
+
+export interface GradeOptions {
+  /** absolute path of the folder holding NN-name/ sub-folders */
+  target: string;
+  /** exercise names to grade (default: every exercise with a test file + rubric) */
+  only?: string[];
+  /** folder with hidden NN*.test.ts + NN*.rubric.json files */
+  hiddenDir?: string;
+  /** where the visible graded tests live (self-tests point this at a fixture) */
+  testsDir?: string;
+  seed: number;
+  testTimeoutS?: number;
+  runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose'>;
+  /** progress lines (stderr by default) */
+  log?: (line: string) => void;
+}
+
+const TEST_FILE = /^(\d\d-[A-Za-z0-9_-]+)\.test\.ts$/;
+
+/** Exercises that have a graded test file and a rubric in `testsDir`. */
+export function listExercises(testsDir = path.join(PROJECT_ROOT, 'test')): string[] {
+  if (!fs.existsSync(testsDir)) return [];
+  return fs
+    .readdirSync(testsDir)
+    .map((f) => TEST_FILE.exec(f)?.[1])
+    .filter((e): e is string => !!e && fs.existsSync(path.join(testsDir, `${e}.rubric.json`)))
+    .sort();
+}
+
+function rubricFor(testFile: string): string {
+  return testFile.replace(/\.test\.ts$/, '.rubric.json');
+}
+
+/** The test files and rubric entries for one exercise. */
+export function exerciseSpecs(exercise: string, testsDir: string, hiddenDir?: string): { files: string[]; specs: GradedTestSpec[] } {
+  const visible = path.join(testsDir, `${exercise}.test.ts`);
+  const files = [visible];
+  if (hiddenDir) {
+    const prefix = exercise.slice(0, 2);
+    for (const f of fs.readdirSync(hiddenDir).sort()) {
+      if (f.startsWith(prefix) && f.endsWith('.test.ts')) files.push(path.join(hiddenDir, f));
+    }
+  }
+  const specs: GradedTestSpec[] = [];
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const rubricFile = rubricFor(file);
+    if (!fs.existsSync(rubricFile)) {
+      throw new CourseError(`${file} has no rubric`, `add ${path.basename(rubricFile)} beside it with points and feedback for every test`);
+    }
+    const hidden = file !== visible;
+    for (const t of loadRubric(rubricFile).tests) {
+      if (seen.has(t.name)) {
+        throw new CourseError(`test "${t.name}" is in both ${seen.get(t.name)} and ${rubricFile}`, 'give every graded test of an exercise a unique name');
+      }
+      seen.set(t.name, rubricFile);
+      specs.push({ ...t, file, hidden });
+    }
+  }
+  return { files, specs };
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  return line.length > 240 ? `${line.slice(0, 237)}...` : line;
+}
+
+/** One line saying why a test failed: never a stack trace. */
+export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome): string {
+  if (outcome.runnerReason) return `${outcome.runnerReason} — ${spec.feedback}`;
+  const err = outcome.errors[0];
+  if (!err) return spec.feedback;
+  const notImplemented = /not implemented: ([^\s(]+)/.exec(err.message);
+  if (err.name === 'NotImplemented' || notImplemented) return `not implemented: ${notImplemented?.[1] ?? 'a function this test calls'}`;
+  return `${spec.feedback} — ${firstLine(err.message)}`;
+}
+
+function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: Map<string, TestOutcome>, seconds: number, notes: string[]): ExerciseGrade {
+  const tests: GradedTest[] = specs.map((spec) => {
+    const outcome = outcomes.get(spec.name) ?? { state: 'failed' as const, errors: [], runnerReason: 'did not run', ms: 0 };
+    const passed = outcome.state === 'passed';
+    return {
+      exercise,
+      name: spec.name,
+      task: spec.task,
+      points: passed ? spec.points : 0,
+      maxPoints: spec.points,
+      status: passed ? 'passed' : 'failed',
+      feedback: passed ? '' : failureFeedback(spec, outcome),
+      hidden: spec.hidden,
+    };
+  });
+  const sum = (f: (t: GradedTest) => number) => tests.reduce((n, t) => n + f(t), 0);
+  return { exercise, score: sum((t) => t.points), maxScore: sum((t) => t.maxPoints), tests, seconds, notes };
+}
+
+/** Every test gets 0 with the same reason (missing folder, …): no child process is started. */
+function allFailed(exercise: string, specs: GradedTestSpec[], reason: string): ExerciseGrade {
+  const outcomes = new Map<string, TestOutcome>(specs.map((s) => [s.name, { state: 'failed', errors: [], runnerReason: reason, ms: 0 }]));
+  return gradeFromOutcomes(exercise, specs, outcomes, 0, []);
+}
+
+export async function gradeExercise(exercise: string, opts: GradeOptions): Promise<ExerciseGrade> {
+  const testsDir = opts.testsDir ?? path.join(PROJECT_ROOT, 'test');
+  const { files, specs } = exerciseSpecs(exercise, testsDir, opts.hiddenDir);
+  const folder = path.join(opts.target, exercise);
+  if (!fs.existsSync(path.join(folder, 'index.ts'))) {
+    const what = fs.existsSync(folder) ? `${exercise}/index.ts` : `${exercise}/`;
+    return allFailed(exercise, specs, `did not run: the submission has no ${what} (${opts.target})`);
+  }
+  const t0 = Date.now();
+  const run = await runExercise({ exercise, files, specs, target: opts.target, seed: opts.seed, testTimeoutS: opts.testTimeoutS, ...opts.runner });
+  if (run.unknownTests.length > 0) {
+    const names = run.unknownTests.map((t) => `"${t.name}"`).join(', ');
+    throw new CourseError(
+      `${exercise}: test ${names} ran but has no points in the rubric`,
+      `add ${run.unknownTests.length > 1 ? 'them' : 'it'} to ${path.basename(rubricFor(run.unknownTests[0]!.file || files[0]!))} with points and a feedback line`,
+    );
+  }
+  return gradeFromOutcomes(exercise, specs, run.outcomes, (Date.now() - t0) / 1000, run.notes);
+}
+
+export async function gradeTarget(opts: GradeOptions): Promise<GradeReport> {
+  const testsDir = opts.testsDir ?? path.join(PROJECT_ROOT, 'test');
+  const all = listExercises(testsDir);
+  const chosen = opts.only && opts.only.length > 0 ? opts.only : all;
+  for (const e of chosen) {
+    if (!all.includes(e)) throw new CourseError(`unknown exercise "${e}"`, `choose from: ${all.join(', ') || '(none found)'}`);
+  }
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const t0 = Date.now();
+  const exercises: ExerciseGrade[] = [];
+  for (const exercise of chosen) {
+    log(`grading ${exercise} …`);
+    const g = await gradeExercise(exercise, opts);
+    log(`  ${exercise}: ${g.score}/${g.maxScore} (${g.seconds.toFixed(1)} s)`);
+    exercises.push(g);
+  }
+  const sum = (f: (e: ExerciseGrade) => number) => exercises.reduce((n, e) => n + f(e), 0);
+  return {
+    target: opts.target,
+    seed: opts.seed,
+    score: sum((e) => e.score),
+    maxScore: sum((e) => e.maxScore),
+    seconds: (Date.now() - t0) / 1000,
+    exercises,
+  };
+}
