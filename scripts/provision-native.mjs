@@ -263,7 +263,9 @@ async function pypiInstall(pkgDir) {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-course-wheel-'));
   try {
     say('extracting libtensorflow from the wheel…');
-    await extract(wheel, ['tensorflow/libtensorflow_framework.so.2', 'tensorflow/libtensorflow_cc.so.2', 'tensorflow/python/_pywrap_tensorflow_internal.so', 'tensorflow/include/tensorflow/c/*', 'tensorflow/include/tensorflow/core/platform/ctstring*'], stage);
+    await extract(wheel, ['tensorflow/libtensorflow_framework.so.2', 'tensorflow/libtensorflow_cc.so.2', 'tensorflow/python/_pywrap_tensorflow_internal.so', 'tensorflow/include/tensorflow/c/*', 'tensorflow/include/tensorflow/core/platform/ctstring*',
+      // recent wheels moved part of the C API headers into tsl/
+      'tensorflow/include/tsl/c/*', 'tensorflow/include/tsl/platform/ctstring*'], stage);
     const tfDir = path.join(stage, 'tensorflow');
     // 2.9–2.10 wheels: C API inside the Python extension; newer: libtensorflow_cc.so.2.
     const capi = [path.join(tfDir, 'libtensorflow_cc.so.2'), path.join(tfDir, 'python', '_pywrap_tensorflow_internal.so')].find((f) => fs.existsSync(f));
@@ -309,7 +311,10 @@ async function pypiInstall(pkgDir) {
     // --no-as-needed: the binding must record libtensorflow.so.2 (the shim) even though the
     // symbols it uses are defined one level down.
     const b = await run(process.execPath, [preGyp, 'install', '--build-from-source'], { cwd: pkgDir, env: { ...nodedirEnv(), LDFLAGS: `${process.env.LDFLAGS ?? ''} -Wl,--no-as-needed`.trim() }, timeoutS: 900 });
-    if (b.code !== 0) throw new Error(`building the binding failed (needs python3, make, g++): ${lastLines(b.out.split('\n').filter((l) => /error/i.test(l)).join('\n') || b.out)}`);
+    if (b.code !== 0) {
+      const firstError = b.out.split('\n').find((l) => /\berror:|not found|No such file/.test(l));
+      throw new Error(`building the binding failed (it needs python3, make and g++): ${(firstError ?? lastLines(b.out)).trim().slice(0, 240)}`);
+    }
     const check = await loads();
     if (!check.ok) return `built from tensorflow-cpu ${WHEEL_VERSION}, but it does not load: ${check.why}`;
     writeProvenance(pkgDir, { source: 'pypi', wheel: `tensorflow-cpu==${WHEEL_VERSION}`, file: path.basename(wheel), capiLibrary: soname, pythonStubs: (source.match(/^__attribute__/gm) ?? []).length, at: new Date().toISOString() });
