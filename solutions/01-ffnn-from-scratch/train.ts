@@ -1,0 +1,226 @@
+/**
+ * `course train 01-ffnn-from-scratch`: the full run, using ONLY the target's functions for the
+ * student's parts (perceptron, parameter count, forward, loss, backward, SGD step, data
+ * preparation, initialisation, trainMlp). Writes to opts.out:
+ *   loss-curves.png          train vs test cross-entropy per epoch (4-feature Iris net)
+ *   accuracy-curves.png      train vs test accuracy per epoch
+ *   confusion-matrix.png     test-set confusion matrix
+ *   decision-regions.png     a 2-feature net on petal length/width: grid coloured by predicted class, flowers on top
+ *   perceptron-vs-mlp.png    perceptron on AND / OR / XOR next to a 2-layer MLP on XOR
+ * The main Iris run goes through lib/train's trainLoop, so it shows progress and checkpoints
+ * its parameters every epoch (`--resume` continues from opts.out/checkpoint).
+ */
+import * as tf from '@tensorflow/tfjs';
+import path from 'node:path';
+import type { TrainOptions, TrainResult } from '../../lib/exercises.js';
+import { batchIndices } from '../../lib/data/split.js';
+import { loadIris } from '../../lib/data/iris.js';
+import { accuracy, confusionMatrix } from '../../lib/metrics/index.js';
+import { barChart, decisionRegions, heatmap, lineChart } from '../../lib/plot/index.js';
+import { makeRng } from '../../lib/random.js';
+import { trainLoop } from '../../lib/train/index.js';
+import type { NetConfig, Params } from './index.js';
+
+type Impl = typeof import('./index.js');
+
+export const defaults = { epochs: 150 };
+
+const NET: NetConfig = { hidden: 'relu', output: 'softmax' };
+const SIZES = [4, 16, 3];
+const LEARNING_RATE = 0.1;
+const BATCH_SIZE = 16;
+const GATES = [
+  [0, 0],
+  [0, 1],
+  [1, 0],
+  [1, 1],
+];
+
+interface SavedParams {
+  layers: { W: number[][]; b: number[] }[];
+}
+
+function toSaved(params: Params): SavedParams {
+  return { layers: params.map((l) => ({ W: l.W.arraySync(), b: l.b.arraySync() })) };
+}
+
+function fromSaved(s: SavedParams): Params {
+  return s.layers.map((l) => ({ W: tf.tensor2d(l.W), b: tf.tensor1d(l.b) }));
+}
+
+/** Loss and predicted classes of the target's forward pass on a whole split. */
+function evaluate(impl: Impl, params: Params, x: tf.Tensor2D, y: tf.Tensor2D): { loss: number; pred: number[] } {
+  const cache = impl.forward(params, x, NET);
+  const out = cache.activations[params.length]!;
+  const lossT = impl.computeLoss(out, y, NET.output);
+  const loss = lossT.dataSync()[0]!;
+  const pred = impl.predictClasses(out);
+  lossT.dispose();
+  impl.disposeCache(cache);
+  return { loss, pred };
+}
+
+export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult> {
+  const epochs = opts.quick ? Math.min(opts.epochs, 20) : opts.epochs;
+  const plots: string[] = [];
+
+  // ── Task 1 and 2: perceptron on logic gates, parameter counts ──
+  const gateAccuracy = (y: number[]): number => {
+    const r = impl.trainPerceptron(GATES, y, { epochs: 50, learningRate: 0.1 });
+    return accuracy(GATES.map((x) => impl.perceptronPredict(r.weights, r.bias, x)), y);
+  };
+  const perceptron = { and: gateAccuracy([0, 0, 0, 1]), or: gateAccuracy([0, 1, 1, 1]), xor: gateAccuracy([0, 1, 1, 0]) };
+  const parameterCounts = { iris: impl.countParameters(SIZES), mnistMlp: impl.countParameters([784, 128, 64, 10]) };
+
+  // ── Task 5: the 4-feature Iris net, hand-written SGD inside trainLoop ──
+  const data = impl.prepareIris({ testFraction: 0.2, seed: opts.seed });
+  const nTrain = data.xTrain.shape[0];
+  const stepsPerEpoch = Math.ceil(nTrain / BATCH_SIZE);
+  let params = impl.initParams(SIZES, 'he', opts.seed);
+  let batches: number[][] = [];
+
+  const loop = await trainLoop({
+    label: '01-ffnn-from-scratch iris',
+    epochs,
+    stepsPerEpoch,
+    step(epoch, step) {
+      // One seeded shuffle per epoch, derived from the epoch number so a resumed run sees the same batches.
+      if (step === 0) batches = batchIndices(nTrain, BATCH_SIZE, makeRng(opts.seed * 7919 + epoch));
+      const { next, loss } = impl.tidy(() => {
+        const idx = tf.tensor1d(batches[step]!, 'int32');
+        const xb = tf.gather(data.xTrain, idx) as tf.Tensor2D;
+        const yb = tf.gather(data.yTrain, idx) as tf.Tensor2D;
+        const cache = impl.forward(params, xb, NET);
+        const lossT = impl.computeLoss(cache.activations[params.length]!, yb, NET.output);
+        const grads = impl.backward(params, cache, yb, NET);
+        return { next: impl.sgdStep(params, grads, LEARNING_RATE), loss: lossT };
+      });
+      const value = loss.dataSync()[0]!;
+      loss.dispose();
+      impl.disposeParams(params);
+      params = next;
+      return { loss: value };
+    },
+    endEpoch() {
+      const tr = evaluate(impl, params, data.xTrain, data.yTrain);
+      const te = evaluate(impl, params, data.xTest, data.yTest);
+      return { acc: accuracy(tr.pred, data.labelsTrain), test_loss: te.loss, test_acc: accuracy(te.pred, data.labelsTest) };
+    },
+    checkpoint: {
+      dir: path.join(opts.out, 'checkpoint'),
+      state: () => toSaved(params),
+      restore: (s) => {
+        impl.disposeParams(params);
+        params = fromSaved(s as SavedParams);
+      },
+    },
+    resume: opts.resume,
+  });
+  const h = loop.history;
+  const final = evaluate(impl, params, data.xTest, data.yTest);
+  const trainFinal = evaluate(impl, params, data.xTrain, data.yTrain);
+  const testAccuracy = accuracy(final.pred, data.labelsTest);
+
+  plots.push(
+    lineChart(path.join(opts.out, 'loss-curves.png'), {
+      title: `Iris ${SIZES.join('→')} net, hand-written backprop: cross-entropy`,
+      xLabel: 'epoch',
+      yLabel: 'cross-entropy loss',
+      series: [
+        { label: 'train (mean over mini-batches)', data: h.loss ?? [] },
+        { label: 'test (held-out 20 %)', data: h.test_loss ?? [] },
+      ],
+    }),
+    lineChart(path.join(opts.out, 'accuracy-curves.png'), {
+      title: `Iris ${SIZES.join('→')} net: accuracy`,
+      xLabel: 'epoch',
+      yLabel: 'accuracy',
+      series: [
+        { label: 'train', data: h.acc ?? [] },
+        { label: 'test (held-out 20 %)', data: h.test_acc ?? [] },
+      ],
+    }),
+    heatmap(path.join(opts.out, 'confusion-matrix.png'), {
+      title: `Iris test set: confusion matrix (accuracy ${(testAccuracy * 100).toFixed(1)} %)`,
+      matrix: confusionMatrix(final.pred, data.labelsTest, data.classNames.length),
+      rowLabels: data.classNames,
+      colLabels: data.classNames,
+      xLabel: 'predicted species',
+      yLabel: 'true species',
+    }),
+  );
+
+  // ── Decision regions: a 2-feature net on petal length / width, trained with the target's trainMlp ──
+  const petal = impl.prepareIris({ testFraction: 0.2, seed: opts.seed, featureIndices: [2, 3] });
+  const petalInit = impl.initParams([2, 16, 3], 'he', opts.seed + 1);
+  const petalRun = impl.trainMlp(petalInit, { x: petal.xTrain, y: petal.yTrain }, {
+    ...NET,
+    learningRate: LEARNING_RATE,
+    batchSize: BATCH_SIZE,
+    epochs: opts.quick ? 20 : 150,
+    seed: opts.seed,
+  });
+  impl.disposeParams(petalInit);
+  const petalTest = evaluate(impl, petalRun.params, petal.xTest, petal.yTest);
+  const iris = loadIris();
+  const steps = opts.quick ? 60 : 160;
+  const xs = Array.from({ length: steps }, (_, i) => 0.5 + (6.6 / (steps - 1)) * i); // petal length, cm
+  const ys = Array.from({ length: steps }, (_, j) => (2.8 / (steps - 1)) * j); // petal width, cm
+  const gridRows = ys.flatMap((w) => xs.map((l) => [(l - petal.mean[0]!) / petal.std[0]!, (w - petal.mean[1]!) / petal.std[1]!]));
+  const gridX = tf.tensor2d(gridRows);
+  const gridCache = impl.forward(petalRun.params, gridX, NET);
+  const gridPred = impl.predictClasses(gridCache.activations[petalRun.params.length]!);
+  impl.disposeCache(gridCache);
+  gridX.dispose();
+  const classes = ys.map((_, j) => gridPred.slice(j * steps, (j + 1) * steps));
+  plots.push(
+    decisionRegions(path.join(opts.out, 'decision-regions.png'), {
+      title: `Decision regions of a 2→16→3 net on petal features (test acc ${(accuracy(petalTest.pred, petal.labelsTest) * 100).toFixed(0)} %)`,
+      xLabel: 'petal length (cm)',
+      yLabel: 'petal width (cm)',
+      classNames: iris.classNames,
+      grid: { xs, ys, classes },
+      points: iris.features.map((f, i) => ({ x: f[2]!, y: f[3]!, label: iris.labels[i]! })),
+    }),
+  );
+
+  // ── XOR: what one hidden layer buys over the perceptron ──
+  const xorX = tf.tensor2d(GATES);
+  const xorY = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 1, 0], 'int32'), 2).toFloat() as tf.Tensor2D);
+  const xorInit = impl.initParams([2, 8, 2], 'he', opts.seed);
+  const xorRun = impl.trainMlp(xorInit, { x: xorX, y: xorY }, { ...NET, learningRate: 0.5, batchSize: 4, epochs: 300, seed: opts.seed });
+  const xorCache = impl.forward(xorRun.params, xorX, NET);
+  const xorMlp = accuracy(impl.predictClasses(xorCache.activations[xorRun.params.length]!), [0, 1, 1, 0]);
+  impl.disposeCache(xorCache);
+  plots.push(
+    barChart(path.join(opts.out, 'perceptron-vs-mlp.png'), {
+      title: 'Perceptron vs a 2-layer MLP on logic gates',
+      xLabel: 'task',
+      yLabel: 'training accuracy',
+      labels: ['AND', 'OR', 'XOR'],
+      series: [
+        { label: 'perceptron (step activation)', data: [perceptron.and, perceptron.or, perceptron.xor] },
+        { label: '2→8→2 MLP (XOR only)', data: [0, 0, xorMlp] },
+      ],
+    }),
+  );
+
+  tf.dispose([xorX, xorY, data.xTrain, data.yTrain, data.xTest, data.yTest, petal.xTrain, petal.yTrain, petal.xTest, petal.yTest]);
+  for (const p of [params, petalRun.params, xorInit, xorRun.params]) impl.disposeParams(p);
+
+  return {
+    metrics: {
+      testAccuracy,
+      trainAccuracy: accuracy(trainFinal.pred, data.labelsTrain),
+      finalTrainLoss: h.loss?.at(-1) ?? null,
+      finalTestLoss: final.loss,
+      epochsRun: loop.epochsRun,
+      resumedFrom: loop.resumedFrom,
+      petalTestAccuracy: accuracy(petalTest.pred, petal.labelsTest),
+      xorMlpAccuracy: xorMlp,
+      perceptronAccuracy: perceptron,
+      parameterCounts,
+    },
+    plots,
+  };
+}
