@@ -95,9 +95,10 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
       samples.push(writeGrid(`samples-epoch-${String(epoch + 1).padStart(2, '0')}.png`, `DCGAN samples after epoch ${epoch + 1} (fixed noise)`));
       const fake = tf.tidy(() => models.generator.predict(evalNoise) as tf.Tensor4D);
       const score = frechetDistance(refFeatures, impl.extractFeatures(classifier, fake));
+      const nAcc = Math.min(256, size.evalImages);
       const [realLogits, fakeLogits] = tf.tidy(() => [
-        models.discriminator.predict(refReal.slice([0], [256])) as tf.Tensor,
-        models.discriminator.predict(fake.slice([0], [Math.min(256, size.evalImages)])) as tf.Tensor,
+        models.discriminator.predict(refReal.slice([0], [nAcc])) as tf.Tensor,
+        models.discriminator.predict(fake.slice([0], [nAcc])) as tf.Tensor,
       ]);
       const acc = impl.discriminatorAccuracy(realLogits!, fakeLogits!);
       tf.dispose([fake, realLogits!, fakeLogits!]);
