@@ -605,11 +605,11 @@ describe('task 5: training', () => {
     expect(he.map((l) => [l.W.shape, l.b.shape])).toEqual([[[400, 300], [300]], [[300, 10], [10]]]);
     const stdOf = (t: tf.Tensor): number => tf.tidy(() => tf.moments(t).variance.sqrt().dataSync()[0]!);
     const meanOf = (t: tf.Tensor): number => tf.tidy(() => t.mean().dataSync()[0]!);
-    // 120,000 draws: the sample std is within ~0.5 % of the true one.
-    expect(stdOf(he[0]!.W) / Math.sqrt(2 / 400)).toBeCloseTo(1, 1);
+    // 120,000 draws: the sample std is within ~0.5 % of the true one and the sample mean within
+    // ~0.3 % of a std of zero, so 3 % and 2 % are wide margins that still catch a wrong formula.
     expect(Math.abs(stdOf(he[0]!.W) / Math.sqrt(2 / 400) - 1)).toBeLessThan(0.03);
     expect(Math.abs(stdOf(xavier[0]!.W) / Math.sqrt(2 / 700) - 1)).toBeLessThan(0.03);
-    expect(Math.abs(meanOf(he[0]!.W))).toBeLessThan(0.01 * Math.sqrt(2 / 400) * 10);
+    expect(Math.abs(meanOf(he[0]!.W))).toBeLessThan(0.02 * Math.sqrt(2 / 400));
     for (const p of [he, xavier]) for (const l of p) expect(asArray(l.b).every((v) => v === 0)).toBe(true);
     expect(asArray(heAgain[0]!.W)).toEqual(asArray(he[0]!.W));
     expect(asArray(heOther[0]!.W)).not.toEqual(asArray(he[0]!.W));
