@@ -94,8 +94,10 @@ function runAttempt(
   progressFile: string,
 ): Promise<AttemptResult> {
   fs.writeFileSync(progressFile, '');
+  // Drop a surrounding vitest's own variables (the grader's self-tests run inside vitest).
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(__)?VITEST/.test(k)));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     COURSE_TARGET: opts.target,
     COURSE_SEED: String(opts.seed),
     COURSE_GRADER_FILES: JSON.stringify(opts.files),
