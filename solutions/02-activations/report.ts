@@ -59,6 +59,16 @@ export function writeReport(r: ReportInput): string {
     `**${winner.activation}** won on this data with ${pct(winner.finalValAccuracy)} final validation accuracy; ` +
       `${worst.activation} came last with ${pct(worst.finalValAccuracy)} (a gap of ${pct(winner.finalValAccuracy - worst.finalValAccuracy)}).`,
   );
+  // Binomial standard error of an accuracy measured on valImages examples.
+  const stdErr = Math.sqrt((winner.finalValAccuracy * (1 - winner.finalValAccuracy)) / r.valImages);
+  const closeOnes = byAcc.filter((x) => x !== winner && winner.finalValAccuracy - x.finalValAccuracy < 2 * stdErr);
+  if (closeOnes.length > 0) {
+    lines.push(
+      `But ${closeOnes.map((x) => x.activation).join(', ')} ${closeOnes.length > 1 ? 'are' : 'is'} within two standard errors ` +
+        `(2 × ${pct(stdErr)} on ${r.valImages} images) of it, so the ranking among them is not settled by this run; ` +
+        `the gaps larger than that are the real result.`,
+    );
+  }
   if (reached.length > 0) {
     lines.push(
       `First to reach ${pct(r.targetAccuracy)}: ${reached[0]!.activation} (epoch ${reached[0]!.epochsToTarget}).` +

@@ -92,7 +92,10 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
       ...config,
       activations: [activation],
       returnModels: activation === 'relu', // to count dead units after training
-      onEpoch: (_a, epoch, logs) => progress.epoch(epoch - 1, logs, ''),
+      onEpoch: (_a, epoch, logs) => {
+        progress.step(epoch - 1, 0, logs); // one "step" per epoch keeps the ETA right
+        progress.epoch(epoch - 1, logs);
+      },
     });
     let deadFraction: number | null = null;
     if (run!.model) {
