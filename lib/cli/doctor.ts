@@ -32,11 +32,9 @@ async function nativeStatus(): Promise<NativeStatus | null> {
   if (!existsSync(file)) return null;
   const mod = (await import(pathToFileURL(file).href)) as { nativeStatus?: () => unknown };
   if (typeof mod.nativeStatus !== 'function') return null;
-  const s = (await mod.nativeStatus()) as Record<string, unknown>;
-  const lines = Object.entries(s)
-    .filter(([k, v]) => k !== 'fix' && v !== undefined && v !== null && typeof v !== 'object')
-    .map(([k, v]) => `${k}: ${String(v)}`);
-  return { lines, fix: typeof s.fix === 'string' ? s.fix : undefined };
+  const s = (await mod.nativeStatus()) as { summary?: string; logPath?: string; fix?: string | null };
+  const lines = [s.summary, s.logPath ? `install log: ${s.logPath}` : undefined].filter((l): l is string => Boolean(l));
+  return { lines, fix: s.fix ?? undefined };
 }
 
 export async function doctorCommand(): Promise<number> {
