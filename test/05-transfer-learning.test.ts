@@ -136,10 +136,23 @@ describe('task 1: buildTransferModel', () => {
   });
 });
 
+/**
+ * Task 2 is graded on a frozen transfer model built here (not by the student's task-1 code), so a
+ * task-1 mistake doesn't cost task-2 points: base layers conv1…fc1 frozen, a softmax head_out.
+ */
+function frozenTransferModel(seed: number): tf.LayersModel {
+  const base = buildBaseCnn(seed);
+  const probs = tf.layers
+    .dense({ name: `${impl.HEAD_PREFIX}out`, units: 5, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed }) })
+    .apply(base.getLayer('fc1').output) as tf.SymbolicTensor;
+  for (const name of BASE_LAYERS) base.getLayer(name).trainable = false;
+  return tf.model({ inputs: base.inputs, outputs: probs });
+}
+
 describe('task 2: fineTune', () => {
   it('changes only the layers from unfreezeFrom upwards and the head', async () => {
     await withData(4, 21, async (data) => {
-      const model = impl.buildTransferModel(buildBaseCnn(9), { numClasses: 5, cutAt: 'fc1', freeze: true });
+      const model = frozenTransferModel(9);
       const before = snapshot(model);
       await impl.fineTune(model, data, { unfreezeFrom: 'conv3', learningRate: 1e-3, headLearningRate: 1e-2, epochs: 1, batchSize: 10, quiet: true });
       const after = snapshot(model);
@@ -152,7 +165,7 @@ describe('task 2: fineTune', () => {
 
   it('moves the base with the small learning rate and the head with the large one', async () => {
     await withData(4, 22, async (data) => {
-      const model = impl.buildTransferModel(buildBaseCnn(10), { numClasses: 5, cutAt: 'fc1', freeze: true });
+      const model = frozenTransferModel(10);
       const before = snapshot(model);
       // one Adam step (20 examples, batch 20): Adam's first update of each weight is lr·g/(|g|+ε),
       // so the largest change in a layer is just under its learning rate.
@@ -170,7 +183,7 @@ describe('task 2: fineTune', () => {
 
   it('refuses a fine-tuning learning rate that is not 10× below the head rate', async () => {
     await withData(2, 23, async (data) => {
-      const model = impl.buildTransferModel(buildBaseCnn(11), { numClasses: 5, cutAt: 'fc1', freeze: true });
+      const model = frozenTransferModel(11);
       const before = snapshot(model);
       await expect(
         impl.fineTune(model, data, { unfreezeFrom: 'conv3', learningRate: 5e-3, headLearningRate: 1e-2, epochs: 1, batchSize: 10, quiet: true }),
@@ -182,7 +195,7 @@ describe('task 2: fineTune', () => {
 
   it('fineTune leaves no tensors behind', async () => {
     await withData(2, 24, async (data) => {
-      const model = impl.buildTransferModel(buildBaseCnn(12), { numClasses: 5, cutAt: 'fc1', freeze: true });
+      const model = frozenTransferModel(12);
       const leak = await countLeak(
         () => impl.fineTune(model, data, { unfreezeFrom: 'conv3', learningRate: 1e-4, headLearningRate: 1e-3, epochs: 1, batchSize: 5, quiet: true }),
         2,
@@ -193,7 +206,7 @@ describe('task 2: fineTune', () => {
 
   it('bonus: progressiveFineTune unfreezes one more block per stage', async () => {
     await withData(4, 25, async (data) => {
-      const model = impl.buildTransferModel(buildBaseCnn(13), { numClasses: 5, cutAt: 'fc1', freeze: true });
+      const model = frozenTransferModel(13);
       const start = snapshot(model);
       const history = await impl.progressiveFineTune(model, data, {
         stages: ['fc1', 'conv3'],
@@ -215,14 +228,14 @@ describe('task 3: compareStrategies', () => {
   // Small config, measured on wasm (2 shared cores): see the margin test for numbers.
   const config = {
     perClass: [25],
-    epochs: 10,
+    epochs: 6,
     batchSize: 25,
     seed: 5,
     valPerClass: 40,
-    cutAt: 'fc1',
+    cutAt: 'flatten',
     unfreezeFrom: 'conv3',
-    headLearningRate: 3e-3,
-    fineTuneLearningRate: 3e-4,
+    headLearningRate: 1e-2,
+    fineTuneLearningRate: 1e-3,
     quiet: true,
   };
   let pending: Promise<impl.StrategyRun[]> | null = null;
@@ -267,9 +280,11 @@ describe('task 3: compareStrategies', () => {
     const heldOut = loadTargetData('test', 100, 777);
     try {
       const acc = Object.fromEntries(result.map((r) => [r.strategy, accuracyOf(r.model, heldOut)]));
-      // measured (wasm, seed 5): see README — threshold leaves a wide margin
-      expect(acc['feature-extraction']! - acc['scratch']!, JSON.stringify(acc)).toBeGreaterThan(0.05);
-      expect(acc['fine-tuning']! - acc['scratch']!, JSON.stringify(acc)).toBeGreaterThan(0.03);
+      // Measured on wasm with this config: scratch 0.888, feature extraction 0.920, fine-tuning
+      // 0.932 (seed 6: 0.828 / 0.902 / 0.900). The gain is real but modest for this small base,
+      // so the bar is 1.5 points; a frozen-base bug or unequal training shows up far below it.
+      expect(acc['feature-extraction']! - acc['scratch']!, JSON.stringify(acc)).toBeGreaterThan(0.015);
+      expect(acc['fine-tuning']! - acc['scratch']!, JSON.stringify(acc)).toBeGreaterThan(0.015);
     } finally {
       tf.dispose([heldOut.x, heldOut.y]);
     }

@@ -210,7 +210,7 @@ export interface CompareConfig {
   /** a fresh copy of the pretrained base on every call */
   loadBase: () => Promise<tf.LayersModel>;
   /** the same architecture with fresh random weights (the scratch starting point) */
-  buildScratchBase: () => tf.LayersModel;
+  buildScratchBase: () => tf.LayersModel | Promise<tf.LayersModel>;
   /** labelled training examples per class, e.g. [25, 100, 500] */
   perClass: number[];
   epochs: number;
@@ -257,7 +257,7 @@ export async function compareStrategies(config: CompareConfig): Promise<Strategy
           let model: tf.LayersModel;
           let history: History;
           if (strategy === 'scratch') {
-            model = buildTransferModel(config.buildScratchBase(), { numClasses, cutAt, freeze: false, seed });
+            model = buildTransferModel(await config.buildScratchBase(), { numClasses, cutAt, freeze: false, seed });
             history = await trainWithAdam(model, train, { learningRate: headLearningRate, epochs, batchSize, seed, validation: val, label, quiet });
           } else if (strategy === 'feature-extraction') {
             model = buildTransferModel(await config.loadBase(), { numClasses, cutAt, freeze: true, seed });
