@@ -17,7 +17,7 @@ function charCase(cell: 'lstm' | 'gru'): BenchCase {
     exercise: '03-char-rnn',
     async setup() {
       const model = buildCharModel({ vocabSize: VOCAB, embeddingDim: 32, cell, units: 96, layers: 1, dropout: 0 });
-      const optimizer = makeOptimizer(0.005);
+      const optimizer = makeOptimizer(0.01);
       const x = tf.randomUniform([BATCH, SEQ], 0, VOCAB, 'int32', 1) as tf.Tensor2D;
       const y = tf.randomUniform([BATCH, SEQ], 0, VOCAB, 'int32', 2) as tf.Tensor2D;
       return {

@@ -24,7 +24,7 @@ type Cell = 'lstm' | 'gru';
 
 /** Same model size and step budget for both cells; `quick` is the smoke-size run. */
 const SIZES = {
-  full: { text: 'sherlock' as const, embeddingDim: 32, units: 96, layers: 1, dropout: 0, seqLength: 40, batchSize: 32, stepsPerEpoch: 60, valWindows: 256, learningRate: 0.005 },
+  full: { text: 'sherlock' as const, embeddingDim: 32, units: 96, layers: 1, dropout: 0, seqLength: 40, batchSize: 32, stepsPerEpoch: 60, valWindows: 256, learningRate: 0.01 },
   quick: { text: 'small' as const, embeddingDim: 16, units: 32, layers: 1, dropout: 0, seqLength: 20, batchSize: 16, stepsPerEpoch: 12, valWindows: 64, learningRate: 0.01 },
 };
 const CLIP_NORM = 1;
