@@ -218,6 +218,7 @@ describe('task 2: compareActivations', () => {
 
   test('each activation is trained from the same start: results do not depend on the other activations or their order', () => {
     const config: A.CompareConfig = { ...SMALL, epochs: 1, data: { trainPerClass: 10, valPerClass: 5 } };
+    const tensorsBefore = tf.memory().numTensors;
     const a = A.compareActivations({ ...config, activations: ['relu', 'tanh'] });
     const b = A.compareActivations({ ...config, activations: ['tanh', 'relu'] });
     const probe = tf.randomUniform([16, 784], 0, 1, 'float32', 11);
@@ -227,6 +228,8 @@ describe('task 2: compareActivations', () => {
     expectClose(logitsOf(a, 'tanh'), logitsOf(b, 'tanh'), 1e-5, 'tanh model trained first vs second');
     probe.dispose();
     for (const r of [...a, ...b]) r.model!.dispose();
+    // data, optimizer state and intermediate tensors are all freed; only the models were kept
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
   test('compareActivations rejects a bad config with a CourseError', () => {
