@@ -122,6 +122,16 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
     return allFailed(exercise, specs, `did not run: the submission has no ${what} (${opts.target})`);
   }
   const t0 = Date.now();
+  // A submission outside the project is graded from a copy at <root>/.grade-<pid>-<exercise>/:
+  // exercise code imports the course library as ../../lib/… and packages from the project's
+  // node_modules, both of which only resolve from a folder directly inside the project.
+  const inside = !path.relative(PROJECT_ROOT, opts.target).startsWith('..');
+  const staged = inside ? null : path.join(PROJECT_ROOT, `.grade-${process.pid}-${exercise}`);
+  if (staged) {
+    fs.rmSync(staged, { recursive: true, force: true });
+    fs.cpSync(folder, path.join(staged, exercise), { recursive: true, filter: (src) => path.basename(src) !== 'node_modules' });
+  }
+  const target = staged ?? opts.target;
   // Hidden tests run from a dot-named copy inside test/: module resolution then works exactly as
   // for the visible tests (one tfjs instance, `../lib/…` imports), and plain `npm test` ignores
   // dot-files. The copies are removed afterwards.
@@ -129,9 +139,10 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
   const run = await (async () => {
     try {
       copies.forEach((c, i) => i > 0 && fs.copyFileSync(files[i]!, c));
-      return await runExercise({ exercise, files: copies, specs, target: opts.target, seed: opts.seed, testTimeoutS: opts.testTimeoutS, ...opts.runner });
+      return await runExercise({ exercise, files: copies, specs, target, seed: opts.seed, testTimeoutS: opts.testTimeoutS, ...opts.runner });
     } finally {
       copies.forEach((c, i) => i > 0 && fs.rmSync(c, { force: true }));
+      if (staged) fs.rmSync(staged, { recursive: true, force: true });
     }
   })();
   if (run.unknownTests.length > 0) {

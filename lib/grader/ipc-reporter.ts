@@ -47,14 +47,23 @@ export class IpcReporter implements Reporter {
     );
   }
 
+  private modulesSent = new Set<string>();
+
   onTestModuleEnd(testModule: TestModule): void {
+    this.sendModuleErrors(testModule);
+  }
+
+  private sendModuleErrors(testModule: TestModule): void {
     const errors = testModule.errors();
-    if (errors.length > 0) {
+    if (errors.length > 0 && !this.modulesSent.has(testModule.moduleId)) {
+      this.modulesSent.add(testModule.moduleId);
       this.pending.push(send({ type: 'module', file: testModule.moduleId, errors: serialize(errors) }));
     }
   }
 
-  async onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<ErrorLike>): Promise<void> {
+  async onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<ErrorLike>): Promise<void> {
+    // a file that failed to import never reaches onTestModuleEnd: collect its errors here
+    for (const m of modules) this.sendModuleErrors(m);
     // vitest exits right after this hook: wait until every message has left the process.
     await Promise.all(this.pending);
     await send({ type: 'done', unhandled: serialize(unhandled) });

@@ -76,6 +76,13 @@ function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).find((l) => l.length > 0)?.slice(0, 300) ?? '';
 }
 
+/** The informative line of an import failure ("Transform failed with 1 error:" is not), paths relative to the target. */
+function loadError(message: string, target: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const line = (/^Transform failed/.test(lines[0] ?? '') && lines[1] ? lines[1] : (lines[0] ?? '')).slice(0, 300);
+  return line.split(`${target}/`).join('');
+}
+
 function readLastStarted(file: string): string | null {
   let text = '';
   try {
@@ -248,7 +255,7 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
       if (clean || missing.length === 0) {
         for (const s of missing) {
           const why = a.moduleErrors.length
-            ? `the test file failed to load: ${firstLine(a.moduleErrors[0]!.message)}`
+            ? `the test file failed to load: ${loadError(a.moduleErrors[0]!.message, opts.target)}`
             : 'the test file has no such test (check the rubric name)';
           outcomes.set(s.name, { state: 'failed', errors: [], runnerReason: `did not run: ${why}`, ms: 0 });
         }
