@@ -57,6 +57,7 @@ interface CaseResult {
   stepMs: number[];
   stepCpuMs: number[];
   warmupMs: number[];
+  warmupCpuMs: number[];
   setupMs: number | null;
   /** tf.profile peakBytes of one extra step (all tensors alive at the worst moment) */
   peakTensorBytes: number | null;
@@ -155,6 +156,7 @@ function runPair(file: string, bench: BenchCase, variant: BackendName, opts: Opt
     stepMs: [],
     stepCpuMs: [],
     warmupMs: [],
+    warmupCpuMs: [],
     setupMs: null,
     peakTensorBytes: null,
     maxRssBytes: null,
@@ -180,8 +182,10 @@ function runPair(file: string, bench: BenchCase, variant: BackendName, opts: Opt
           result.setupMs = ev.setupMs;
           break;
         case 'step':
-          if (ev.warmup) result.warmupMs.push(ev.ms);
-          else {
+          if (ev.warmup) {
+            result.warmupMs.push(ev.ms);
+            result.warmupCpuMs.push(ev.cpuMs);
+          } else {
             result.stepMs.push(ev.ms);
             result.stepCpuMs.push(ev.cpuMs);
           }
@@ -269,7 +273,9 @@ function markdownTable(results: CaseResult[], budgetS: number): string {
   for (const c of cases) {
     const cells = backends.map((b) => {
       const r = results.find((x) => x.case === c && x.backend === b);
-      return r && r.cpuMsPerStep !== null ? fmtMs(r.cpuMsPerStep) : '';
+      if (r && r.cpuMsPerStep !== null) return fmtMs(r.cpuMsPerStep);
+      // timed out before any timed step: show the warm-up step's CPU time instead
+      return r && r.warmupCpuMs.length ? `${fmtMs(r.warmupCpuMs[0]!)} (warm-up step)` : '';
     });
     lines.push(`| ${c} | ${cells.join(' | ')} |`);
   }
@@ -364,7 +370,7 @@ async function main(): Promise<void> {
     for (const backend of opts.backends) {
       const skip = unavailable.get(backend);
       if (skip) {
-        results.push({ case: bench.name, backend, status: 'unavailable', msPerStep: null, cpuMsPerStep: null, stepMs: [], stepCpuMs: [], warmupMs: [], setupMs: null, peakTensorBytes: null, maxRssBytes: null, note: skip });
+        results.push({ case: bench.name, backend, status: 'unavailable', msPerStep: null, cpuMsPerStep: null, stepMs: [], stepCpuMs: [], warmupMs: [], warmupCpuMs: [], setupMs: null, peakTensorBytes: null, maxRssBytes: null, note: skip });
         continue;
       }
       process.stderr.write(`[bench] ${bench.name} on ${backend} `);
