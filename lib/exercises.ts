@@ -22,6 +22,8 @@ export interface TrainOptions {
   resume: boolean;
   /** a smoke-size run that finishes in seconds (npm start) */
   quick: boolean;
+  /** another pretrained model (tfjs layers model.json) for exercises that transfer from one */
+  base?: string;
 }
 
 export interface TrainResult {

@@ -15,6 +15,7 @@ export const trainFlags = {
   out: { type: 'string', help: 'output folder (default reports/NN-name)' },
   resume: { type: 'boolean', help: 'continue from the checkpoint in the output folder' },
   quick: { type: 'boolean', help: 'smoke-size run that finishes in seconds' },
+  base: { type: 'string', help: '05-transfer-learning: another pretrained tfjs layers model.json' },
 } satisfies FlagSpec;
 
 export interface TrainRunOptions {
@@ -24,6 +25,7 @@ export interface TrainRunOptions {
   out?: string;
   resume?: boolean;
   quick?: boolean;
+  base?: string;
 }
 
 export async function runTraining(name: string, o: TrainRunOptions): Promise<TrainResult & { out: string }> {
@@ -40,7 +42,7 @@ export async function runTraining(name: string, o: TrainRunOptions): Promise<Tra
   const started = Date.now();
   let result: TrainResult;
   try {
-    result = await mod.train(impl, { epochs, seed, out, resume: Boolean(o.resume), quick: Boolean(o.quick) });
+    result = await mod.train(impl, { epochs, seed, out, resume: Boolean(o.resume), quick: Boolean(o.quick), base: o.base });
   } catch (err) {
     if (isNotImplemented(err)) {
       throw new CourseError(
