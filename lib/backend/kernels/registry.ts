@@ -21,7 +21,10 @@ export function installKernel(kernelName: string, backendName: string, kernelFun
   const existing = tf.getKernel(kernelName, backendName) ?? null;
   if (!originals.has(k)) originals.set(k, existing ? { ...existing } : null);
   if (existing) tf.unregisterKernel(kernelName, backendName);
-  tf.registerKernel({ kernelName, backendName, kernelFunc });
+  // Keep the original's setup/dispose hooks: a backend initialised later runs the setupFunc of
+  // each registered kernel, and the original kernel (our fallback path) needs it.
+  const orig = originals.get(k);
+  tf.registerKernel({ kernelName, backendName, kernelFunc, setupFunc: orig?.setupFunc, disposeFunc: orig?.disposeFunc });
   installed.set(k, kernelFunc);
 }
 
