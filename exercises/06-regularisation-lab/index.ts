@@ -58,31 +58,51 @@ export function disposeState(state: MomentumState | AdamState): void {
   tf.dispose(Object.values(state).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
 }
 
-function checkLambda(fn: string, lambda: number): void {
+export function checkLambda(fn: string, lambda: number): void {
   if (!Number.isFinite(lambda) || lambda < 0) {
     throw new CourseError(`${fn}: lambda must be a finite number ≥ 0, got ${lambda}`, 'pass the regularisation strength, e.g. 1e-4 (0 switches the penalty off)');
   }
 }
 
-function checkWeights(fn: string, weights: readonly tf.Tensor[]): void {
+export function checkWeights(fn: string, weights: readonly tf.Tensor[]): void {
   if (!Array.isArray(weights) || weights.length === 0) {
     throw new CourseError(`${fn}: expected a non-empty array of weight tensors`, 'pass the kernels of every layer, e.g. [W1, W2] (not the biases)');
   }
 }
 
-function checkShape2d(fn: string, shape: readonly number[]): void {
+export function checkShape2d(fn: string, shape: readonly number[]): void {
   if (shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new CourseError(`${fn}: shape must be [fanIn, fanOut] with positive integers, got [${shape.join(', ')}]`, 'pass the weight matrix shape, e.g. [784, 256]');
   }
 }
 
-function checkStep(fn: string, param: tf.Tensor, grad: tf.Tensor, learningRate: number): void {
+export function checkStep(fn: string, param: tf.Tensor, grad: tf.Tensor, learningRate: number): void {
   if (!tf.util.arraysEqual(param.shape, grad.shape)) {
     throw new CourseError(`${fn}: grad has shape [${grad.shape}] but param has [${param.shape}]`, 'pass the gradient of the loss with respect to this very parameter');
   }
   if (!Number.isFinite(learningRate) || learningRate <= 0) {
     throw new CourseError(`${fn}: learningRate must be > 0, got ${learningRate}`, 'use e.g. 0.01 for momentum, 0.001 for Adam');
   }
+}
+
+export function checkRate(fn: string, rate: number): void {
+  if (!Number.isFinite(rate) || rate < 0 || rate >= 1) {
+    throw new CourseError(`${fn}: rate must be in [0, 1), got ${rate}`, 'rate is the fraction of units DROPPED, e.g. 0.5; 1 would drop everything');
+  }
+}
+
+/** before and after must hold the same layers with the same shapes. */
+export function checkLayerPairs(fn: string, before: readonly tf.Tensor[], after: readonly tf.Tensor[]): void {
+  checkWeights(fn, before);
+  const fix = 'pass the same layers, in the same order, before and after the step';
+  if (!Array.isArray(after) || after.length !== before.length) {
+    throw new CourseError(`${fn}: got ${before.length} tensors before but ${after?.length} after`, fix);
+  }
+  before.forEach((b, i) => {
+    if (!tf.util.arraysEqual(after[i]!.shape, b.shape)) {
+      throw new CourseError(`${fn}: layer ${i} has shape [${b.shape}] before and [${after[i]!.shape}] after`, fix);
+    }
+  });
 }
 
 // ───────────────────────────── Task 1: L1 / L2 penalties ─────────────────────────────
@@ -130,9 +150,7 @@ export function l2PenaltyGrads(weights: tf.Tensor[], lambda: number): tf.Tensor[
  * so E[output] = x and inference needs no rescaling. Inference: x unchanged (a copy).
  */
 export function dropout(x: tf.Tensor, rate: number, seed: number, training: boolean): tf.Tensor {
-  if (!Number.isFinite(rate) || rate < 0 || rate >= 1) {
-    throw new CourseError(`dropout: rate must be in [0, 1), got ${rate}`, 'rate is the fraction of units DROPPED, e.g. 0.5; 1 would drop everything');
-  }
+  checkRate('dropout', rate);
   // TODO:
   //   - not training (or rate 0): return a copy of x (tf.clone), so the caller may dispose the result.
   //   - training: draw u ~ U(0, 1) of x's shape WITH the given seed
@@ -197,11 +215,8 @@ export function adamStep(param: tf.Tensor, grad: tf.Tensor, state: AdamState, op
  * far larger = the learning rate is too high for it.
  */
 export function updateToWeightRatio(before: tf.Tensor[], after: tf.Tensor[]): number[] {
-  checkWeights('updateToWeightRatio', before);
-  if (!Array.isArray(after) || after.length !== before.length) {
-    throw new CourseError(`updateToWeightRatio: got ${before.length} tensors before but ${after?.length} after`, 'pass the same layers, in the same order, before and after the step');
-  }
-  // TODO: for each layer i (throw a CourseError like the one above if the shapes differ):
+  checkLayerPairs('updateToWeightRatio', before, after);
+  // TODO: for each layer i (the checks above already ran):
   //   ratio = sqrt(Σ (after − before)²) / sqrt(Σ before²)   — the L2 norm of the whole matrix,
   //   divided by the norm of the OLD weights. Read each number out with .dataSync()[0] inside
   //   a tf.tidy so nothing leaks; return a plain number[] (Infinity where ‖before‖ = 0).

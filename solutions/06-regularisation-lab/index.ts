@@ -58,31 +58,51 @@ export function disposeState(state: MomentumState | AdamState): void {
   tf.dispose(Object.values(state).filter((v): v is tf.Tensor => v instanceof tf.Tensor));
 }
 
-function checkLambda(fn: string, lambda: number): void {
+export function checkLambda(fn: string, lambda: number): void {
   if (!Number.isFinite(lambda) || lambda < 0) {
     throw new CourseError(`${fn}: lambda must be a finite number ≥ 0, got ${lambda}`, 'pass the regularisation strength, e.g. 1e-4 (0 switches the penalty off)');
   }
 }
 
-function checkWeights(fn: string, weights: readonly tf.Tensor[]): void {
+export function checkWeights(fn: string, weights: readonly tf.Tensor[]): void {
   if (!Array.isArray(weights) || weights.length === 0) {
     throw new CourseError(`${fn}: expected a non-empty array of weight tensors`, 'pass the kernels of every layer, e.g. [W1, W2] (not the biases)');
   }
 }
 
-function checkShape2d(fn: string, shape: readonly number[]): void {
+export function checkShape2d(fn: string, shape: readonly number[]): void {
   if (shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new CourseError(`${fn}: shape must be [fanIn, fanOut] with positive integers, got [${shape.join(', ')}]`, 'pass the weight matrix shape, e.g. [784, 256]');
   }
 }
 
-function checkStep(fn: string, param: tf.Tensor, grad: tf.Tensor, learningRate: number): void {
+export function checkStep(fn: string, param: tf.Tensor, grad: tf.Tensor, learningRate: number): void {
   if (!tf.util.arraysEqual(param.shape, grad.shape)) {
     throw new CourseError(`${fn}: grad has shape [${grad.shape}] but param has [${param.shape}]`, 'pass the gradient of the loss with respect to this very parameter');
   }
   if (!Number.isFinite(learningRate) || learningRate <= 0) {
     throw new CourseError(`${fn}: learningRate must be > 0, got ${learningRate}`, 'use e.g. 0.01 for momentum, 0.001 for Adam');
   }
+}
+
+export function checkRate(fn: string, rate: number): void {
+  if (!Number.isFinite(rate) || rate < 0 || rate >= 1) {
+    throw new CourseError(`${fn}: rate must be in [0, 1), got ${rate}`, 'rate is the fraction of units DROPPED, e.g. 0.5; 1 would drop everything');
+  }
+}
+
+/** before and after must hold the same layers with the same shapes. */
+export function checkLayerPairs(fn: string, before: readonly tf.Tensor[], after: readonly tf.Tensor[]): void {
+  checkWeights(fn, before);
+  const fix = 'pass the same layers, in the same order, before and after the step';
+  if (!Array.isArray(after) || after.length !== before.length) {
+    throw new CourseError(`${fn}: got ${before.length} tensors before but ${after?.length} after`, fix);
+  }
+  before.forEach((b, i) => {
+    if (!tf.util.arraysEqual(after[i]!.shape, b.shape)) {
+      throw new CourseError(`${fn}: layer ${i} has shape [${b.shape}] before and [${after[i]!.shape}] after`, fix);
+    }
+  });
 }
 
 // ───────────────────────────── Task 1: L1 / L2 penalties ─────────────────────────────
@@ -122,9 +142,7 @@ export function l2PenaltyGrads(weights: tf.Tensor[], lambda: number): tf.Tensor[
  * so E[output] = x and inference needs no rescaling. Inference: x unchanged (a copy).
  */
 export function dropout(x: tf.Tensor, rate: number, seed: number, training: boolean): tf.Tensor {
-  if (!Number.isFinite(rate) || rate < 0 || rate >= 1) {
-    throw new CourseError(`dropout: rate must be in [0, 1), got ${rate}`, 'rate is the fraction of units DROPPED, e.g. 0.5; 1 would drop everything');
-  }
+  checkRate('dropout', rate);
   if (!training || rate === 0) return tf.clone(x);
   return tf.tidy(() => {
     const keep = tf.cast(tf.greaterEqual(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate), x.dtype);
@@ -186,16 +204,9 @@ export function adamStep(param: tf.Tensor, grad: tf.Tensor, state: AdamState, op
  * far larger = the learning rate is too high for it.
  */
 export function updateToWeightRatio(before: tf.Tensor[], after: tf.Tensor[]): number[] {
-  checkWeights('updateToWeightRatio', before);
-  if (!Array.isArray(after) || after.length !== before.length) {
-    throw new CourseError(`updateToWeightRatio: got ${before.length} tensors before but ${after?.length} after`, 'pass the same layers, in the same order, before and after the step');
-  }
+  checkLayerPairs('updateToWeightRatio', before, after);
   return before.map((b, i) => {
-    const a = after[i]!;
-    if (!tf.util.arraysEqual(a.shape, b.shape)) {
-      throw new CourseError(`updateToWeightRatio: layer ${i} has shape [${b.shape}] before and [${a.shape}] after`, 'pass the same layers, in the same order, before and after the step');
-    }
-    const [delta, norm] = tf.tidy(() => [tf.norm(tf.sub(a, b)).dataSync()[0]!, tf.norm(b).dataSync()[0]!]);
+    const [delta, norm] = tf.tidy(() => [tf.norm(tf.sub(after[i]!, b)).dataSync()[0]!, tf.norm(b).dataSync()[0]!]);
     return norm === 0 ? Infinity : delta! / norm!;
   });
 }
