@@ -19,13 +19,25 @@ export interface LineChartOptions {
   height?: number;
 }
 
+/** 0.001 → "1e-3", 25000 → "2.5e+4", 12.5 → "12.5" */
+export function compactNumber(v: number): string {
+  if (v === 0 || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a >= 1e4 || a < 1e-2 ? v.toExponential(1).replace('.0e', 'e') : String(Number(v.toPrecision(3)));
+}
+
 type Scales = Record<'x' | 'y', Partial<ScaleOptionsByType<'linear' | 'category' | 'logarithmic'>>>;
 
 function axes(xLabel: string, yLabel: string, logY = false, xType: 'linear' | 'category' = 'linear', integerX = false): Scales {
   return {
     x: { type: xType, title: { display: true, text: xLabel }, ticks: integerX ? { precision: 0 } : {} },
-    y: { type: logY ? 'logarithmic' : 'linear', title: { display: true, text: yLabel } },
-  } as Scales;
+    y: {
+      type: logY ? 'logarithmic' : 'linear',
+      title: { display: true, text: yLabel },
+      // Chart.js prints log ticks in full ("10,000,000,000.0000000000"): keep them short
+      ticks: logY ? { callback: (v: string | number) => compactNumber(Number(v)) } : {},
+    },
+  } as unknown as Scales;
 }
 
 const titleAndLegend = (title: string) => ({

@@ -106,7 +106,8 @@ export function heatmap(file: string, o: HeatmapOptions): string {
   const cell = Math.max(36, Math.min(70, Math.floor(600 / Math.max(rows, cols))));
   const left = 140;
   const top = 50;
-  const W = left + cols * cell + 30;
+  // wide enough for the title too (≈10 px per bold 16 px character)
+  const W = Math.max(left + cols * cell + 30, o.title.length * 10 + 40);
   const H = top + rows * cell + 120;
   const canvas = newCanvas(W, H);
   const ctx = canvas.getContext('2d');
