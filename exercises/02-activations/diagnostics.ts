@@ -6,20 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { CourseError, NotImplemented } from '../../lib/errors.js';
 import { l2Norm } from '../../lib/metrics/gradients.js';
+import { type Batch, type DeadUnits, type LayerGradientNorm, isReluLayer } from '../../lib/exercise-support/02-activations-diagnostics.js';
 
-export interface Batch {
-  /** [n, features] */
-  x: tf.Tensor;
-  /** [n, classes] one-hot */
-  y: tf.Tensor;
-}
-
-export interface LayerGradientNorm {
-  /** the layer's name, e.g. 'dense1' */
-  layer: string;
-  /** L2 norm of d loss / d kernel for this layer */
-  norm: number;
-}
+// The input/result types and the ReLU-layer test are not the lesson: one copy in lib/, re-exported here.
+export * from '../../lib/exercise-support/02-activations-diagnostics.js';
 
 /**
  * L2 norm of the loss gradient w.r.t. each layer's kernel, first layer → last. The loss is the
@@ -38,19 +28,6 @@ export interface LayerGradientNorm {
  */
 export function gradientNormsByLayer(model: tf.LayersModel, batch: Batch): LayerGradientNorm[] {
   throw new NotImplemented('gradientNormsByLayer');
-}
-
-export interface DeadUnits {
-  /** one entry per ReLU layer, first → last */
-  perLayer: { layer: string; units: number; dead: number; fraction: number }[];
-  /** dead units / all ReLU units */
-  overall: number;
-}
-
-/** A Dense layer with activation 'relu', or a standalone ReLU layer. */
-export function isReluLayer(layer: tf.layers.Layer): boolean {
-  const config = layer.getConfig();
-  return config.activation === 'relu' || layer.getClassName() === 'ReLU';
 }
 
 /**

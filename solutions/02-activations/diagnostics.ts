@@ -6,20 +6,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { CourseError } from '../../lib/errors.js';
 import { l2Norm } from '../../lib/metrics/gradients.js';
+import { type Batch, type DeadUnits, type LayerGradientNorm, isReluLayer } from '../../lib/exercise-support/02-activations-diagnostics.js';
 
-export interface Batch {
-  /** [n, features] */
-  x: tf.Tensor;
-  /** [n, classes] one-hot */
-  y: tf.Tensor;
-}
-
-export interface LayerGradientNorm {
-  /** the layer's name, e.g. 'dense1' */
-  layer: string;
-  /** L2 norm of d loss / d kernel for this layer */
-  norm: number;
-}
+// The input/result types and the ReLU-layer test are not the lesson: one copy in lib/, re-exported here.
+export * from '../../lib/exercise-support/02-activations-diagnostics.js';
 
 /** Layers that own a weight matrix ("kernel"), in the order the input flows through them. */
 function kernelLayers(model: tf.LayersModel): tf.layers.Layer[] {
@@ -41,19 +31,6 @@ export function gradientNormsByLayer(model: tf.LayersModel, batch: Batch): Layer
     );
     return layers.map((layer, i) => ({ layer: layer.name, norm: l2Norm(grads[kernels[i]!.name]!) }));
   });
-}
-
-export interface DeadUnits {
-  /** one entry per ReLU layer, first → last */
-  perLayer: { layer: string; units: number; dead: number; fraction: number }[];
-  /** dead units / all ReLU units */
-  overall: number;
-}
-
-/** A Dense layer with activation 'relu', or a standalone ReLU layer. */
-export function isReluLayer(layer: tf.layers.Layer): boolean {
-  const config = layer.getConfig();
-  return config.activation === 'relu' || layer.getClassName() === 'ReLU';
 }
 
 /** Fraction of ReLU units whose output is 0 for every example of `x` (they get no gradient at all). */
