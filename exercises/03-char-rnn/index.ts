@@ -13,20 +13,28 @@
 import * as tf from '@tensorflow/tfjs';
 import { CourseError, NotImplemented } from '../../lib/errors.js';
 import { makeRng } from '../../lib/random.js';
+import {
+  type CharModelConfig,
+  type Evaluation,
+  type GenerateOptions,
+  type SplitOptions,
+  type Vocab,
+  type Windows,
+  concatWindows,
+  windowBatch,
+} from '../../lib/exercise-support/03-char-rnn.js';
+
+// The types (Vocab, Windows, SplitOptions, CharModelConfig, GenerateOptions, Evaluation) and the
+// given helpers concatWindows and windowBatch are not the lesson: one copy in lib/, re-exported here.
+export * from '../../lib/exercise-support/03-char-rnn.js';
 
 // Used by the reference solution; kept so your TODO code can use them without new imports.
 void CourseError;
 void makeRng;
+void concatWindows;
+void windowBatch;
 
 // ───────────────────────────── Task 1: vocabulary and windows ─────────────────────────────
-
-export interface Vocab {
-  /** the distinct characters, sorted by code unit; id = position in this list */
-  chars: string[];
-  /** character → id */
-  index: Map<string, number>;
-  size: number;
-}
 
 /** Every distinct character of `text`, sorted, so the same text always gives the same ids. */
 export function buildVocab(text: string): Vocab {
@@ -55,16 +63,6 @@ export function decode(vocab: Vocab, ids: ArrayLike<number>): string {
   throw new NotImplemented('decode');
 }
 
-/** n windows, row-major: inputs[i*seqLength + t] is character t of window i. */
-export interface Windows {
-  inputs: Int32Array;
-  targets: Int32Array;
-  n: number;
-  seqLength: number;
-  /** position in the id array where each window's input starts */
-  starts: number[];
-}
-
 /**
  * Windows of `seqLength` characters every `step` characters; the target of each position is the
  * next character. `offset` is added to `starts` (the position of `ids` in a longer text).
@@ -81,31 +79,6 @@ export function makeWindows(ids: ArrayLike<number>, seqLength: number, step: num
   void step;
   void offset;
   throw new NotImplemented('makeWindows');
-}
-
-export interface SplitOptions {
-  seqLength: number;
-  step: number;
-  valFraction: number;
-  seed: number;
-  /** the text is cut into this many equal blocks; a seeded choice of them is validation */
-  blocks?: number;
-}
-
-/** Concatenate windows made from separate pieces of text (given). */
-export function concatWindows(parts: Windows[], seqLength: number): Windows {
-  const n = parts.reduce((a, p) => a + p.n, 0);
-  const inputs = new Int32Array(n * seqLength);
-  const targets = new Int32Array(n * seqLength);
-  const starts: number[] = [];
-  let at = 0;
-  for (const p of parts) {
-    inputs.set(p.inputs, at);
-    targets.set(p.targets, at);
-    starts.push(...p.starts);
-    at += p.n * seqLength;
-  }
-  return { inputs, targets, n, seqLength, starts };
 }
 
 /** Train/validation split BY POSITION (see the TODO). */
@@ -126,15 +99,6 @@ export function splitWindows(ids: ArrayLike<number>, opts: SplitOptions): { trai
 }
 
 // ───────────────────────────── Task 2: the model ─────────────────────────────
-
-export interface CharModelConfig {
-  vocabSize: number;
-  embeddingDim: number;
-  cell: 'lstm' | 'gru';
-  units: number;
-  layers: number;
-  dropout: number;
-}
 
 /** Embedding → `layers` recurrent layers → dense logits; input [batch, time] ids, any time length. */
 export function buildCharModel(config: CharModelConfig): tf.LayersModel {
@@ -174,18 +138,6 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.
   throw new NotImplemented('clipByGlobalNorm');
 }
 
-/** A batch of windows as tensors: x, y int32 [batch, seqLength] (given). */
-export function windowBatch(w: Windows, indices: readonly number[]): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  const T = w.seqLength;
-  const xs = new Int32Array(indices.length * T);
-  const ys = new Int32Array(indices.length * T);
-  indices.forEach((i, r) => {
-    xs.set(w.inputs.subarray(i * T, (i + 1) * T), r * T);
-    ys.set(w.targets.subarray(i * T, (i + 1) * T), r * T);
-  });
-  return { x: tf.tensor2d(xs, [indices.length, T], 'int32'), y: tf.tensor2d(ys, [indices.length, T], 'int32') };
-}
-
 /** One optimisation step; returns the batch loss before the update. */
 export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor, y: tf.Tensor, clipNorm = 1): number {
   // TODO (task 3): inside tf.tidy:
@@ -210,16 +162,6 @@ export function makeOptimizer(learningRate = 0.01): tf.Optimizer {
 }
 
 // ───────────────────────────── Task 4: sampling ─────────────────────────────
-
-export interface GenerateOptions {
-  /** 0 = greedy (always the most likely character); higher = more random */
-  temperature?: number;
-  /** sample only among the k most likely characters (0 or undefined = all) */
-  topK?: number;
-  seed?: number;
-  /** the model sees at most this many of the latest characters */
-  contextLength?: number;
-}
 
 /** Next-character probabilities from one row of logits after temperature and top-k. */
 export function nextCharProbs(logits: ArrayLike<number>, temperature: number, topK = 0): Float64Array {
@@ -255,17 +197,6 @@ export function generate(model: tf.LayersModel, vocab: Vocab, seedText: string, 
 }
 
 // ───────────────────────────── Task 5: evaluation ─────────────────────────────
-
-export interface Evaluation {
-  /** mean cross-entropy per character, in nats */
-  loss: number;
-  /** exp(loss) */
-  perplexity: number;
-  /** loss / ln 2 */
-  bitsPerChar: number;
-  /** how often the most likely character is the right one */
-  accuracy: number;
-}
 
 export function perplexity(lossNats: number): number {
   // TODO (task 5): the loss is in nats (natural log), so perplexity = e^loss.

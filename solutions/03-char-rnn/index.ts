@@ -9,16 +9,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { CourseError } from '../../lib/errors.js';
 import { makeRng } from '../../lib/random.js';
+import {
+  type CharModelConfig,
+  type Evaluation,
+  type GenerateOptions,
+  type SplitOptions,
+  type Vocab,
+  type Windows,
+  concatWindows,
+  windowBatch,
+} from '../../lib/exercise-support/03-char-rnn.js';
+
+// The types (Vocab, Windows, SplitOptions, CharModelConfig, GenerateOptions, Evaluation) and the
+// given helpers concatWindows and windowBatch are not the lesson: one copy in lib/, re-exported here.
+export * from '../../lib/exercise-support/03-char-rnn.js';
 
 // ───────────────────────────── Task 1: vocabulary and windows ─────────────────────────────
-
-export interface Vocab {
-  /** the distinct characters, sorted by code unit; id = position in this list */
-  chars: string[];
-  /** character → id */
-  index: Map<string, number>;
-  size: number;
-}
 
 /** Every distinct character of `text`, sorted, so the same text always gives the same ids. */
 export function buildVocab(text: string): Vocab {
@@ -60,16 +66,6 @@ export function decode(vocab: Vocab, ids: ArrayLike<number>): string {
   return out;
 }
 
-/** n windows, row-major: inputs[i*seqLength + t] is character t of window i. */
-export interface Windows {
-  inputs: Int32Array;
-  targets: Int32Array;
-  n: number;
-  seqLength: number;
-  /** position in the id array where each window's input starts */
-  starts: number[];
-}
-
 /**
  * Windows of `seqLength` characters every `step` characters; the target of each position is the
  * next character, so targets are the inputs shifted left by one (a window reads seqLength + 1
@@ -91,31 +87,6 @@ export function makeWindows(ids: ArrayLike<number>, seqLength: number, step: num
     }
   });
   return { inputs, targets, n, seqLength, starts: starts.map((s) => s + offset) };
-}
-
-export interface SplitOptions {
-  seqLength: number;
-  step: number;
-  valFraction: number;
-  seed: number;
-  /** the text is cut into this many equal blocks; a seeded choice of them is validation */
-  blocks?: number;
-}
-
-/** Concatenate windows made from separate pieces of text. */
-export function concatWindows(parts: Windows[], seqLength: number): Windows {
-  const n = parts.reduce((a, p) => a + p.n, 0);
-  const inputs = new Int32Array(n * seqLength);
-  const targets = new Int32Array(n * seqLength);
-  const starts: number[] = [];
-  let at = 0;
-  for (const p of parts) {
-    inputs.set(p.inputs, at);
-    targets.set(p.targets, at);
-    starts.push(...p.starts);
-    at += p.n * seqLength;
-  }
-  return { inputs, targets, n, seqLength, starts };
 }
 
 /**
@@ -157,15 +128,6 @@ export function splitWindows(ids: ArrayLike<number>, opts: SplitOptions): { trai
 }
 
 // ───────────────────────────── Task 2: the model ─────────────────────────────
-
-export interface CharModelConfig {
-  vocabSize: number;
-  embeddingDim: number;
-  cell: 'lstm' | 'gru';
-  units: number;
-  layers: number;
-  dropout: number;
-}
 
 /**
  * Embedding → `layers` recurrent layers (each returning the whole sequence) → dense logits.
@@ -226,18 +188,6 @@ export function clipByGlobalNorm(grads: tf.NamedTensorMap, maxNorm: number): tf.
   });
 }
 
-/** A batch of windows as tensors: x, y int32 [batch, seqLength]. */
-export function windowBatch(w: Windows, indices: readonly number[]): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  const T = w.seqLength;
-  const xs = new Int32Array(indices.length * T);
-  const ys = new Int32Array(indices.length * T);
-  indices.forEach((i, r) => {
-    xs.set(w.inputs.subarray(i * T, (i + 1) * T), r * T);
-    ys.set(w.targets.subarray(i * T, (i + 1) * T), r * T);
-  });
-  return { x: tf.tensor2d(xs, [indices.length, T], 'int32'), y: tf.tensor2d(ys, [indices.length, T], 'int32') };
-}
-
 /**
  * One optimisation step: forward in training mode (dropout on), loss from logits, gradients of
  * the model's trainable weights, clip to `clipNorm`, apply with the optimizer. Returns the loss.
@@ -265,16 +215,6 @@ export function makeOptimizer(learningRate = 0.01): tf.Optimizer {
 }
 
 // ───────────────────────────── Task 4: sampling ─────────────────────────────
-
-export interface GenerateOptions {
-  /** 0 = greedy (always the most likely character); higher = more random */
-  temperature?: number;
-  /** sample only among the k most likely characters (0 or undefined = all) */
-  topK?: number;
-  seed?: number;
-  /** the model sees at most this many of the latest characters */
-  contextLength?: number;
-}
 
 /** Next-character probabilities from one row of logits after temperature and top-k. */
 export function nextCharProbs(logits: ArrayLike<number>, temperature: number, topK = 0): Float64Array {
@@ -342,17 +282,6 @@ export function generate(
 }
 
 // ───────────────────────────── Task 5: evaluation ─────────────────────────────
-
-export interface Evaluation {
-  /** mean cross-entropy per character, in nats */
-  loss: number;
-  /** exp(loss): the model is as unsure as a uniform choice among this many characters */
-  perplexity: number;
-  /** loss / ln 2 */
-  bitsPerChar: number;
-  /** how often the most likely character is the right one */
-  accuracy: number;
-}
 
 export function perplexity(lossNats: number): number {
   return Math.exp(lossNats);
