@@ -24,9 +24,11 @@ function platformOf(name) {
   const os = parts.find((p) => OS.includes(p));
   const cpu = parts.find((p) => CPU.includes(p));
   if (!os || !cpu) return null;
-  const entry = { os: [os], cpu: [cpu] };
+  // npm writes these keys in alphabetical order after "version"; match it so a later
+  // `npm install` leaves the lockfile untouched
+  const entry = { cpu: [cpu] };
   if (os === 'linux') entry.libc = [base.includes('musl') ? 'musl' : 'glibc'];
-  return entry;
+  return { ...entry, optional: true, os: [os] };
 }
 
 let added = 0;
@@ -36,13 +38,13 @@ for (const [where, pkg] of Object.entries(packages)) {
     if (packages[`${prefix}${dep}`] || packages[`node_modules/${dep}`]) continue;
     const platform = platformOf(dep);
     if (!platform || !/^\d+\.\d+\.\d+/.test(range)) continue; // only exact-versioned platform binaries
-    packages[`node_modules/${dep}`] = { version: range, optional: true, ...platform };
+    packages[`node_modules/${dep}`] = { version: range, ...platform };
     added++;
   }
 }
 if (added) {
   // npm keeps the entries sorted by path
-  lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)));
+  lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en'))));
   fs.writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 }
 console.log(`lockfile-platforms: added ${added} platform package entr${added === 1 ? 'y' : 'ies'}`);

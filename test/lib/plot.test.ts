@@ -4,7 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadImage, createCanvas } from '@napi-rs/canvas';
-import { barChart, decisionRegions, heatmap, imageGrid, lineChart } from '../../lib/plot/index.js';
+import { Chart } from 'chart.js';
+import { GlobalFonts } from '@napi-rs/canvas';
+import { FONT_FAMILY, barChart, decisionRegions, heatmap, imageGrid, lineChart } from '../../lib/plot/index.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'plot-test-'));
 
@@ -49,6 +51,10 @@ describe('lib/plot renders PNGs', () => {
     const withTitle = await pixels(lineChart(path.join(dir, 'title.png'), { ...base, title: 'A LONG TITLE WITH MANY LETTERS' }));
     // a 30-letter bold title adds hundreds of dark pixels; with no usable font it adds none
     expect(withTitle.dark - without.dark).toBeGreaterThan(300);
+    // …and it is the bundled font, not whatever system font happens to be installed (this
+    // machine has some, so the pixel check alone would pass with a fallback font)
+    expect(Chart.defaults.font.family).toBe(FONT_FAMILY);
+    expect(GlobalFonts.has(FONT_FAMILY)).toBe(true);
   });
 
   test('bar chart, heat map and decision regions are not blank', async () => {
