@@ -25,7 +25,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   doctor: { run: lazy('doctor.ts', 'doctorCommand'), help: 'backend, CUDA, native install, data files: what runs and what to fix' },
   train: { run: lazy('train.ts', 'trainCommand'), help: 'train <exercise> [--target exercises|solutions|DIR] [--epochs N] [--seed N] [--out DIR] [--resume] [--quick]' },
   grade: { run: lazy('grade.ts', 'gradeCommand'), help: 'grade [--target …] [--only <exercise>…] [--hidden DIR] [--out DIR] [--seed N] [--timeout S] [--submissions DIR]' },
-  hint: { run: lazy('hint.ts', 'hintCommand'), help: 'hint <exercise> [level]' },
+  hint: { run: lazy('hint.ts', 'hintCommand'), help: 'hint <exercise> [task] [level]: the tasks and where you are, or one hint (levels 1–3)' },
   plot: { run: lazy('plot.ts', 'plotCommand'), help: 'plot <metrics.json | exercise> [--out DIR]: re-draw curves from a saved run' },
   pretrain: { run: lazy('pretrain.ts', 'pretrainCommand'), help: 'pretrain [job] [--seed N] [--epochs N] [--out DIR]: re-create a committed pretrained model' },
   'gradescope-package': { run: lazy('gradescope-package.ts', 'gradescopePackageCommand'), help: 'gradescope-package [--out FILE]: autograder zip for Gradescope' },
