@@ -4,7 +4,8 @@
  * (`npm run provision-native`). It NEVER fails the install: every failure ends in one clear line,
  * details go to the log file, and the course falls back to the wasm/cpu backends.
  *
- * Routes, in order, stopping at the first one after which tfjs-node loads and computes:
+ * Routes, in order, stopping at the first one after which tfjs-node passes the training probe
+ * (lib/backend/probe.cjs, the verdict initBackend() and `course doctor` share):
  *   1. already works (tfjs-node's own install script ran and downloaded from its CDN)
  *   2. tfjs-node's own route: `node scripts/install.js` (CDN download of libtensorflow 2.9.1,
  *      then node-pre-gyp), only tried when the CDN answers
@@ -106,19 +107,17 @@ function lastLines(text, n = 1) {
 }
 
 // ---------- checks ----------
-const LOAD_CHECK = `
-const tf = require(${JSON.stringify(PKG)});
-const a = tf.tensor2d([[1, 2], [3, 4]]);
-const v = a.matMul(a).dataSync();
-if (tf.getBackend() !== 'tensorflow' || v[3] !== 22) { console.error('wrong result', tf.getBackend(), v); process.exit(2); }
-console.log('LOADED tensorflow ' + (tf.backend().binding.TF_Version || '?'));
-`;
+// The same verdict as initBackend() and `course doctor`: lib/backend/probe.cjs loads tfjs-node
+// behind the Node shim (lib/backend/node-compat.cjs) and runs a tiny training step.
+const PROBE = path.join(projectRoot, 'lib', 'backend', 'probe.cjs');
 
-/** Load tfjs-node in a child process (a broken binding can kill the process that loads it). */
+/** Probe tfjs-node in a child process (a broken binding can kill the process that loads it). */
 async function loads() {
-  const r = await run(process.execPath, ['-e', LOAD_CHECK], { timeoutS: 120, env: { TF_CPP_MIN_LOG_LEVEL: '2' } });
-  const m = /LOADED tensorflow (\S+)/.exec(r.out);
+  const r = await run(process.execPath, [PROBE, PKG], { timeoutS: 120, env: { TF_CPP_MIN_LOG_LEVEL: '2' } });
+  const m = /^PROBE OK \S+ (\S+)/m.exec(r.out);
   if (r.code === 0 && m) return { ok: true, tfVersion: m[1] };
+  const fail = /^PROBE FAIL (.+)$/m.exec(r.out);
+  if (fail) return { ok: false, why: `it loads but fails the training probe: ${fail[1]}`.slice(0, 240) };
   const lines = r.out.split('\n').map((l) => l.trim());
   const why = lines.find((l) => /^(\w*Error|error)\b.*:/.test(l)) ?? lines.find((l) => /undefined symbol|cannot open/i.test(l)) ?? lastLines(r.out);
   return { ok: false, why: (why || `exit ${r.code}`).slice(0, 240) };
@@ -338,8 +337,13 @@ async function main() {
 
   if (!force) {
     const first = await loads();
-    if (first.ok) finish(true, 'already', `tfjs-node loads (TensorFlow ${first.tfVersion})`, { tfVersion: first.tfVersion });
+    if (first.ok) finish(true, 'already', `tfjs-node loads and trains (TensorFlow ${first.tfVersion})`, { tfVersion: first.tfVersion });
     log(`not loadable yet: ${first.why}`);
+    // The binding and libtensorflow are fine; the JS layer hit a Node API it lacks (shim off):
+    // rebuilding can't help, and would throw away a working build.
+    if (/util_1\.\w+\) is not a function/.test(first.why)) {
+      finish(false, 'failed', `${first.why} — Node ${process.version} lacks a util helper tfjs-node calls; the course's shim (lib/backend/node-compat.cjs) adds it${process.env.COURSE_NODE_SHIM === '0' ? ': unset COURSE_NODE_SHIM=0' : ''}`);
+    }
   }
   if (!postinstall) say(`provisioning ${PKG}; details in ${logFile}`);
 

@@ -3,6 +3,8 @@
  * line saying which one runs and why the faster ones were skipped.
  *
  * Order: TFJS_BACKEND (gpu|node|wasm|cpu) if set, else tfjs-node-gpu → tfjs-node → wasm → cpu.
+ * A native backend counts only when it passes the training probe (probe.cjs), the same verdict
+ * the install check and `course doctor` use; otherwise the chain falls through with the reason.
  * The JS fallbacks get extra kernels (lib/backend/kernels) so conv nets and embeddings can be
  * trained on them at a usable speed.
  */
@@ -11,6 +13,16 @@ import { createRequire } from 'node:module';
 import { CourseError } from '../errors.js';
 import { registerFallbackKernels } from './kernels/index.js';
 import { diagnoseCuda } from './cuda.js';
+import { applyNodeCompat, describeNodeCompat, type NodeCompatState } from './node-compat.cjs';
+import { probeBackend } from './probe.cjs';
+
+// Before anything can load tfjs-node: add the `util` helpers Node 23+ removed (node-compat.cjs).
+const nodeCompat: NodeCompatState = applyNodeCompat();
+
+/** What the Node compatibility shim did in this process (for `course doctor`). */
+export function nodeCompatState(): { state: NodeCompatState; line: string } {
+  return { state: nodeCompat, line: describeNodeCompat(nodeCompat) };
+}
 
 export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['gpu', 'node', 'wasm', 'cpu'];
@@ -80,17 +92,33 @@ async function activate(name: string): Promise<string | null> {
   }
 }
 
+/**
+ * The native backend is accepted only after the shared training probe (probe.cjs) passes on it:
+ * tfjs-node can load and multiply matrices yet fail in the first model.fit (Node 23+ without
+ * the shim). Runs once per process, in-process, ~0.1 s.
+ */
+async function activateNative(): Promise<string | null> {
+  const why = await activate('tensorflow');
+  if (why) return why;
+  try {
+    await probeBackend(tf);
+    return null;
+  } catch (err) {
+    return `loads but fails the training probe (${firstLine(err)}); run \`course doctor\``;
+  }
+}
+
 async function tryChoice(choice: BackendChoice): Promise<string | null> {
   switch (choice) {
     case 'gpu': {
       const cuda = diagnoseCuda();
       if (!cuda.ok) return cuda.reason;
       const why = await tryNative('@tensorflow/tfjs-node-gpu');
-      return why ?? activate('tensorflow');
+      return why ?? activateNative();
     }
     case 'node': {
       const why = await tryNative('@tensorflow/tfjs-node');
-      return why ?? activate('tensorflow');
+      return why ?? activateNative();
     }
     case 'wasm': {
       try {

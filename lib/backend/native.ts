@@ -1,7 +1,8 @@
 /**
  * What state the native backend (@tensorflow/tfjs-node) is in, for `course doctor` and tests.
- * Reads what scripts/provision-native.mjs left behind; loading is checked in a child process
- * because a broken binding can kill the process that loads it.
+ * Reads what scripts/provision-native.mjs left behind; whether it works is the shared training
+ * probe (probe.cjs, the verdict initBackend and the install check use too), run in a child
+ * process because a broken binding can kill the process that loads it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -64,31 +65,34 @@ function describeLibtensorflow(pkgDir: string): NativeStatus['libtensorflow'] {
   return { source: 'none', detail: 'no libtensorflow in deps/lib' };
 }
 
-const LOAD_CHECK = `
-const tf = require('${NATIVE_PACKAGE}');
-const a = tf.tensor2d([[1, 2], [3, 4]]);
-const v = a.matMul(a).dataSync();
-if (tf.getBackend() !== 'tensorflow' || v[3] !== 22) { console.error('wrong result from the tensorflow backend'); process.exit(2); }
-console.log('LOADED ' + (tf.backend().binding.TF_Version || '?'));
-`;
+/** The shared probe (probe.cjs): load tfjs-node behind the Node shim and train a little. */
+export const PROBE_SCRIPT = path.join(projectRoot, 'lib', 'backend', 'probe.cjs');
 
-function checkLoad(cwd: string): { ok: boolean; tfVersion: string | null; error: string | null } {
-  const r = spawnSync(process.execPath, ['-e', LOAD_CHECK], {
+/** Parse `node probe.cjs`'s output into the verdict (shared with scripts/provision-native.mjs). */
+export function parseProbeOutput(stdout: string, stderr: string, status: number | null, signal?: string | null): { ok: boolean; tfVersion: string | null; error: string | null } {
+  const ok = /^PROBE OK (\S+) (\S+)/m.exec(stdout);
+  if (status === 0 && ok) return { ok: true, tfVersion: ok[2]!, error: null };
+  const fail = /^PROBE FAIL (.+)$/m.exec(stdout);
+  if (fail) return { ok: false, tfVersion: null, error: fail[1]!.slice(0, 300) };
+  // the binding killed the process before the probe could answer (crash, missing library, …)
+  const lines = `${stderr}\n${stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line =
+    lines.find((l) => /^(\w*Error|error)\b.*:/.test(l)) ??
+    lines.find((l) => /undefined symbol|cannot open|can not be found/i.test(l)) ??
+    lines.at(-1) ??
+    `exit ${status ?? signal}`;
+  return { ok: false, tfVersion: null, error: line.slice(0, 300) };
+}
+
+/** Run the training probe on tfjs-node in a child process (a broken binding can kill its process). */
+export function checkLoad(cwd: string = projectRoot): { ok: boolean; tfVersion: string | null; error: string | null } {
+  const r = spawnSync(process.execPath, [PROBE_SCRIPT, NATIVE_PACKAGE], {
     cwd,
     encoding: 'utf8',
     timeout: 120_000,
     env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
   });
-  const m = /LOADED (\S+)/.exec(r.stdout ?? '');
-  if (r.status === 0 && m) return { ok: true, tfVersion: m[1]!, error: null };
-  const text = `${r.stderr ?? ''}\n${r.stdout ?? ''}`;
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line =
-    lines.find((l) => /^(\w*Error|error)\b.*:/.test(l)) ??
-    lines.find((l) => /undefined symbol|cannot open|can not be found/i.test(l)) ??
-    lines.at(-1) ??
-    `exit ${r.status ?? r.signal}`;
-  return { ok: false, tfVersion: null, error: line.slice(0, 300) };
+  return parseProbeOutput(r.stdout ?? '', r.stderr ?? '', r.status, r.signal);
 }
 
 export function nativeStatus(opts: { checkLoad?: boolean } = {}): NativeStatus {
@@ -121,12 +125,13 @@ export function nativeStatus(opts: { checkLoad?: boolean } = {}): NativeStatus {
   const loads = load ? load.ok : null;
   let fix: string | null = null;
   if (loads === false) {
-    fix =
-      last?.route === 'skipped'
+    fix = /util_1\.\w+\) is not a function/.test(load?.error ?? '')
+      ? `Node ${process.version} lacks a \`util\` helper tfjs-node 4.22 calls; the course's shim (lib/backend/node-compat.cjs) adds it${process.env.COURSE_NODE_SHIM === '0' ? ': unset COURSE_NODE_SHIM=0' : ' but did not load: report this'}`
+      : last?.route === 'skipped'
         ? `provisioning was skipped (COURSE_SKIP_NATIVE=1): run \`${PROVISION_COMMAND}\``
         : `run \`${PROVISION_COMMAND}\` (needs python3, make, a C++ compiler and access to PyPI or the TensorFlow CDN)${logPath ? `; last log: ${logPath}` : ''}`;
   }
-  const state = loads === null ? 'installed (load not checked)' : loads ? `loads, TensorFlow ${load!.tfVersion}` : `does not load (${load!.error})`;
+  const state = loads === null ? 'installed (not probed)' : loads ? `loads and trains, TensorFlow ${load!.tfVersion}` : `does not work (${load!.error})`;
   return {
     installed: true,
     version,
