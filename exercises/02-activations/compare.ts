@@ -34,26 +34,24 @@ export * from '../../lib/exercise-support/02-activations-compare.js';
 /**
  * Trains the same MLP once per activation; results come back in the order of `activations`.
  *
- * TODO: write the fair experiment. The only thing that may differ between runs is the activation.
- *  1. checkCompareConfig(config) first (it throws a CourseError on bad input).
- *  2. Load the data ONCE for all activations with the helpers in mlp.ts:
- *       train = loadFlatFashion('train', config.data.trainPerClass, config.seed)
- *       val   = loadFlatFashion('test',  config.data.valPerClass,   config.seed)
- *     and dispose both (disposeDataset) when done, even if training throws (try/finally).
- *  3. For each activation, in order:
- *     - model = buildMlp({ activation, hidden: config.hidden, seed: config.seed, init: config.init })
- *       (the SAME seed for every activation, so they all start from the same weights),
- *     - a fresh optimizer: makeOptimizer(config.optimizer) (optimizers carry state such as Adam's
- *       moments; sharing one would leak one run into the next),
- *     - a fresh shuffle generator makeRng(config.seed) (same batches in the same order),
- *     - for each epoch: time trainEpoch(model, optimizer, train, config.batchSize, rng) with
- *       performance.now() (training only, not validation), then evaluate(model, val); push the
- *       four numbers into the history; call config.onEpoch?.(activation, epoch,
- *       { loss, acc, val_loss, val_acc }) for progress.
- *     - secondsPerEpoch = training seconds / epochs; finalValAccuracy = last valAccuracy;
- *       epochsToTarget = firstEpochReaching(history.valAccuracy, config.targetAccuracy).
- *     - dispose the optimizer; keep the model in the run if config.returnModels, else dispose it.
- *  Shapes: train.x [n, 784], train.y [n, 10] one-hot.
+ * TODO: the fair experiment — the activation is the ONLY thing that differs between runs:
+ *  - a bad config is rejected before any work (the given checkCompareConfig throws a CourseError);
+ *  - the data are Fashion-MNIST subsets (config.data: images per class; training from split
+ *    'train', validation from split 'test', chosen by config.seed), loaded once and freed at the
+ *    end even when training throws (the helpers in mlp.ts load and dispose them);
+ *  - every activation starts from the same initial weights (config.seed; same `hidden` and
+ *    `init`), sees the same batches in the same order, and gets an optimizer of kind
+ *    config.optimizer with no state from another run — so a run's result does not depend on
+ *    the other activations in the list or their order;
+ *  - per epoch the history records training loss and accuracy and validation loss and accuracy
+ *    (the logs of the given trainEpoch and evaluate); config.onEpoch?.(activation, epoch,
+ *    { loss, acc, val_loss, val_acc }) reports each epoch;
+ *  - secondsPerEpoch times training only (wall clock, validation excluded); finalValAccuracy
+ *    is the last epoch's; epochsToTarget the first 1-based epoch with validation accuracy
+ *    ≥ targetAccuracy, or null (firstEpochReaching);
+ *  - the models are disposed unless config.returnModels (then each run carries its model and
+ *    the caller disposes it); optimizers are disposed.
+ *  Shapes: x [n, 784], y [n, 10] one-hot.
  */
 export function compareActivations(config: CompareConfig): ActivationRun[] {
   throw new NotImplemented('compareActivations');

@@ -12,19 +12,16 @@ import { type Batch, type DeadUnits, type LayerGradientNorm, isReluLayer } from 
 export * from '../../lib/exercise-support/02-activations-diagnostics.js';
 
 /**
- * L2 norm of the loss gradient w.r.t. each layer's kernel, first layer → last. The loss is the
- * mean softmax cross-entropy of the model's output logits against `batch.y`.
+ * L2 norm of the loss gradient w.r.t. each layer's kernel, first layer → last.
  *
- * TODO:
- *  1. Collect the layers that own a kernel, in model.layers order (input side first). A layer's
- *     weights are layer.trainableWeights (LayerVariable); the kernel's originalName ends with
- *     '/kernel' (the bias ends with '/bias'); .read() gives the underlying tf.Variable.
- *     Layers without weights (e.g. LeakyReLU) are skipped. No kernel at all → CourseError.
- *  2. Inside tf.tidy, tf.variableGrads(() => tf.losses.softmaxCrossEntropy(batch.y,
- *     model.apply(batch.x) as tf.Tensor) as tf.Scalar, kernels) returns { value, grads } where
- *     grads is keyed by each variable's .name.
- *  3. Return [{ layer: layer.name, norm: l2Norm(grad) }, …], first layer first.
- *     l2Norm (lib/metrics/gradients.ts) returns a plain number.
+ * TODO: the loss is the mean softmax cross-entropy of the model's output (logits) against
+ * batch.y, over the batch. Contract:
+ *  - one entry per layer that has a kernel (its weight matrix, whose variable name ends in
+ *    '/kernel'), in model.layers order (input side first — not the order backprop visits them);
+ *    layers without weights (e.g. LeakyReLU) have no entry; biases are not included;
+ *  - norm = √(Σ of the squared entries of ∂loss/∂kernel) as a number (the given l2Norm);
+ *  - the model's weights are unchanged and no tensors are left behind;
+ *  - a model with no kernel at all → CourseError.
  */
 export function gradientNormsByLayer(model: tf.LayersModel, batch: Batch): LayerGradientNorm[] {
   throw new NotImplemented('gradientNormsByLayer');
@@ -33,13 +30,12 @@ export function gradientNormsByLayer(model: tf.LayersModel, batch: Batch): Layer
 /**
  * Fraction of ReLU units whose output is 0 for EVERY example of `x` (they get no gradient at all).
  *
- * TODO:
- *  1. Inside tf.tidy, run x through the layers one by one: h = layer.apply(h) as tf.Tensor.
- *  2. After each ReLU layer (isReluLayer), h is [n, units]. A unit is alive if it is > 0 for at
- *     least one example: tf.greater(tf.max(h, 0), 0). Count the dead ones (read the count with
- *     .dataSync()) and push { layer: layer.name, units, dead, fraction: dead / units }.
- *  3. overall = all dead units / all ReLU units. No ReLU layer at all → CourseError.
- *  Careful: "never active" is not "inactive on average" and not "inactive on some example".
+ * TODO: pass `x` through the model layer by layer; for each ReLU layer (the given isReluLayer),
+ * a unit is DEAD when its output is 0 on every example of x, alive when it is > 0 on at least
+ * one. "Never active" — not "inactive on average", not "inactive on some example" (that is
+ * normal ReLU sparsity). Returns perLayer (first → last: name, units, dead, fraction = dead /
+ * units) and overall = all dead units / all ReLU units. No tensors left behind.
+ * A model without a ReLU layer → CourseError.
  */
 export function deadUnitFraction(model: tf.LayersModel, x: tf.Tensor): DeadUnits {
   throw new NotImplemented('deadUnitFraction');

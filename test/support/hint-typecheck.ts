@@ -1,10 +1,11 @@
 /**
  * Type-checks the ```ts fragments of hints against the exercise's own exports, with the TypeScript
  * compiler API: per exercise one virtual file next to the stub (exercises/NN-name/__hints__.ts)
- * that imports `tf` and every export of the stub's index.ts, with each fragment inside its own
+ * that imports what the stub files import and every export of the stub's index.ts, with each fragment inside its own
  * async function whose parameters are the fence's `given:` list. One program for all exercises
  * (the tfjs typings are read once).
  */
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { ROOT } from '../../lib/exercises.js';
@@ -25,6 +26,37 @@ function compilerOptions(): ts.CompilerOptions {
   return { ...parsed.options, noEmit: true, noUnusedLocals: false, noUnusedParameters: false };
 }
 
+/**
+ * The imports of the exercise's stub files (fragments may use what the stub imports, e.g.
+ * makeRng), one import per name; `tf` always.
+ */
+function stubImports(dir: string): { lines: string[]; names: Set<string> } {
+  const names = new Set<string>(['tf']);
+  const lines = [`import * as tf from '@tensorflow/tfjs';`];
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.startsWith('__')).sort()) {
+    const sf = ts.createSourceFile(f, readFileSync(path.join(dir, f), 'utf8'), ts.ScriptTarget.Latest);
+    for (const st of sf.statements) {
+      if (!ts.isImportDeclaration(st) || !st.importClause || !ts.isStringLiteral(st.moduleSpecifier)) continue;
+      const from = st.moduleSpecifier.text;
+      const clause = st.importClause;
+      const bindings = clause.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings) && !names.has(bindings.name.text)) {
+        names.add(bindings.name.text);
+        lines.push(`import * as ${bindings.name.text} from '${from}';`);
+      }
+      if (bindings && ts.isNamedImports(bindings)) {
+        for (const el of bindings.elements) {
+          if (names.has(el.name.text)) continue;
+          names.add(el.name.text);
+          const typeOnly = clause.isTypeOnly || el.isTypeOnly ? 'type ' : '';
+          lines.push(`import { ${typeOnly}${el.propertyName ? `${el.propertyName.text} as ` : ''}${el.name.text} } from '${from}';`);
+        }
+      }
+    }
+  }
+  return { lines, names };
+}
+
 const wrapperPath = (exercise: string) => path.join(ROOT, 'exercises', exercise, '__hints__.ts');
 
 /** `fragments` per exercise id → every type error, located in its fragment. */
@@ -41,7 +73,9 @@ export function typecheckFragments(fragments: Map<string, HintFragment[]>): Frag
     const sf = first.getSourceFile(path.join(ROOT, 'exercises', exercise, 'index.ts'));
     const sym = sf && checker.getSymbolAtLocation(sf);
     const names = sym ? checker.getExportsOfModule(sym).map((s) => s.name).filter((n) => n !== 'default' && n !== 'tf') : [];
-    const lines = [`import * as tf from '@tensorflow/tfjs';`, `import { ${names.join(', ')} } from './index.js';`, 'void tf;'];
+    const imports = stubImports(path.join(ROOT, 'exercises', exercise));
+    const exported = names.filter((n) => !imports.names.has(n));
+    const lines = [...imports.lines, `import { ${exported.join(', ')} } from './index.js';`, 'void tf;'];
     const map: { frag: HintFragment; start: number; exercise: string }[] = [];
     frags.forEach((frag, i) => {
       lines.push(`export async function __fragment${i}(${(frag.given ?? '').split(';').map((s) => s.trim()).filter(Boolean).join(', ')}) {`);
