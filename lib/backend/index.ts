@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { CourseError } from '../errors.js';
 import { registerFallbackKernels } from './kernels/index.js';
 import { diagnoseCuda } from './cuda.js';
+import { registerNativeGradients } from './native-grads.js';
 import { applyNodeCompat, describeNodeCompat, type NodeCompatState } from './node-compat.cjs';
 import { probeBackend } from './probe.cjs';
 
@@ -177,6 +178,7 @@ async function doInit(opts: InitOptions): Promise<BackendInfo> {
     const why = await tryChoice(choice);
     if (why === null) {
       registerFallbackKernels(tf.getBackend());
+      if (tf.getBackend() === 'tensorflow') registerNativeGradients();
       const note = skipped.length
         ? ` (skipped: ${skipped.map((s) => `${s.choice}: ${s.reason}`).join('; ')})`
         : forced

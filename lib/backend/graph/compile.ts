@@ -1,0 +1,178 @@
+/**
+ * `compileStep(fn)`: run a training step as one TensorFlow graph on the native backend.
+ *
+ *   const step = compileStep((x, y) => optimizer.minimize(() => loss(model.apply(x), y), true));
+ *   const loss = step(xBatch, yBatch);   // same contract as calling fn eagerly
+ *
+ * Call 1 runs eagerly (optimisers create their slot variables on their first step). Calls 2
+ * and 3 run eagerly while the binding records every op (trace.ts); if both recordings describe
+ * the same graph, it is written as a variables-free SavedModel (weights, optimiser state and the
+ * arguments are placeholders; results and every reassigned variable are fetches), loaded once
+ * with the binding's `loadSavedModel`, and every later call is one `runSavedModel` session run
+ * whose outputs are assigned back to the variables. Otherwise, and on every backend but
+ * 'tensorflow', the step keeps running eagerly and `reason` says why (logged once).
+ *
+ * A call whose argument shapes differ from the traced ones (e.g. a last, smaller batch) runs
+ * eagerly. Off switch: COURSE_GRAPH=0.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { type NodeBackend, nativeId, nodeBackend } from './binding.js';
+import { type BuiltGraph, DT, type Feed, buildGraph } from './build.js';
+import { GRAPH_TAG, encodeSavedModel } from './proto.js';
+import { type Recording, type StepResult, canonical, firstDifference, recordStep } from './trace.js';
+
+export type StepMode = 'tracing' | 'graph' | 'eager';
+
+export interface CompiledStep<R extends StepResult> {
+  (...args: tf.Tensor[]): R;
+  /** 'tracing' for the first 3 calls, then 'graph' or 'eager' */
+  readonly mode: StepMode;
+  /** why the step runs eagerly (null while tracing or when compiled) */
+  readonly reason: string | null;
+  /** ops in the compiled graph (0 unless mode is 'graph') */
+  readonly opCount: number;
+  /** release the TensorFlow session */
+  dispose(): void;
+}
+
+export interface CompileOptions {
+  /** a name for log lines */
+  name?: string;
+  /** where the one fallback line goes (default console.error; null: silent) */
+  log?: ((line: string) => void) | null;
+}
+
+/** GraphDef producer version written into the graph (≤ libtensorflow 2.9's own). */
+const PRODUCER = 1000;
+
+const dtypeEnum = (dtype: tf.DataType): number => {
+  const v = (DT as Record<string, number>)[dtype];
+  if (v === undefined) throw new Error(`dtype ${dtype} can't be a graph input`);
+  return v;
+};
+
+interface Loaded {
+  be: NodeBackend;
+  modelId: number;
+  graph: BuiltGraph;
+  argShapes: string;
+  vars: Map<string, tf.Variable>;
+  iterated: tf.Optimizer[];
+}
+
+function loadGraph(be: NodeBackend, graph: BuiltGraph): number {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'course-graph-'));
+  try {
+    writeFileSync(path.join(dir, 'saved_model.pb'), encodeSavedModel(graph.nodes, PRODUCER));
+    return be.binding.loadSavedModel(dir, GRAPH_TAG);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const shapesKey = (args: tf.Tensor[]): string => args.map((a) => `${a.dtype}[${a.shape.join('x')}]`).join(',');
+
+/**
+ * Wrap a synchronous step function `(…tensors) => loss | [tensors] | null` so that, on the native
+ * backend, it runs as one compiled TensorFlow graph from its 4th call on. See the file comment.
+ */
+export function compileStep<R extends StepResult>(fn: (...args: tf.Tensor[]) => R, opts: CompileOptions = {}): CompiledStep<R> {
+  const log = opts.log === undefined ? (l: string) => console.error(l) : opts.log;
+  const label = opts.name ? ` (${opts.name})` : '';
+  let calls = 0;
+  let mode: StepMode = process.env.COURSE_GRAPH === '0' ? 'eager' : 'tracing';
+  let reason: string | null = mode === 'eager' ? 'COURSE_GRAPH=0' : null;
+  let previous: { text: string; shapes: string } | null = null;
+  let loaded: Loaded | null = null;
+  // tracing is async (the recording awaits nothing, but withBinding is async-safe); run it sync
+  let resultIsArray = false;
+
+  const giveUp = (why: string): void => {
+    mode = 'eager';
+    reason = why;
+    log?.(`[course] training step${label} runs eagerly: ${why}`);
+  };
+
+  const compiled = ((...args: tf.Tensor[]): R => {
+    calls++;
+    if (mode === 'eager') return fn(...args);
+    if (mode === 'graph' && loaded) {
+      if (shapesKey(args) === loaded.argShapes && tf.getBackend() === 'tensorflow') return runGraph(loaded, args, resultIsArray);
+      return fn(...args);
+    }
+    const be = nodeBackend();
+    if (!be) {
+      giveUp(`the active backend is '${tf.getBackend()}', graphs need the native 'tensorflow' backend`);
+      return fn(...args);
+    }
+    if (calls === 1) return fn(...args);
+    const rec = recordStep(be, fn, args);
+    resultIsArray = Array.isArray(rec.result);
+    if (rec.problem) {
+      giveUp(rec.problem);
+      return rec.result;
+    }
+    const text = canonical(rec);
+    const shapes = shapesKey(args);
+    if (!previous) {
+      previous = { text, shapes };
+      return rec.result;
+    }
+    if (previous.text !== text || previous.shapes !== shapes) {
+      giveUp(`two calls of the step ran different ops or used different constant values (${firstDifference(previous.text, text)}); random numbers drawn in JavaScript or values read back mid-step do that`);
+      return rec.result;
+    }
+    try {
+      loaded = load(be, rec, args, shapes);
+      mode = 'graph';
+    } catch (err) {
+      giveUp(`TensorFlow could not load the traced graph: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+    }
+    return rec.result;
+  }) as CompiledStep<R>;
+
+  Object.defineProperties(compiled, {
+    mode: { get: () => mode },
+    reason: { get: () => reason },
+    opCount: { get: () => (loaded ? loaded.graph.nodes.length : 0) },
+    dispose: {
+      value: () => {
+        if (loaded) loaded.be.binding.deleteSavedModel(loaded.modelId);
+        loaded = null;
+        if (mode === 'graph') mode = 'eager';
+        reason ??= 'disposed';
+      },
+    },
+  });
+  return compiled;
+}
+
+function load<R extends StepResult>(be: NodeBackend, rec: Recording<R>, args: tf.Tensor[], argShapes: string): Loaded {
+  const vars = new Map(rec.varsRead);
+  for (const name of rec.updates.map((u) => u.name)) vars.set(name, tf.engine().state.registeredVariables[name]!);
+  const shapeOfFeed = (f: Feed) => {
+    const t = f.kind === 'arg' ? args[f.index]! : vars.get(f.name)!;
+    return { shape: t.shape, dtype: dtypeEnum(t.dtype) };
+  };
+  const graph = buildGraph(be.binding, rec, shapeOfFeed);
+  const modelId = loadGraph(be, graph);
+  return { be, modelId, graph, argShapes, vars, iterated: rec.iterated };
+}
+
+function runGraph<R extends StepResult>(l: Loaded, args: tf.Tensor[], asArray: boolean): R {
+  const { be, graph } = l;
+  const ids = graph.feeds.map((f) => nativeId(be, f.kind === 'arg' ? args[f.index]! : l.vars.get(f.name)!));
+  const metas = be.binding.runSavedModel(l.modelId, ids, graph.feedNames.join(','), graph.fetchNames.join(','));
+  const outs = metas.map((m) => be.createOutputTensor(m));
+  graph.updates.forEach((name, k) => {
+    const t = outs[graph.resultCount + k]!;
+    l.vars.get(name)!.assign(t);
+    t.dispose();
+  });
+  for (const opt of l.iterated) (opt as unknown as { incrementIterations(): void }).incrementIterations();
+  const results = outs.slice(0, graph.resultCount);
+  return (asArray ? results : graph.resultCount === 0 ? null : results[0]) as R;
+}

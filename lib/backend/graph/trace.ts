@@ -1,0 +1,226 @@
+/**
+ * Record one eager call of a step function at the level of tfjs-node's native binding: every
+ * `executeOp` (op name, attributes, input and output tensor ids), every tensor created from JS
+ * values (`createTensor`), and every value read back to JS (`tensorDataSync`).
+ *
+ * Each op input is then resolved to a symbol: the output of an earlier recorded op, a step
+ * argument (the batch), a tf.Variable (weights, optimiser state, batch-norm statistics), or a
+ * constant (a tensor made from JS values during the call, or an older immutable tensor, whose
+ * values are captured). Two recordings of the same step are compared symbol by symbol; if they
+ * differ (different ops, shapes or constant values) the step is not a fixed graph.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
+import { type BackendValues, type NodeBackend, type OpAttr, type TensorMetadata, nativeId, withBinding } from './binding.js';
+
+export interface TracedOp {
+  op: string;
+  attrs: OpAttr[];
+  inputs: number[];
+  outputs: TensorMetadata[];
+}
+
+export interface ConstValue {
+  shape: number[];
+  dtype: number;
+  bytes: Uint8Array;
+  hash: string;
+}
+
+export type Symbol =
+  | { kind: 'op'; op: number; out: number }
+  | { kind: 'arg'; index: number }
+  | { kind: 'var'; name: string }
+  | { kind: 'const'; id: number };
+
+export interface Recording<R> {
+  result: R;
+  ops: TracedOp[];
+  /** native id → value, for every input that is neither an op output, an argument nor a variable */
+  consts: Map<number, ConstValue>;
+  /** symbol of each op input, by op */
+  inputSymbols: Symbol[][];
+  /** symbols of the tensors the step returned, in order */
+  resultSymbols: Symbol[];
+  /** variables the step reassigned, with the symbol of their new value */
+  updates: { name: string; symbol: Symbol }[];
+  /** variables the step read (placeholders), with shape and dtype */
+  varsRead: Map<string, tf.Variable>;
+  /** optimisers whose iteration counter (JS-side state) the step advanced, once per call */
+  iterated: tf.Optimizer[];
+  /** why this recording can't become a graph, or null */
+  problem: string | null;
+}
+
+export type StepResult = tf.Tensor | tf.Tensor[] | null | void;
+
+function resultTensors(r: StepResult): tf.Tensor[] {
+  if (r === null || r === undefined) return [];
+  return Array.isArray(r) ? r : [r];
+}
+
+function toBytes(values: BackendValues): Uint8Array | null {
+  if (values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array) {
+    return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength));
+  }
+  return null; // strings
+}
+
+function constOf(shape: number[], dtype: number, bytes: Uint8Array): ConstValue {
+  const hash = createHash('sha1').update(bytes).update(`${dtype}:${shape.join('x')}`).digest('hex');
+  return { shape: [...shape], dtype, bytes, hash };
+}
+
+/** Record one call of `fn(...args)`; the call really runs (eagerly) and its result is returned. */
+export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: tf.Tensor[]) => R, args: tf.Tensor[]): Recording<R> {
+  const real = be.binding;
+  const registry = tf.engine().state.registeredVariables;
+  const varsBefore = new Map<string, { v: tf.Variable; dataId: object; id: number }>();
+  for (const [name, v] of Object.entries(registry)) varsBefore.set(name, { v, dataId: v.dataId, id: nativeId(be, v) });
+  const argIds = args.map((a) => nativeId(be, a));
+  const argById = new Map<number, number>();
+  argIds.forEach((id, i) => {
+    if (!argById.has(id)) argById.set(id, i);
+  });
+  const varById = new Map<number, string>();
+  for (const [name, info] of varsBefore) if (!varById.has(info.id)) varById.set(info.id, name);
+
+  const ops: TracedOp[] = [];
+  const produced = new Map<number, { op: number; out: number }>();
+  const consts = new Map<number, ConstValue>();
+  const reads: number[] = [];
+  const varsRead = new Map<string, tf.Variable>();
+  let problem: string | null = null;
+
+  const symbolOf = (id: number): Symbol => {
+    const p = produced.get(id);
+    if (p) return { kind: 'op', ...p };
+    const a = argById.get(id);
+    if (a !== undefined) return { kind: 'arg', index: a };
+    const v = varById.get(id);
+    if (v !== undefined) {
+      varsRead.set(v, varsBefore.get(v)!.v);
+      return { kind: 'var', name: v };
+    }
+    if (!consts.has(id)) {
+      // An immutable tensor made before the call (e.g. a cached scalar): capture its value.
+      const values = real.tensorDataSync(id);
+      const bytes = toBytes(values);
+      if (!bytes) problem ??= 'the step uses a string tensor';
+      else {
+        const meta = findMeta(id);
+        consts.set(id, constOf(meta.shape, meta.dtype, bytes));
+      }
+    }
+    return { kind: 'const', id };
+  };
+  const metaOf = new Map<number, { shape: number[]; dtype: number }>();
+  const findMeta = (id: number): { shape: number[]; dtype: number } => {
+    const known = metaOf.get(id);
+    if (known) return known;
+    // The binding has no "shape of id" call; an Identity op (T inferred from the input) tells.
+    const [m] = real.executeOp('Identity', [], [id], 1);
+    real.deleteTensor(m!.id);
+    return { shape: m!.shape, dtype: m!.dtype };
+  };
+  const inputSymbols: Symbol[][] = [];
+
+  // The only JS-side state tfjs's own training code keeps: each optimiser's iteration counter.
+  const iterated: tf.Optimizer[] = [];
+  const proto = tf.Optimizer.prototype as unknown as { incrementIterations(this: tf.Optimizer): void };
+  const increment = proto.incrementIterations;
+  proto.incrementIterations = function (this: tf.Optimizer) {
+    iterated.push(this);
+    increment.call(this);
+  };
+  let result!: R;
+  let resultSymbols: Symbol[] = [];
+  const updates: { name: string; symbol: Symbol }[] = [];
+  withBinding(
+    be,
+    {
+      executeOp: (name, attrs, ids, n) => {
+        inputSymbols.push(ids.map((id) => symbolOf(id)));
+        const outputs = real.executeOp(name, attrs, ids, n);
+        const index = ops.length;
+        ops.push({ op: name, attrs, inputs: [...ids], outputs });
+        outputs.forEach((m, out) => {
+          produced.set(m.id, { op: index, out });
+          metaOf.set(m.id, { shape: m.shape, dtype: m.dtype });
+        });
+        return outputs;
+      },
+      createTensor: (shape, dtype, values) => {
+        const id = real.createTensor(shape, dtype, values);
+        const bytes = toBytes(values);
+        if (!bytes) problem ??= 'the step creates a string tensor';
+        else consts.set(id, constOf(shape, dtype, bytes));
+        metaOf.set(id, { shape, dtype });
+        return id;
+      },
+      tensorDataSync: (id) => {
+        reads.push(id);
+        return real.tensorDataSync(id);
+      },
+    },
+    () => {
+      try {
+        result = fn(...args);
+      } finally {
+        proto.incrementIterations = increment;
+      }
+      resultSymbols = resultTensors(result).map((t) => symbolOf(nativeId(be, t)));
+      for (const [name, info] of varsBefore) {
+        const v = registry[name];
+        if (v !== info.v) continue; // disposed during the step
+        if (v.dataId !== info.dataId) updates.push({ name, symbol: symbolOf(nativeId(be, v)) });
+      }
+    },
+  );
+  const created = Object.keys(registry).filter((n) => !varsBefore.has(n));
+  if (created.length) problem ??= `the step created ${created.length} variable(s) (${created.slice(0, 3).join(', ')})`;
+  if (reads.some((id) => produced.has(id))) {
+    problem ??= 'the step reads values back to JavaScript in the middle of the step (dataSync/arraySync/data)';
+  }
+  if (ops.length === 0) problem ??= 'the step ran no TensorFlow ops';
+  return { result, ops, consts, inputSymbols, resultSymbols, updates, varsRead, iterated, problem };
+}
+
+function canonicalSymbol(s: Symbol, consts: Map<number, ConstValue>): string {
+  switch (s.kind) {
+    case 'op':
+      return `o${s.op}:${s.out}`;
+    case 'arg':
+      return `a${s.index}`;
+    case 'var':
+      return `v${s.name}`;
+    case 'const':
+      return `c${consts.get(s.id)?.hash ?? '?'}`;
+  }
+}
+
+/**
+ * A string that is equal for two recordings exactly when they describe the same graph:
+ * the same ops with the same attributes, wired the same way, on constants with the same values.
+ */
+export function canonical(rec: Recording<StepResult>): string {
+  const parts: string[] = [];
+  rec.ops.forEach((op, i) => {
+    const inputs = rec.inputSymbols[i]!.map((s) => canonicalSymbol(s, rec.consts)).join(',');
+    const outs = op.outputs.map((m) => `${m.dtype}[${m.shape.join('x')}]`).join(',');
+    parts.push(`${op.op}(${inputs})${JSON.stringify(op.attrs)}->${outs}`);
+  });
+  parts.push(`return ${rec.resultSymbols.map((s) => canonicalSymbol(s, rec.consts)).join(',')}`);
+  parts.push(`update ${rec.updates.map((u) => `${u.name}=${canonicalSymbol(u.symbol, rec.consts)}`).join(',')}`);
+  return parts.join('\n');
+}
+
+/** The first line where two canonical forms differ, for the fallback reason. */
+export function firstDifference(a: string, b: string): string {
+  const la = a.split('\n');
+  const lb = b.split('\n');
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    if (la[i] !== lb[i]) return `op ${i}: ${(la[i] ?? '(none)').slice(0, 80)} vs ${(lb[i] ?? '(none)').slice(0, 80)}`;
+  }
+  return 'no difference';
+}
