@@ -1,8 +1,9 @@
 /**
  * 04-dcgan — a DCGAN that learns to draw Fashion-MNIST clothes.
  *
- * Fill in every function that throws NotImplemented. Types, config handling and sampleNoise
- * are done for you. Run the graded tests with `course grade --only 04-dcgan` and the full run
+ * Fill in every function that throws NotImplemented. Each TODO says WHAT it must do (the
+ * architecture, shapes, losses, what may change and what may not); HOW is in the hints:
+ * `course hint 04-dcgan`. Types, config handling and sampleNoise are done for you. Run the graded tests with `course grade --only 04-dcgan` and the full run
  * with `course train 04-dcgan --target exercises`.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -31,28 +32,31 @@ export {
 
 export function buildGenerator(config: GanConfig = {}): tf.LayersModel {
   const { latentDim, width, seed } = resolve(config);
-  // TODO(task 1): a tf.sequential generator, z [n, latentDim] → images [n, 28, 28, 1] in [−1, 1].
-  //   1. dense: units 7·7·(2·width), useBias false, inputShape [latentDim]
-  //   2. batchNormalization, then leakyReLU({ alpha: 0.2 })
-  //   3. reshape to [7, 7, 2·width]
-  //   4. conv2dTranspose: width filters, kernelSize 5, strides 2, padding 'same', useBias false  → 14×14
-  //   5. batchNormalization, leakyReLU({ alpha: 0.2 })
-  //   6. conv2dTranspose: 1 filter, kernelSize 5, strides 2, padding 'same', WITH a bias,
-  //      and the activation that squashes pixels into [−1, 1]                               → 28×28
-  // Seed every kernelInitializer, e.g. tf.initializers.glorotUniform({ seed: seed * 100 + 1 }).
-  // (BatchNorm already has a shift β, which is why the layers before it need no bias.)
+  // TODO(task 1): the DCGAN generator, noise z [n, latentDim] → images [n, 28, 28, 1] in [−1, 1].
+  // The architecture (the parameter-count test computes it from these numbers; w = width):
+  //   1. fully connected latentDim → 7·7·2w units, WITHOUT bias
+  //   2. batch normalisation, then leaky ReLU with slope 0.2
+  //   3. the 7·7·2w vector as a [7, 7, 2w] feature map
+  //   4. transposed convolution: w filters, 5×5, stride 2, 'same' padding, WITHOUT bias → [14, 14, w]
+  //   5. batch normalisation, leaky ReLU 0.2
+  //   6. transposed convolution: 1 filter, 5×5, stride 2, 'same', WITH bias, and an output
+  //      activation whose range is exactly (−1, 1)                                 → [28, 28, 1]
+  // (Batch normalisation has its own shift β: a bias before it would be redundant.)
+  // Same config.seed → same initial weights: every kernel initialiser is seeded from `seed`.
   void latentDim; void width; void seed;
   throw new NotImplemented('buildGenerator');
 }
 
 export function buildDiscriminator(config: GanConfig = {}): tf.LayersModel {
   const { width, dropout, seed } = resolve(config);
-  // TODO(task 1): a tf.sequential discriminator, images [n, 28, 28, 1] → one LOGIT per image [n, 1].
-  //   conv2d(width filters, 5×5, strides 2, 'same', inputShape [28, 28, 1]) → leakyReLU(0.2) → dropout
-  //   conv2d(2·width filters, 5×5, strides 2, 'same') → leakyReLU(0.2) → dropout
-  //   flatten → dense(1) with NO activation (the losses take logits).
-  // Add the dropout layers only when dropout > 0. Don't give them a fixed seed: that would draw the
-  // same mask at every step (Math.random is already seeded by the course). All layers keep their biases.
+  // TODO(task 1): the DCGAN discriminator, images [n, 28, 28, 1] → one LOGIT per image, [n, 1].
+  // The architecture (all layers WITH biases; w = width):
+  //   convolution w filters, 5×5, stride 2, 'same' → leaky ReLU 0.2 → dropout at rate `dropout`
+  //   convolution 2w filters, 5×5, stride 2, 'same' → leaky ReLU 0.2 → dropout
+  //   flattened → fully connected to 1 unit with NO activation (a logit: the losses take logits).
+  // The dropout layers exist only when dropout > 0, and draw a NEW mask at every step (a fixed
+  // dropout seed would repeat one mask; the course already seeds Math.random). Kernel
+  // initialisers seeded from `seed`, different from the generator's.
   void width; void dropout; void seed;
   throw new NotImplemented('buildDiscriminator');
 }
@@ -67,18 +71,21 @@ export function discriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, 
   if (!(s >= 0 && s < 1)) {
     throw new CourseError(`labelSmoothing must be in [0, 1), got ${s}`, 'use 0 (none) or a small value such as 0.1');
   }
-  // TODO(task 2): binary cross-entropy computed from logits x against a constant target t is
-  //   mean( softplus(x) − t·x )        (= −t·log σ(x) − (1 − t)·log(1 − σ(x)), but never log(0))
-  // Real images get target 1 − s (one-sided label smoothing), fakes get target 0.
-  // Return the SUM of the two means as a scalar. Wrap it in tf.tidy. Ops: tf.softplus, tf.mul, tf.sub, tf.mean.
+  // TODO(task 2): binary cross-entropy of a logit x against a target t:
+  //   BCE(x, t) = −t·ln σ(x) − (1 − t)·ln(1 − σ(x)),
+  // here averaged over the batch. Real images have target 1 − s (one-sided label smoothing),
+  // fakes target 0; the loss is the SUM of the two batch means (a scalar). At x = 0 each mean
+  // is ln 2. It must stay finite and exact for confident logits (±30: σ rounds to 0 or 1 in
+  // float32, so the formula cannot be evaluated as written), and leave no tensors behind.
   throw new NotImplemented('discriminatorLoss');
 }
 
 /** Non-saturating G loss: −mean log D(G(z)). */
 export function generatorLoss(fakeLogits: tf.Tensor): tf.Scalar {
-  // TODO(task 2): G wants D to call its fakes real, so: BCE(fake logits, target 1).
-  // Do NOT minimise log(1 − D(G(z))) instead: when D confidently rejects the fakes
-  // (large negative logits, i.e. early in training) its gradient vanishes.
+  // TODO(task 2): G wants D to call its fakes real: the batch mean of BCE(fake logit, target 1),
+  // with the same numerical care as above. This is the NON-saturating loss: minimising
+  // ln(1 − D(G(z))) instead would give a vanishing gradient exactly when D confidently rejects
+  // the fakes (early in training); the test checks the gradient stays ≈ −1/n there.
   throw new NotImplemented('generatorLoss');
 }
 
@@ -96,19 +103,14 @@ export function trainStep(
   opts: { labelSmoothing?: number } = {},
 ): StepLosses {
   assertShape('realBatch', realBatch.shape, [null, 28, 28, 1], 'pass images as [batch, 28, 28, 1] in [-1, 1]');
-  // TODO(task 3):
-  //   n = batch size; latentDim = models.generator.inputs[0].shape[1]
-  //   D step (inside tf.tidy):
-  //     noise = sampleNoise(n, latentDim, rng)
-  //     { value, grads } = tf.variableGrads(() => discriminatorLoss(D(real), D(G(noise)), opts), dVars)
-  //     optimizers.discriminator.applyGradients(grads)
-  //   G step (inside tf.tidy), with a SECOND noise batch:
-  //     { value, grads } = tf.variableGrads(() => generatorLoss(D(G(noise))), gVars)
-  //     optimizers.generator.applyGradients(grads)
-  // Run models with model.apply(x, { training: true }). The variable lists are the point:
-  //   dVars = models.discriminator.trainableWeights.map((w) => w.read() as tf.Variable), gVars likewise.
-  // Without them variableGrads differentiates w.r.t. EVERY trainable variable and G's step
-  // would also move D. Return both losses as numbers (dataSync) and dispose the scalars.
+  // TODO(task 3): the alternating GAN update, in this order:
+  //   1. D step: discriminatorLoss(D(real batch), D(G(z₁)), opts) with z₁ = the FIRST
+  //      sampleNoise(n, latentDim, rng) draw; D's optimizer updates D's weights ONLY.
+  //   2. G step: generatorLoss(D(G(z₂))) with z₂ = the SECOND draw; G's optimizer updates G's
+  //      weights ONLY (D is the judge here, it must not learn to be fooled).
+  // n = the batch size, latentDim = the generator's input width. Both models run in TRAINING
+  // mode (batch statistics, dropout on). Returns both losses (before their update) as numbers;
+  // no tensors left behind (optimizer state excepted).
   void models; void optimizers; void rng; void opts;
   throw new NotImplemented('trainStep');
 }
@@ -130,11 +132,12 @@ export function trainEpoch(
   if (!Number.isInteger(batchSize) || batchSize < 2 || batchSize > total) {
     throw new CourseError(`batchSize ${batchSize} does not fit ${total} images`, 'use an integer between 2 and the number of images');
   }
-  // TODO(task 4):
-  //   - shuffle the indices 0..total−1 with opts.rng (Fisher–Yates with rng.int)
-  //   - for each of the floor(total / batchSize) FULL batches: tf.gather the images,
-  //     call trainStep(models, optimizers, batch, opts.rng, opts), dispose the batch
-  //   - return the mean dLoss and mean gLoss over the steps
+  // TODO(task 4): one epoch:
+  //   - the images in an order shuffled with opts.rng (every image at most once);
+  //   - ⌊total / batchSize⌋ FULL batches, one trainStep each (the same rng and labelSmoothing);
+  //     the remaining images are skipped;
+  //   - returns the mean dLoss and the mean gLoss over those steps;
+  //   - no tensors left behind.
   void models; void optimizers;
   throw new NotImplemented('trainEpoch');
 }
@@ -143,9 +146,10 @@ export function trainEpoch(
  * Images to look at: G in inference mode on fixed noise, mapped from [−1, 1] to [0, 1].
  */
 export function samplesForGrid(generator: tf.LayersModel, fixedNoise: tf.Tensor2D): tf.Tensor4D {
-  // TODO(task 4): generator.predict (inference mode: BatchNorm uses its moving averages, so a
-  // sample never depends on the other rows of the batch), then (x + 1) / 2 and clip to [0, 1].
-  // tf.tidy so only the result survives.
+  // TODO(task 4): G(fixedNoise) in INFERENCE mode (batch normalisation uses its moving averages,
+  // so a sample never depends on the other rows of the batch), mapped from [−1, 1] to [0, 1] by
+  // (x + 1) / 2 and kept within [0, 1]: [n, 28, 28, 1], one image per noise row. Only the
+  // result survives.
   void generator; void fixedNoise;
   throw new NotImplemented('samplesForGrid');
 }
@@ -157,17 +161,19 @@ export function samplesForGrid(generator: tf.LayersModel, fixedNoise: tf.Tensor2
  * computed in batches in inference mode.
  */
 export function extractFeatures(classifier: tf.LayersModel, images: tf.Tensor4D, batchSize = 256): number[][] {
-  // TODO(task 5): build a feature model that ends at the layer BEFORE the classifier's output:
-  //   tf.model({ inputs: classifier.inputs, outputs: classifier.layers[L − 2].output })
-  // then, batch by batch (images.slice), predict, reshape to [size, −1] and append arraySync() rows.
-  // (The softmax output has only 10 numbers and saturates; the hidden layer describes the image.)
+  // TODO(task 5): for every image, in order, the activations of the classifier's SECOND-TO-LAST
+  // layer (the input of its output layer), flattened into one row of numbers. The softmax
+  // output has only 10 numbers and saturates; the hidden layer describes the image.
+  // Inference mode; at most batchSize images through the network at a time (the memory bound);
+  // no tensors left behind. A classifier with fewer than 2 layers → CourseError.
   void classifier; void images; void batchSize;
   throw new NotImplemented('extractFeatures');
 }
 
 /** Fraction of real images D calls real (logit > 0) and of fakes it calls fake (logit < 0). */
 export function discriminatorAccuracy(realLogits: tf.Tensor, fakeLogits: tf.Tensor): { real: number; fake: number } {
-  // TODO(task 5): logit > 0 means σ(logit) > 0.5, i.e. D says "real". Count on plain arrays (dataSync).
+  // TODO(task 5): D says "real" when σ(logit) > 0.5, i.e. logit > 0. real = share of real logits
+  // > 0, fake = share of fake logits < 0 (a logit of exactly 0 counts for neither).
   void realLogits; void fakeLogits;
   throw new NotImplemented('discriminatorAccuracy');
 }
