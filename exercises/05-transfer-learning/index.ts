@@ -1,5 +1,6 @@
 /**
- * 05-transfer-learning — your turn.
+ * 05-transfer-learning — your turn. Each TODO says WHAT the function must do (contract, what
+ * trains and what must not, errors); HOW is in the hints: `course hint 05-transfer-learning`.
  *
  * A CNN pretrained on Fashion-MNIST classes 0–4 (T-shirt, trouser, pullover, dress, coat: the
  * *source* task) is reused for classes 5–9 (sandal, shirt, sneaker, bag, ankle boot: the *target*
@@ -11,12 +12,14 @@
  *
  * The base (lib/pretrain/transfer-base.ts) has named layers:
  *   conv1 → pool1 → conv2 → pool2 → conv3 → pool3 → flatten → fc1 → logits
- * Data loading, training with Adam, accuracy and plotting are done for you (lib/models/).
+ * Data loading, training with Adam, accuracy and plotting are done for you (lib/models/), and
+ * so is the training loop with progress and history (trainLoop, lib/train).
  */
 import * as tf from '@tensorflow/tfjs';
 import { CourseError, NotImplemented } from '../../lib/errors.js';
-import type { History } from '../../lib/train/index.js';
-import type { LabelledData } from '../../lib/models/transfer-data.js';
+import { makeRng } from '../../lib/random.js';
+import { trainLoop, type History, type Logs } from '../../lib/train/index.js';
+import { disposeData, evaluateAccuracy, loadTargetData, trainWithAdam, type LabelledData } from '../../lib/models/transfer-data.js';
 
 export { loadTargetData, evaluateAccuracy, trainWithAdam, disposeData, type LabelledData } from '../../lib/models/transfer-data.js';
 
@@ -38,54 +41,50 @@ export * from '../../lib/exercise-support/05-transfer-learning.js';
 // ---------------------------------------------------------------- task 1: cut + new head
 
 export function buildTransferModel(base: tf.LayersModel, opts: TransferOptions): tf.LayersModel {
-  // TODO (task 1): reuse `base` up to the layer named opts.cutAt and put a new head on top.
-  //
-  //  1. Find the cut layer: base.getLayer(opts.cutAt). If there is none, throw a CourseError
-  //     that names opts.cutAt and lists base.layers' names.
-  //  2. Build FUNCTIONALLY on the base's own input: start from base.getLayer(cutAt).output
-  //     (a SymbolicTensor [null, ...]), and apply the head layers to it:
-  //       - tf.layers.flatten (name `${HEAD_PREFIX}flatten`) if the output has rank > 2,
-  //       - optionally tf.layers.dense ReLU with opts.headUnits units (`${HEAD_PREFIX}hidden`),
-  //       - tf.layers.dense softmax with opts.numClasses units (`${HEAD_PREFIX}out`).
-  //     Seed the initialisers from opts.seed. Then tf.model({ inputs: base.inputs, outputs }).
-  //  3. Freeze: set `trainable = !opts.freeze` on EACH base layer up to and including cutAt.
-  //     Careful — putting the cut base inside another model (tf.sequential / nested model) and
-  //     writing `cut.trainable = false` looks frozen (model.trainableWeights is short), but tfjs
-  //     still hands those weights to the optimiser: they keep training. The tests check that
-  //     frozen weights stay bit-identical.
-  //  The new model shares the base's layers (and weights): load a fresh base for each model.
+  // TODO (task 1): a model that is `base` up to and including the layer named opts.cutAt, with a
+  // new head on top, and no base layer above cutAt.
+  //  - input: the base's own input; output: class probabilities [n, numClasses] (rows sum to 1);
+  //  - the kept layers are the base's own layers: their pretrained weights are kept (and shared
+  //    with `base` — the caller loads a fresh base for every model);
+  //  - the head: flattened features when the cut layer's output has rank > 2 (a conv layer),
+  //    an optional ReLU layer of opts.headUnits units, then a softmax layer of numClasses units;
+  //    every head layer's name starts with HEAD_PREFIX (fineTune tells head from base by it);
+  //    the head's initial weights depend only on opts.seed (default 0);
+  //  - opts.freeze: every kept base layer stays bit-identical while the model trains — and that
+  //    is checked by training, not by reading a flag (tfjs has a way to look frozen while the
+  //    optimiser still updates the weights); freeze false: they train too;
+  //  - an unknown cutAt → CourseError whose message names it and lists the base's layer names;
+  //    numClasses not an integer ≥ 2 → CourseError.
   throw new NotImplemented('buildTransferModel');
 }
 
 // ---------------------------------------------------------------- task 2: fine-tuning
 
 export async function fineTune(model: tf.LayersModel, data: LabelledData, opts: FineTuneOptions): Promise<History> {
-  // TODO (task 2): train the head and the TOP of the base with two learning rates.
-  //
-  //  1. checkFineTuneRates(opts.learningRate, opts.headLearningRate) before touching anything.
-  //  2. Find the index of opts.unfreezeFrom in model.layers (CourseError listing the names if
-  //     missing, or if it is a head layer). Head layers: name starts with HEAD_PREFIX.
-  //  3. For every layer: trainable = head || index >= unfreezeFrom's index. Collect the
-  //     variables, `layer.trainableWeights.map((w) => w.read() as tf.Variable)`, into two lists:
-  //     head variables and unfrozen base variables.
-  //  4. Two optimisers: tf.train.adam(headLearningRate) and tf.train.adam(learningRate).
-  //  5. Train with trainLoop from lib/train (label, epochs, stepsPerEpoch = ceil(n / batchSize),
-  //     quiet): each step takes a seeded shuffled mini-batch (makeRng(seed * 7919 + epoch)),
-  //     and inside tf.tidy computes
-  //        const { value, grads } = tf.variableGrads(() => mean categorical cross-entropy of
-  //            model.apply(xb, { training: true }) vs yb, [...headVars, ...baseVars]);
-  //     then headOpt.applyGradients(head grads) and baseOpt.applyGradients(base grads)
-  //     (as [{ name: v.name, tensor: grads[v.name] }]). Return { loss } for the step.
-  //     endEpoch: with opts.validation, return { val_acc: evaluateAccuracy(model, validation) }.
-  //  6. Dispose both optimisers (try/finally) and return the loop's history.
+  // TODO (task 2): train the head and the TOP of the base at once, with two learning rates.
+  //  - first, before touching anything: checkFineTuneRates(opts.learningRate,
+  //    opts.headLearningRate) (the base's rate must be ≥ 10× smaller than the head's);
+  //  - the layer opts.unfreezeFrom and every base layer above it train at opts.learningRate;
+  //    the head (layers named HEAD_PREFIX…) trains at opts.headLearningRate; every base layer
+  //    below unfreezeFrom stays bit-identical. Layer trainable flags end up saying the same;
+  //  - an unfreezeFrom that is not a layer (CourseError listing the names) or is a head layer
+  //    (CourseError) is rejected;
+  //  - loss: the mean categorical cross-entropy of the model's probabilities against data.y,
+  //    forward pass in training mode; Adam for both groups;
+  //  - opts.epochs passes over `data` in shuffled mini-batches of opts.batchSize (default 32),
+  //    the order seeded by opts.seed (default 0), run by the given trainLoop (label, quiet);
+  //  - returns the loop's History: `loss` per epoch, and `val_acc` (evaluateAccuracy on
+  //    opts.validation) per epoch when a validation set is given;
+  //  - no tensors left behind: its optimisers are disposed even when training throws.
   throw new NotImplemented('fineTune');
 }
 
 /** Bonus: unfreeze gradually, deeper at each stage. Histories are concatenated. */
 export async function progressiveFineTune(model: tf.LayersModel, data: LabelledData, opts: ProgressiveOptions): Promise<History> {
-  // TODO (bonus): for each stage k (each must sit lower in the model than the one before:
-  //  CourseError otherwise), call fineTune(model, data, { ...rest, unfreezeFrom: stages[k],
-  //  epochs: epochsPerStage, seed: seed + k }) and append its history arrays to one History.
+  // TODO (bonus): one fineTune per stage, in order, each unfreezing from stages[k] for
+  // epochsPerStage epochs (other options as given; stage k seeded with seed + k). Each stage
+  // must sit LOWER in the model than the one before (it unfreezes more), and there must be at
+  // least one → CourseError otherwise. Returns the stages' histories concatenated per key.
   throw new NotImplemented('progressiveFineTune');
 }
 
@@ -94,21 +93,20 @@ export async function progressiveFineTune(model: tf.LayersModel, data: LabelledD
 export async function compareStrategies(config: CompareConfig): Promise<StrategyRun[]> {
   // TODO (task 3): a fair experiment — the strategies may differ ONLY in how the network starts
   // and which weights train.
-  //
-  //  - checkFineTuneRates(config.fineTuneLearningRate, config.headLearningRate).
-  //  - val = loadTargetData('test', config.valPerClass, config.seed, config.adapt): held-out
-  //    images, never trained on. Dispose it at the end (disposeData).
-  //  - For each size in config.perClass: ONE labelled set train = loadTargetData('train', size,
-  //    seed, adapt), shared by all three strategies (dispose after). For each of STRATEGIES:
-  //      scratch:            buildTransferModel(await config.buildScratchBase(), { numClasses, cutAt,
-  //                          freeze: false, seed }) + trainWithAdam(model, train, { learningRate:
-  //                          headLearningRate, epochs, batchSize, seed, validation: val, quiet })
-  //      feature-extraction: same with await config.loadBase() and freeze: true
-  //      fine-tuning:        frozen model from config.loadBase(), then fineTune(model, train,
-  //                          { unfreezeFrom, learningRate: fineTuneLearningRate, headLearningRate,
-  //                            epochs, batchSize, seed, validation: val, quiet })
-  //    All three get the same epochs. Push { strategy, perClass: size, history,
-  //    valAccuracy: evaluateAccuracy(model, val), model }.
-  //  numClasses defaults to 5.
+  //  - bad rates are rejected first (checkFineTuneRates(config.fineTuneLearningRate,
+  //    config.headLearningRate));
+  //  - validation: config.valPerClass images per class from the 'test' split (loadTargetData,
+  //    with config.seed and config.adapt), never trained on;
+  //  - for each size in config.perClass: ONE labelled 'train' set of that size, shared by all
+  //    three strategies, and one run per strategy in the order of STRATEGIES:
+  //      scratch             config.buildScratchBase(), cut at cutAt, nothing frozen, trained
+  //                          at headLearningRate (trainWithAdam);
+  //      feature-extraction  config.loadBase(), cut at cutAt, frozen, head at headLearningRate;
+  //      fine-tuning         config.loadBase(), cut and frozen, then fineTune from
+  //                          config.unfreezeFrom at fineTuneLearningRate / headLearningRate;
+  //    all with the same epochs, batchSize, seed and validation set; numClasses defaults to 5;
+  //  - each run: { strategy, perClass, history, valAccuracy (of the final model on the
+  //    validation set, never on the training images), model } — the caller disposes the models;
+  //  - every data set is disposed at the end (disposeData), even when a run throws.
   throw new NotImplemented('compareStrategies');
 }

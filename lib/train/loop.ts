@@ -20,7 +20,8 @@ import {
 } from './checkpoint.js';
 
 export type History = Record<string, number[]>;
-type Logs = Record<string, number>;
+/** one step's or one epoch's named numbers, e.g. { loss, val_acc } */
+export type Logs = Record<string, number>;
 
 export interface CheckpointSpec {
   dir: string;

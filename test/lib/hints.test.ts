@@ -16,7 +16,7 @@ import { commentsOf, exerciseIds, measure, measureExercise, names, readmeLine, T
 import { formatErrors, typecheckFragments, type FragmentError } from '../support/hint-typecheck.js';
 
 // exercises converted to levelled hints so far (issue #14 lands them one by one)
-const CONVERTED = new Set(['01-ffnn-from-scratch', '02-activations', '03-char-rnn', '04-dcgan']);
+const CONVERTED = new Set(['01-ffnn-from-scratch', '02-activations', '03-char-rnn', '04-dcgan', '05-transfer-learning']);
 const exercises = listExercises().filter((e) => CONVERTED.has(e.id) && existsSync(path.join(e.exerciseDir, 'hints.md')));
 
 const GOOD = `# Hints\n\nintro\n\n## Task 1 — First\n### Level 1\na\n### Level 2\nb\n\n\`\`\`ts given: x: number\nconst y = x + 1;\n\`\`\`\n### Level 3\nc\n## Task 2 — Second\n### Level 1\nd\n### Level 2\ne\n### Level 3\nf\n`;
