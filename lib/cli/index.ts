@@ -28,7 +28,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   hint: { run: lazy('hint.ts', 'hintCommand'), help: 'hint <exercise> [task] [level]: the tasks and where you are, or one hint (levels 1–3)' },
   plot: { run: lazy('plot.ts', 'plotCommand'), help: 'plot <metrics.json | exercise> [--out DIR]: re-draw curves from a saved run' },
   pretrain: { run: lazy('pretrain.ts', 'pretrainCommand'), help: 'pretrain [job] [--seed N] [--epochs N] [--out DIR]: re-create a committed pretrained model' },
-  'gradescope-package': { run: lazy('gradescope-package.ts', 'gradescopePackageCommand'), help: 'gradescope-package [--out FILE]: autograder zip for Gradescope' },
+  'gradescope-package': { run: lazy('gradescope-package.ts', 'gradescopePackageCommand'), help: 'gradescope-package [--only <exercise>…] [--hidden DIR] [--out FILE]: one Gradescope assignment\'s autograder zip' },
   start: { run: lazy('start.ts', 'startCommand'), help: 'the main job: short runs of every solution + the grader on them (npm start)' },
 };
 

@@ -1,37 +1,61 @@
 /**
- * The Gradescope autograder package: setup.sh installs Node 20 and the project (npm ci);
- * run_autograder grades /autograder/submission and writes /autograder/results/results.json.
- * The project itself (tests, rubrics, solutions excluded) travels inside the zip as source/.
+ * The Gradescope autograder package (https://gradescope-autograders.readthedocs.io/en/latest/specs/).
+ * Gradescope extracts the zip into /autograder/source, runs setup.sh once to build the image
+ * and run_autograder for every submission. One package = one assignment: the exercises given
+ * with --only (all by default) and their hidden tests, frozen into gradescope.json.
+ *
+ * Zip layout (the zip's root is /autograder/source):
+ *   setup.sh, run_autograder       Gradescope's entry points
+ *   gradescope.json                the assignment (lib/grader/autograder.ts reads it)
+ *   hidden-tests/NN*.test.ts|.rubric.json   the chosen exercises' hidden tests
+ *   lib/ test/ exercises/ data/ package.json package-lock.json …   the tracked project,
+ *                                  without solutions/ and test fixtures
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CourseError } from '../errors.js';
+import { PACKAGE_CONFIG, type PackageConfig } from './autograder.js';
+import { exerciseSpecs, listExercises } from './grade.js';
 import { PROJECT_ROOT } from './runner.js';
 import { writeZip, type ZipEntry } from './zip.js';
 
+export const HIDDEN_DIR = 'hidden-tests';
+
 export const SETUP_SH = `#!/usr/bin/env bash
-# Gradescope runs this once when building the autograder image (Ubuntu).
+# Gradescope runs this once when it builds the autograder image (Ubuntu): Node 24 LTS from
+# NodeSource, then the project exactly as its lockfile says.
 set -euo pipefail
 apt-get update
 apt-get install -y curl ca-certificates
-curl -fsSL https://deb.nodesource.com/setup_20.x | bash -
+curl -fsSL https://deb.nodesource.com/setup_24.x | bash -
 apt-get install -y nodejs
 cd /autograder/source
 npm ci --no-audit --no-fund
 `;
 
+/**
+ * Gradescope runs this for every submission (as /autograder/run_autograder, cwd /autograder).
+ * COURSE_AUTOGRADER_ROOT moves /autograder (tests). If the grader dies before writing a valid
+ * results.json, a fallback with score 0 and the exit status is written instead.
+ */
 export const RUN_AUTOGRADER = `#!/usr/bin/env bash
-# Gradescope runs this for every submission. The student's files are in /autograder/submission
-# (a copy of exercises/, or its NN-name/ folders at the top level).
+# Grades /autograder/submission (a zip of exercises/, NN-name/ folders or one exercise's files)
+# into /autograder/results/results.json. See lib/grader/autograder.ts.
 set -uo pipefail
-cd /autograder/source
-SUB=/autograder/submission
-# accept a zip of the whole exercises/ folder too
-if [ -d "$SUB/exercises" ]; then SUB="$SUB/exercises"; fi
-mkdir -p /autograder/results
-npx tsx lib/cli/index.ts grade --target "$SUB" --out /autograder/results \${COURSE_HIDDEN:+--hidden "$COURSE_HIDDEN"} \\
-  || echo '{"score": 0, "output": "the grader could not run; please contact the course staff"}' > /autograder/results/results.json
+ROOT="\${COURSE_AUTOGRADER_ROOT:-/autograder}"
+RESULTS="$ROOT/results/results.json"
+mkdir -p "$ROOT/results"
+rm -f "$RESULTS"
+cd "$ROOT/source" && node_modules/.bin/tsx lib/grader/autograder-main.ts "$ROOT"
+status=$?
+if ! node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));if(typeof r.score!=="number")process.exit(1)' "$RESULTS" 2>/dev/null; then
+  cat > "$RESULTS" <<EOF
+{"score": 0, "execution_time": 0, "output": "**The autograder could not grade this submission** (the grader exited with status $status before writing its results). This is not about your code: please tell the course staff.", "output_format": "md", "stdout_visibility": "hidden", "tests": [], "extra_data": {"error": "grader exited with status $status without results"}}
+EOF
+fi
+exit 0
 `;
 
 /** Project files that go into the package (no solutions: students must never see them). */
@@ -40,32 +64,99 @@ function projectFiles(): string[] {
   return tracked.filter((f) => !f.startsWith('solutions/') && !f.startsWith('test/fixtures/') && fs.existsSync(path.join(PROJECT_ROOT, f)));
 }
 
-export function writeGradescopePackage(outFile: string): { file: string; entries: number; usedSystemZip: boolean } {
-  const files = projectFiles();
-  const hasZip = spawnSync('zip', ['-v'], { stdio: 'ignore' }).status === 0;
-  fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.rmSync(outFile, { force: true });
-  if (hasZip) {
-    const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'gradescope-'));
-    try {
-      fs.writeFileSync(path.join(stage, 'setup.sh'), SETUP_SH, { mode: 0o755 });
-      fs.writeFileSync(path.join(stage, 'run_autograder'), RUN_AUTOGRADER, { mode: 0o755 });
-      for (const f of files) {
-        const dest = path.join(stage, 'source', f);
-        fs.mkdirSync(path.dirname(dest), { recursive: true });
-        fs.copyFileSync(path.join(PROJECT_ROOT, f), dest);
-      }
-      execFileSync('zip', ['-q', '-r', path.resolve(outFile), '.'], { cwd: stage });
-    } finally {
-      fs.rmSync(stage, { recursive: true, force: true });
-    }
-  } else {
-    const entries: ZipEntry[] = [
-      { name: 'setup.sh', data: Buffer.from(SETUP_SH), mode: 0o755 },
-      { name: 'run_autograder', data: Buffer.from(RUN_AUTOGRADER), mode: 0o755 },
-      ...files.map((f) => ({ name: `source/${f}`, data: fs.readFileSync(path.join(PROJECT_ROOT, f)), mode: fs.statSync(path.join(PROJECT_ROOT, f)).mode & 0o777 })),
-    ];
-    fs.writeFileSync(outFile, writeZip(entries));
+function gitCommit(): string | undefined {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+const EXERCISE_FILE = /^(\d\d)[^/]*\.(test\.ts|rubric\.json)$/;
+
+/**
+ * The hidden dir's files for the chosen exercises (NN*.test.ts + NN*.rubric.json matched by
+ * number), plus its support files (anything that is not another exercise's test or rubric).
+ */
+export function hiddenFilesFor(hiddenDir: string, exercises: readonly string[]): string[] {
+  const numbers = new Set(exercises.map((e) => e.slice(0, 2)));
+  const files = fs.readdirSync(hiddenDir, { withFileTypes: true }).filter((d) => d.isFile() && !d.name.startsWith('.')).map((d) => d.name).sort();
+  const chosen = files.filter((f) => {
+    const m = EXERCISE_FILE.exec(f);
+    return m ? numbers.has(m[1]!) : true;
+  });
+  const tests = chosen.filter((f) => f.endsWith('.test.ts'));
+  if (tests.length === 0) {
+    throw new CourseError(
+      `--hidden ${hiddenDir} has no hidden tests for ${exercises.join(', ')}`,
+      `put NN*.test.ts + NN*.rubric.json files there (NN = ${[...numbers].join(', ')}), or leave out --hidden`,
+    );
   }
-  return { file: outFile, entries: files.length + 2, usedSystemZip: hasZip };
+  return chosen;
+}
+
+export interface PackageOptions {
+  out: string;
+  /** the assignment's exercises (default: every graded exercise) */
+  only?: string[];
+  /** folder with hidden NN*.test.ts + NN*.rubric.json */
+  hiddenDir?: string;
+  seed?: number;
+}
+
+export interface PackageResult {
+  file: string;
+  entries: number;
+  usedSystemZip: boolean;
+  config: PackageConfig;
+  /** hidden test files bundled */
+  hidden: string[];
+  /** points per exercise (visible + hidden) */
+  points: Record<string, number>;
+}
+
+export function writeGradescopePackage(opts: PackageOptions): PackageResult {
+  const known = listExercises();
+  const exercises = opts.only && opts.only.length > 0 ? [...new Set(opts.only)] : known;
+  for (const e of exercises) {
+    if (!known.includes(e)) throw new CourseError(`unknown exercise "${e}"`, `choose from: ${known.join(', ')}`);
+  }
+  const hidden = opts.hiddenDir ? hiddenFilesFor(opts.hiddenDir, exercises) : [];
+  const config: PackageConfig = {
+    exercises,
+    ...(hidden.length > 0 ? { hidden: HIDDEN_DIR } : {}),
+    seed: opts.seed ?? 1234,
+    built: { at: new Date().toISOString(), commit: gitCommit() },
+  };
+  const files: { name: string; from?: string; data?: Buffer; mode: number }[] = [
+    { name: 'setup.sh', data: Buffer.from(SETUP_SH), mode: 0o755 },
+    { name: 'run_autograder', data: Buffer.from(RUN_AUTOGRADER), mode: 0o755 },
+    { name: PACKAGE_CONFIG, data: Buffer.from(`${JSON.stringify(config, null, 2)}\n`), mode: 0o644 },
+    ...hidden.map((f) => ({ name: `${HIDDEN_DIR}/${f}`, from: path.join(opts.hiddenDir!, f), mode: 0o644 })),
+    ...projectFiles().map((f) => ({ name: f, from: path.join(PROJECT_ROOT, f), mode: fs.statSync(path.join(PROJECT_ROOT, f)).mode & 0o777 })),
+  ];
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'gradescope-'));
+  const points: Record<string, number> = {};
+  try {
+    for (const f of files) {
+      const dest = path.join(stage, f.name);
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      if (f.from) fs.copyFileSync(f.from, dest);
+      else fs.writeFileSync(dest, f.data!);
+      fs.chmodSync(dest, f.mode);
+    }
+    // the same checks grading makes (a hidden test without rubric, a duplicate name), now rather than on Gradescope
+    for (const e of exercises) {
+      const { specs } = exerciseSpecs(e, path.join(stage, 'test'), hidden.length > 0 ? path.join(stage, HIDDEN_DIR) : undefined);
+      points[e] = specs.reduce((n, s) => n + s.points, 0);
+    }
+    fs.mkdirSync(path.dirname(opts.out), { recursive: true });
+    fs.rmSync(opts.out, { force: true });
+    const hasZip = spawnSync('zip', ['-v'], { stdio: 'ignore' }).status === 0;
+    if (hasZip) execFileSync('zip', ['-q', '-r', '-X', path.resolve(opts.out), '.'], { cwd: stage });
+    else {
+      const entries: ZipEntry[] = files.map((f) => ({ name: f.name, data: fs.readFileSync(path.join(stage, f.name)), mode: f.mode }));
+      fs.writeFileSync(opts.out, writeZip(entries));
+    }
+    return { file: opts.out, entries: files.length, usedSystemZip: hasZip, config, hidden, points };
+  } finally {
+    fs.rmSync(stage, { recursive: true, force: true });
+  }
 }

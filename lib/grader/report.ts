@@ -17,13 +17,21 @@ export interface GradescopeTest {
   output: string;
   visibility: 'visible' | 'after_published';
   tags: string[];
+  extra_data: { exercise: string; task?: number; hidden: boolean };
 }
 
+/** https://gradescope-autograders.readthedocs.io/en/latest/specs/ (schema: lib/grader/gradescope-results.schema.json) */
 export interface GradescopeResults {
   score: number;
   execution_time: number;
+  /** Markdown (output_format) */
   output: string;
+  output_format: 'md';
+  test_output_format: 'text';
+  /** run_autograder's stdout is for the course staff */
+  stdout_visibility: 'hidden';
   tests: GradescopeTest[];
+  extra_data: Record<string, unknown>;
 }
 
 function fmt(n: number): string {
@@ -35,7 +43,16 @@ export function summaryLine(report: GradeReport): string {
   return `total ${fmt(report.score)}/${fmt(report.maxScore)} (seed ${report.seed}, ${report.seconds.toFixed(0)} s): ${per}`;
 }
 
-export function toGradescope(report: GradeReport): GradescopeResults {
+/** The Markdown `output` of results.json: the total, one line per exercise, the grader's notes. */
+export function gradescopeOutput(report: GradeReport): string {
+  const lines = [`**Total: ${fmt(report.score)} / ${fmt(report.maxScore)}** (seed ${report.seed}, ${report.seconds.toFixed(0)} s)`, ''];
+  for (const e of report.exercises) lines.push(`- ${e.exercise}: ${fmt(e.score)} / ${fmt(e.maxScore)}`);
+  const notes = report.exercises.flatMap((e) => e.notes.map((n) => `- ${e.exercise}: ${n}`));
+  if (notes.length > 0) lines.push('', 'Notes:', '', ...notes);
+  return lines.join('\n');
+}
+
+export function toGradescope(report: GradeReport, extraData: Record<string, unknown> = {}): GradescopeResults {
   const tests: GradescopeTest[] = [];
   report.exercises.forEach((ex, i) => {
     ex.tests.forEach((t, j) => {
@@ -48,15 +65,19 @@ export function toGradescope(report: GradeReport): GradescopeResults {
         output: t.status === 'passed' ? 'passed' : t.feedback,
         visibility: t.hidden ? 'after_published' : 'visible',
         tags: [ex.exercise, ...(t.task !== undefined ? [`task ${t.task}`] : [])],
+        extra_data: { exercise: ex.exercise, ...(t.task !== undefined ? { task: t.task } : {}), hidden: t.hidden },
       });
     });
   });
-  const notes = report.exercises.flatMap((e) => e.notes.map((n) => `${e.exercise}: ${n}`));
   return {
     score: report.score,
     execution_time: Math.round(report.seconds),
-    output: [summaryLine(report), ...notes].join('\n'),
+    output: gradescopeOutput(report),
+    output_format: 'md',
+    test_output_format: 'text',
+    stdout_visibility: 'hidden',
     tests,
+    extra_data: { seed: report.seed, exercises: report.exercises.map((e) => e.exercise), ...extraData },
   };
 }
 

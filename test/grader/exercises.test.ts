@@ -39,13 +39,13 @@ describe.skipIf(!available.includes(FAST_EXERCISE))('grader on the course exerci
       try {
         const files = writeReports(report, out);
         const json = JSON.parse(fs.readFileSync(files.results, 'utf8')) as ReturnType<typeof toGradescope>;
-        expect(Object.keys(json).sort()).toEqual(['execution_time', 'output', 'score', 'tests']);
+        expect(Object.keys(json).sort()).toEqual(['execution_time', 'extra_data', 'output', 'output_format', 'score', 'stdout_visibility', 'test_output_format', 'tests']);
         expect(json.score).toBe(report.maxScore);
         expect(Number.isInteger(json.execution_time)).toBe(true);
         const specs = exerciseSpecs(exercise, path.join(PROJECT_ROOT, 'test')).specs;
         expect(json.tests).toHaveLength(specs.length);
         json.tests.forEach((t, i) => {
-          expect(Object.keys(t).sort()).toEqual(['max_score', 'name', 'number', 'output', 'score', 'status', 'tags', 'visibility']);
+          expect(Object.keys(t).sort()).toEqual(['extra_data', 'max_score', 'name', 'number', 'output', 'score', 'status', 'tags', 'visibility']);
           expect(t.number).toBe(`1.${i + 1}`);
           expect(t.status).toBe('passed');
           expect(t.visibility).toBe('visible');
