@@ -1,5 +1,7 @@
 /**
- * 06-regularisation-lab — YOUR CODE goes in the TODO blocks below.
+ * 06-regularisation-lab — YOUR CODE goes in the TODO blocks below. Each TODO says WHAT the
+ * function must compute (formula, shapes, edge cases); HOW is in the hints:
+ * `course hint 06-regularisation-lab`.
  *
  * Five small tools that decide whether a network trains and generalises, each written by hand
  * on plain tensors: L1/L2 penalties and their gradients, inverted dropout, Xavier/He
@@ -7,6 +9,8 @@
  *
  * Conventions: a weight matrix W has shape [fanIn, fanOut] (z = x·W + b, examples are rows).
  * Functions return NEW tensors and never dispose or modify their inputs; the caller owns both.
+ * No function leaves intermediate tensors behind. Bad input is rejected by the given check…
+ * calls at the top of each function (CourseError): keep them first.
  */
 import * as tf from '@tensorflow/tfjs';
 import { NotImplemented } from '../../lib/errors.js';
@@ -22,9 +26,8 @@ import type { MomentumOptions, MomentumState, AdamOptions, AdamState, StepResult
 export function l1Penalty(weights: tf.Tensor[], lambda: number): tf.Scalar {
   checkWeights('l1Penalty', weights);
   checkLambda('l1Penalty', lambda);
-  // TODO: the L1 penalty over ALL layers, as a scalar tensor.
-  //   For each W in `weights` take Σ|W| (tf.abs, tf.sum), add the per-layer sums (tf.addN),
-  //   multiply by lambda. Wrap it in tf.tidy so the intermediate tensors are freed.
+  // TODO: the L1 penalty over ALL layers (every entry of every W), as a scalar tensor.
+  //   Check: W = [3, 4], λ = 0.1 → 0.7. λ = 0 → 0.
   throw new NotImplemented('l1Penalty');
 }
 
@@ -32,25 +35,26 @@ export function l1Penalty(weights: tf.Tensor[], lambda: number): tf.Scalar {
 export function l2Penalty(weights: tf.Tensor[], lambda: number): tf.Scalar {
   checkWeights('l2Penalty', weights);
   checkLambda('l2Penalty', lambda);
-  // TODO: like l1Penalty, with squares (tf.square) instead of absolute values.
+  // TODO: the L2 penalty over ALL layers, as a scalar tensor. Check: W = [3, 4], λ = 0.1 → 2.5.
   throw new NotImplemented('l2Penalty');
 }
 
-/** d(l1Penalty)/dW = λ · sign(W) for each layer (0 at W = 0, the subgradient tf.grad uses). */
+/** d(l1Penalty)/dW for each layer (at W = 0 the subgradient 0, as tfjs's autodiff uses). */
 export function l1PenaltyGrads(weights: tf.Tensor[], lambda: number): tf.Tensor[] {
   checkWeights('l1PenaltyGrads', weights);
   checkLambda('l1PenaltyGrads', lambda);
-  // TODO: one tensor per layer, same shape as that layer's W: λ·sign(W) (tf.sign).
-  //   Derive it: d|w|/dw = +1 for w > 0, −1 for w < 0. Don't use tf.grad here.
+  // TODO: one tensor per layer, same shape as that layer's W: the derivative of λ·Σ|w| with
+  //   respect to each w (d|w|/dw = +1 for w > 0, −1 for w < 0, 0 at 0), derived by hand — not
+  //   with autodiff. Check: W = [3, −4], λ = 0.1 → [0.1, −0.1].
   throw new NotImplemented('l1PenaltyGrads');
 }
 
-/** d(l2Penalty)/dW = 2λ · W for each layer. */
+/** d(l2Penalty)/dW for each layer. */
 export function l2PenaltyGrads(weights: tf.Tensor[], lambda: number): tf.Tensor[] {
   checkWeights('l2PenaltyGrads', weights);
   checkLambda('l2PenaltyGrads', lambda);
-  // TODO: one tensor per layer: the derivative of λ·Σw² with respect to each w.
-  //   (Differentiate w² yourself; both the 2 and the λ matter.)
+  // TODO: one tensor per layer, same shape as its W: the derivative of λ·Σw² with respect to
+  //   each w, derived by hand. Check: W = [3, 4], λ = 0.1 → [0.6, 0.8].
   throw new NotImplemented('l2PenaltyGrads');
 }
 
@@ -62,30 +66,31 @@ export function l2PenaltyGrads(weights: tf.Tensor[], lambda: number): tf.Tensor[
  */
 export function dropout(x: tf.Tensor, rate: number, seed: number, training: boolean): tf.Tensor {
   checkRate('dropout', rate);
-  // TODO:
-  //   - not training (or rate 0): return a copy of x (tf.clone), so the caller may dispose the result.
-  //   - training: draw u ~ U(0, 1) of x's shape WITH the given seed
-  //     (tf.randomUniform(shape, 0, 1, 'float32', seed)); keep where u ≥ rate (tf.greaterEqual,
-  //     cast to float32); return x · keep / (1 − rate). The division is the "inverted" part:
-  //     it keeps the expected value equal to x. Use tf.tidy.
+  // TODO: the contract above, precisely:
+  //   - not training, or rate 0: the values of x unchanged, as a NEW tensor (the caller may
+  //     dispose the result without losing x);
+  //   - training: each element independently zeroed with probability `rate`, the others
+  //     multiplied by 1/(1 − rate) (the "inverted" part: E[output] = x, so inference needs no
+  //     rescaling); same shape and dtype float32;
+  //   - the mask depends only on `seed` (same seed → same units dropped, another seed → others).
   throw new NotImplemented('dropout');
 }
 
 // ───────────────────────────── Task 3: initialisation ─────────────────────────────
 
-/** Glorot/Xavier uniform: U(−a, a) with a = sqrt(6 / (fanIn + fanOut)), so Var = 2 / (fanIn + fanOut). */
+/** Glorot/Xavier uniform: U(−a, a) with a = √(6 / (fanIn + fanOut)), so Var = 2 / (fanIn + fanOut). */
 export function xavierUniform(shape: [number, number], seed: number): tf.Tensor2D {
   checkShape2d('xavierUniform', shape);
-  // TODO: shape is [fanIn, fanOut]. A uniform on (−a, a) has variance a²/3; pick a so the
-  //   variance is 2/(fanIn + fanOut). tf.randomUniform(shape, lo, hi, 'float32', seed).
+  // TODO: a [fanIn, fanOut] float32 tensor drawn from that distribution (every value inside
+  //   (−a, a), variance 2/(fanIn + fanOut)), the draw determined by `seed`.
   throw new NotImplemented('xavierUniform');
 }
 
-/** He/Kaiming normal: N(0, σ²) with σ = sqrt(2 / fanIn) (ReLU halves the variance, the 2 restores it). */
+/** He/Kaiming normal: N(0, σ²) with σ = √(2 / fanIn) (ReLU halves the variance, the 2 restores it). */
 export function heNormal(shape: [number, number], seed: number): tf.Tensor2D {
   checkShape2d('heNormal', shape);
-  // TODO: tf.randomNormal(shape, mean, STANDARD DEVIATION, 'float32', seed).
-  //   Which dimension of [fanIn, fanOut] is the fan-in? (z = x·W sums over W's first axis.)
+  // TODO: a [fanIn, fanOut] float32 tensor from N(0, 2/fanIn) (variance 2/fanIn), determined
+  //   by `seed`. The fan-in is the number of inputs each unit sums over (z = x·W).
   throw new NotImplemented('heNormal');
 }
 
@@ -94,9 +99,9 @@ export function heNormal(shape: [number, number], seed: number): tf.Tensor2D {
 /** v ← β·v + g;  θ ← θ − α·v  (the tf.train.momentum / PyTorch form, not the slides' (1−β)·g form). */
 export function sgdMomentumStep(param: tf.Tensor, grad: tf.Tensor, state: MomentumState, opts: MomentumOptions): StepResult<MomentumState> {
   checkStep('sgdMomentumStep', param, grad, opts.learningRate);
-  // TODO: compute the new velocity and the new parameter with the formula above
-  //   (β = opts.momentum, α = opts.learningRate). Return NEW tensors
-  //   { param, state: { velocity } } from inside a tf.tidy; don't dispose or change the inputs.
+  // TODO: the new velocity and the new parameter by the formula above (β = opts.momentum,
+  //   α = opts.learningRate), as NEW tensors { param, state: { velocity } }; the inputs stay
+  //   valid and unchanged. Must match tfjs's momentum optimiser (no Nesterov) step for step.
   throw new NotImplemented('sgdMomentumStep');
 }
 
@@ -108,12 +113,11 @@ export function sgdMomentumStep(param: tf.Tensor, grad: tf.Tensor, state: Moment
 export function adamStep(param: tf.Tensor, grad: tf.Tensor, state: AdamState, opts: AdamOptions): StepResult<AdamState> {
   checkStep('adamStep', param, grad, opts.learningRate);
   const { learningRate, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = opts;
-  // TODO:
-  //   1. t = state.t + 1 (a plain number; β₁ᵗ is Math.pow / ** on numbers, not a tensor op).
-  //   2. the new m and v from state.m, state.v and grad (tf.mul, tf.add, tf.square).
-  //   3. the bias-corrected m̂ and v̂, then the update α·m̂/(√v̂ + ε) (tf.sqrt, tf.div).
-  //   4. return { param: param − update, state: { m, v, t } } — store m and v WITHOUT the
-  //      bias correction (the correction is recomputed every step). Use tf.tidy.
+  // TODO: one Adam step by the formulas above, as NEW tensors
+  //   { param, state: { m, v, t } } where t = state.t + 1 and m, v are the moments WITHOUT the
+  //   bias correction (it is recomputed from t at every step); inputs stay valid and unchanged.
+  //   Checks: the very first step moves every weight by ≈ learningRate (in the direction
+  //   −sign of its gradient); ten steps match tfjs's Adam optimiser to 1e-5.
   void [learningRate, beta1, beta2, epsilon];
   throw new NotImplemented('adamStep');
 }
@@ -127,9 +131,8 @@ export function adamStep(param: tf.Tensor, grad: tf.Tensor, state: AdamState, op
  */
 export function updateToWeightRatio(before: tf.Tensor[], after: tf.Tensor[]): number[] {
   checkLayerPairs('updateToWeightRatio', before, after);
-  // TODO: for each layer i (the checks above already ran):
-  //   ratio = sqrt(Σ (after − before)²) / sqrt(Σ before²)   — the L2 norm of the whole matrix,
-  //   divided by the norm of the OLD weights. Read each number out with .dataSync()[0] inside
-  //   a tf.tidy so nothing leaks; return a plain number[] (Infinity where ‖before‖ = 0).
+  // TODO: one plain number per layer: the Frobenius norm of the change divided by the norm of
+  //   the OLD weights. Check: before [3, 4], after [6, 8] → 1 (not 0.5). Infinity where
+  //   ‖before‖ = 0. No tensors left behind.
   throw new NotImplemented('updateToWeightRatio');
 }

@@ -4,7 +4,7 @@
  * type-checks against the exercise's own exports, and no stub names more than 15 % of its
  * solution's tf.* calls.
  */
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -15,9 +15,7 @@ import { hintCommand } from '../../lib/cli/hint.js';
 import { commentsOf, exerciseIds, measure, measureExercise, names, readmeLine, TARGET, tfCallsOf, withReadmeLine } from '../../scripts/giveaway.js';
 import { formatErrors, typecheckFragments, type FragmentError } from '../support/hint-typecheck.js';
 
-// exercises converted to levelled hints so far (issue #14 lands them one by one)
-const CONVERTED = new Set(['01-ffnn-from-scratch', '02-activations', '03-char-rnn', '04-dcgan', '05-transfer-learning']);
-const exercises = listExercises().filter((e) => CONVERTED.has(e.id) && existsSync(path.join(e.exerciseDir, 'hints.md')));
+const exercises = listExercises();
 
 const GOOD = `# Hints\n\nintro\n\n## Task 1 — First\n### Level 1\na\n### Level 2\nb\n\n\`\`\`ts given: x: number\nconst y = x + 1;\n\`\`\`\n### Level 3\nc\n## Task 2 — Second\n### Level 1\nd\n### Level 2\ne\n### Level 3\nf\n`;
 
@@ -141,7 +139,7 @@ describe('give-away figure', () => {
     expect(withReadmeLine(once, readmeLine({ ...g, named: [], share: 0 }))).toMatch(/name 0 of the 2 .*\(0 %/);
   });
 
-  test.each(exerciseIds().filter((id) => CONVERTED.has(id)))(`%s: the stub names at most ${TARGET * 100} % of the solution's tf.* calls and its README says so`, (id) => {
+  test.each(exerciseIds())(`%s: the stub names at most ${TARGET * 100} % of the solution's tf.* calls and its README says so`, (id) => {
     const g = measureExercise(id);
     expect(g.calls.length).toBeGreaterThan(0);
     expect(g.share, `named: ${g.named.join(', ')}`).toBeLessThanOrEqual(TARGET);
