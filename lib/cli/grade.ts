@@ -20,7 +20,7 @@ export const gradeFlags = {
   out: { type: 'string', help: 'where results.json and report.md go (default reports/grade)' },
   seed: { type: 'number', help: 'seed fixed before every test (default 1234)' },
   timeout: { type: 'number', help: 'per-test limit in seconds (default: the rubric\'s, else 120)' },
-  submissions: { type: 'string', help: 'grade every sub-folder (one per student); writes grades.csv' },
+  submissions: { type: 'string', help: 'grade every sub-folder (one per student); writes grades.csv + grades.json' },
   verbose: { type: 'boolean', help: 'show the test runner\'s own output' },
 } satisfies FlagSpec;
 
@@ -65,7 +65,7 @@ export async function gradeCommand(argv: string[]): Promise<number> {
     const { rows, csv } = await gradeSubmissions(opts.submissions, opts.out, common);
     console.log(csv.trimEnd());
     for (const r of rows.filter((r) => r.error)) console.log(`${r.student}: ${r.error}`);
-    console.log(`\nwrote ${path.relative(process.cwd(), path.join(opts.out, 'grades.csv'))} and one results.json per student under ${path.relative(process.cwd(), opts.out) || '.'}`);
+    console.log(`\nwrote ${path.relative(process.cwd(), path.join(opts.out, 'grades.csv'))}, grades.json and one results.json per student under ${path.relative(process.cwd(), opts.out) || '.'}`);
     return 0;
   }
   const report = await gradeTarget({ ...common, target: opts.target! });

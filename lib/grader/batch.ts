@@ -1,13 +1,15 @@
 /**
  * Batch grading: every sub-folder of a submissions dir is one student's copy of exercises/.
- * Each gets results.json + report.md under <out>/<student>/, and grades.csv collects the scores.
+ * Each gets results.json + report.md under <out>/<student>/; grades.csv (per task, per exercise,
+ * total) and grades.json collect the scores (lib/grader/export.ts).
  * A submission that breaks (syntax error, missing folder, anything thrown) gets 0 for what
  * broke with a message; it never stops the batch.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { CourseError, describeError } from '../errors.js';
-import { gradeTarget, listExercises, type GradeOptions } from './grade.js';
+import { exerciseColumns, gradesCsv, gradesJson, type StudentGrades } from './export.js';
+import { exerciseSpecs, gradeTarget, listExercises, type GradeOptions } from './grade.js';
 import { writeReports } from './report.js';
 import { PROJECT_ROOT } from './runner.js';
 import type { GradeReport } from './types.js';
@@ -17,16 +19,6 @@ export interface BatchRow {
   scores: Record<string, number>;
   total: number;
   error?: string;
-}
-
-function csvCell(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function gradesCsv(exercises: string[], rows: BatchRow[]): string {
-  const lines = [['student', ...exercises, 'total'].join(',')];
-  for (const r of rows) lines.push([csvCell(r.student), ...exercises.map((e) => String(r.scores[e] ?? 0)), String(r.total)].join(','));
-  return `${lines.join('\n')}\n`;
 }
 
 export async function gradeSubmissions(
@@ -46,6 +38,7 @@ export async function gradeSubmissions(
   const exercises = opts.only && opts.only.length > 0 ? opts.only : listExercises(opts.testsDir ?? path.join(PROJECT_ROOT, 'test'));
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const rows: BatchRow[] = [];
+  const graded: StudentGrades[] = [];
   for (const student of students) {
     log(`== ${student}`);
     let report: GradeReport | null = null;
@@ -67,9 +60,13 @@ export async function gradeSubmissions(
     }
     const scores = Object.fromEntries((report?.exercises ?? []).map((e) => [e.exercise, e.score]));
     rows.push({ student, scores, total: report?.score ?? 0, error });
+    graded.push({ student, report, error });
   }
-  const csv = gradesCsv(exercises, rows);
+  const testsDir = opts.testsDir ?? path.join(PROJECT_ROOT, 'test');
+  const columns = exercises.map((e) => exerciseColumns(e, exerciseSpecs(e, testsDir, opts.hiddenDir).specs));
+  const csv = gradesCsv(columns, graded);
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'grades.csv'), csv);
+  fs.writeFileSync(path.join(outDir, 'grades.json'), `${JSON.stringify(gradesJson(columns, graded, opts.seed), null, 2)}\n`);
   return { rows, csv };
 }

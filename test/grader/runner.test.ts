@@ -95,8 +95,12 @@ describe('grader runner on the toy exercise', () => {
       const { rows, csv } = await gradeSubmissions(subs, out, { testsDir: path.join(TOY, 'tests'), hiddenDir: hidden, seed: 7, log: quiet, runner: { idleTimeoutS: 90 } });
       fs.rmSync(hidden, { recursive: true, force: true });
       expect(rows.map((r) => [r.student, r.total])).toEqual([['alice', 10], ['bob', 0], ['carol', 0]]);
-      expect(csv.split('\n')[0]).toBe('student,00-toy,total');
-      expect(fs.readFileSync(path.join(out, 'grades.csv'), 'utf8')).toContain('alice,10,10');
+      // per task (the hidden test has no task: "other"), then the exercise, then the total
+      expect(csv.split('\n')[0]).toBe('student,00-toy task 1,00-toy task 2,00-toy task 3,00-toy other,00-toy,total');
+      expect(fs.readFileSync(path.join(out, 'grades.csv'), 'utf8')).toContain('alice,2,2,3,3,10,10\nbob,0,0,0,0,0,0\n');
+      const json = JSON.parse(fs.readFileSync(path.join(out, 'grades.json'), 'utf8')) as { max_total: number; students: { student: string; total: number }[] };
+      expect(json.max_total).toBe(10);
+      expect(json.students.map((s) => [s.student, s.total])).toEqual([['alice', 10], ['bob', 0], ['carol', 0]]);
       const alice = JSON.parse(fs.readFileSync(path.join(out, 'alice', 'results.json'), 'utf8')) as { tests: { name: string; visibility: string; score: number }[] };
       expect(alice.tests.map((t) => t.visibility)).toEqual(['visible', 'visible', 'visible', 'visible', 'after_published']);
       expect(alice.tests[4]!.score).toBe(3);
