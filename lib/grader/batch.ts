@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CourseError, describeError } from '../errors.js';
+import { EnvironmentError } from './canary.js';
 import { exerciseColumns, gradesCsv, gradesJson, type StudentGrades } from './export.js';
 import { exerciseSpecs, gradeTarget, listExercises, type GradeOptions } from './grade.js';
 import { writeReports } from './report.js';
@@ -48,6 +49,8 @@ export async function gradeSubmissions(
     } catch (err) {
       // a rubric problem is the instructor's, not the student's: stop the batch for it
       if (err instanceof CourseError && /rubric/.test(err.message)) throw err;
+      // so is a broken grading environment (canary.ts): nobody gets a score from it
+      if (err instanceof EnvironmentError) throw err;
       error = describeError(err).split('\n')[0];
       log(`  ${student}: grading failed: ${error}`);
     }

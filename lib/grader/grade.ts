@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CourseError } from '../errors.js';
+import { assertGradingEnvironment } from './canary.js';
+import { environmentError, environmentFeedback } from './env-errors.js';
 import { loadRubric } from './rubric.js';
 import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js';
 import type { ExerciseGrade, GradeReport, GradedTest, GradedTestSpec, TestOutcome } from './types.js';
@@ -88,10 +90,11 @@ export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome): str
   return `${spec.feedback} — ${firstLine(err.message)}`;
 }
 
-function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: Map<string, TestOutcome>, seconds: number, notes: string[]): ExerciseGrade {
+function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: Map<string, TestOutcome>, seconds: number, notes: string[], ownRoots: string[] = []): ExerciseGrade {
   const tests: GradedTest[] = specs.map((spec) => {
     const outcome = outcomes.get(spec.name) ?? { state: 'failed' as const, errors: [], runnerReason: 'did not run', ms: 0 };
     const passed = outcome.state === 'passed';
+    const envError = passed ? null : environmentError(outcome.errors, ownRoots);
     return {
       exercise,
       name: spec.name,
@@ -99,8 +102,9 @@ function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: 
       points: passed ? spec.points : 0,
       maxPoints: spec.points,
       status: passed ? 'passed' : 'failed',
-      feedback: passed ? '' : failureFeedback(spec, outcome),
+      feedback: passed ? '' : envError ? environmentFeedback(envError) : failureFeedback(spec, outcome),
       hidden: spec.hidden,
+      ...(envError ? { environmentError: envError.message.split('\n')[0] } : {}),
     };
   });
   const sum = (f: (t: GradedTest) => number) => tests.reduce((n, t) => n + f(t), 0);
@@ -152,7 +156,9 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
       `add ${run.unknownTests.length > 1 ? 'them' : 'it'} to ${path.basename(rubricFor(run.unknownTests[0]!.file || files[0]!)).replace(/^\.hidden-\d+-/, '')} with points and a feedback line`,
     );
   }
-  return gradeFromOutcomes(exercise, specs, run.outcomes, (Date.now() - t0) / 1000, run.notes);
+  // code that is not a library: an error thrown first from here is never the environment's
+  const ownRoots = [opts.target, target, testsDir, ...files.map((f) => path.dirname(f)), path.join(PROJECT_ROOT, 'lib')];
+  return gradeFromOutcomes(exercise, specs, run.outcomes, (Date.now() - t0) / 1000, run.notes, ownRoots);
 }
 
 export async function gradeTarget(opts: GradeOptions): Promise<GradeReport> {
@@ -163,6 +169,8 @@ export async function gradeTarget(opts: GradeOptions): Promise<GradeReport> {
     if (!all.includes(e)) throw new CourseError(`unknown exercise "${e}"`, `choose from: ${all.join(', ') || '(none found)'}`);
   }
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // a broken environment must not turn into scores or student feedback (canary.ts)
+  await assertGradingEnvironment(log);
   const t0 = Date.now();
   const exercises: ExerciseGrade[] = [];
   for (const exercise of chosen) {

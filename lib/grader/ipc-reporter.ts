@@ -10,12 +10,14 @@ import type { ChildMessage, SerializedTestError } from './types.js';
 interface ErrorLike {
   name?: unknown;
   message?: unknown;
+  stack?: unknown;
 }
 
 function serialize(errors: ReadonlyArray<ErrorLike> | undefined): SerializedTestError[] {
   return (errors ?? []).map((e) => ({
     name: typeof e.name === 'string' ? e.name : undefined,
     message: typeof e.message === 'string' ? e.message : String(e),
+    stack: typeof e.stack === 'string' ? e.stack.slice(0, 4000) : undefined,
   }));
 }
 

@@ -17,7 +17,7 @@ export interface GradescopeTest {
   output: string;
   visibility: 'visible' | 'after_published';
   tags: string[];
-  extra_data: { exercise: string; task?: number; hidden: boolean };
+  extra_data: { exercise: string; task?: number; hidden: boolean; environment_error?: string };
 }
 
 /** https://gradescope-autograders.readthedocs.io/en/latest/specs/ (schema: lib/grader/gradescope-results.schema.json) */
@@ -43,12 +43,21 @@ export function summaryLine(report: GradeReport): string {
   return `total ${fmt(report.score)}/${fmt(report.maxScore)} (seed ${report.seed}, ${report.seconds.toFixed(0)} s): ${per}`;
 }
 
+/** Tests that failed because of the environment, not the submission (lib/grader/env-errors.ts). */
+export function environmentErrorLines(report: GradeReport): string[] {
+  return report.exercises.flatMap((e) => e.tests.filter((t) => t.environmentError).map((t) => `${e.exercise} › ${t.name}: ${t.environmentError}`));
+}
+
+const ENV_HEADING = 'Environment errors (not the student\'s code; fix the environment with `course doctor`, then grade again):';
+
 /** The Markdown `output` of results.json: the total, one line per exercise, the grader's notes. */
 export function gradescopeOutput(report: GradeReport): string {
   const lines = [`**Total: ${fmt(report.score)} / ${fmt(report.maxScore)}** (seed ${report.seed}, ${report.seconds.toFixed(0)} s)`, ''];
   for (const e of report.exercises) lines.push(`- ${e.exercise}: ${fmt(e.score)} / ${fmt(e.maxScore)}`);
   const notes = report.exercises.flatMap((e) => e.notes.map((n) => `- ${e.exercise}: ${n}`));
   if (notes.length > 0) lines.push('', 'Notes:', '', ...notes);
+  const env = environmentErrorLines(report);
+  if (env.length > 0) lines.push('', ENV_HEADING, '', ...env.map((l) => `- ${l}`));
   return lines.join('\n');
 }
 
@@ -64,8 +73,8 @@ export function toGradescope(report: GradeReport, extraData: Record<string, unkn
         status: t.status,
         output: t.status === 'passed' ? 'passed' : t.feedback,
         visibility: t.hidden ? 'after_published' : 'visible',
-        tags: [ex.exercise, ...(t.task !== undefined ? [`task ${t.task}`] : [])],
-        extra_data: { exercise: ex.exercise, ...(t.task !== undefined ? { task: t.task } : {}), hidden: t.hidden },
+        tags: [ex.exercise, ...(t.task !== undefined ? [`task ${t.task}`] : []), ...(t.environmentError ? ['environment error'] : [])],
+        extra_data: { exercise: ex.exercise, ...(t.task !== undefined ? { task: t.task } : {}), hidden: t.hidden, ...(t.environmentError ? { environment_error: t.environmentError } : {}) },
       });
     });
   });
@@ -102,6 +111,8 @@ function mdCell(s: string): string {
 /** report.md; plot links are relative to `outDir`, where the file is written. */
 export function formatMarkdown(report: GradeReport, outDir: string, reportsDir = path.join(PROJECT_ROOT, 'reports')): string {
   const out: string[] = [`# Grade report`, '', `Target: \`${report.target}\`  `, `Seed: ${report.seed}  `, `Score: **${fmt(report.score)} / ${fmt(report.maxScore)}**`, ''];
+  const env = environmentErrorLines(report);
+  if (env.length > 0) out.push(`## ${ENV_HEADING}`, '', ...env.map((l) => `- ${mdCell(l)}`), '');
   for (const e of report.exercises) {
     out.push(`## ${e.exercise}: ${fmt(e.score)} / ${fmt(e.maxScore)}`, '', '| test | points | status | feedback |', '|---|---|---|---|');
     for (const t of e.tests) {

@@ -29,6 +29,8 @@ export interface GradedTestSpec extends RubricEntry {
 export interface SerializedTestError {
   name?: string;
   message: string;
+  /** V8 stack text (trimmed): env-errors.ts tells library failures from the submission's */
+  stack?: string;
 }
 
 /** Messages the IPC reporter (vitest main process) sends to the grader parent. */
@@ -57,6 +59,8 @@ export interface GradedTest {
   /** one line for the table / Gradescope */
   feedback: string;
   hidden: boolean;
+  /** set when the test failed because of the environment, not the submission (env-errors.ts) */
+  environmentError?: string;
 }
 
 export interface ExerciseGrade {

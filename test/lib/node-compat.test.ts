@@ -7,17 +7,15 @@ import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { applyNodeCompat, describeNodeCompat, SHIMMED_HELPERS } from '../../lib/backend/node-compat.cjs';
 import { probeBackend } from '../../lib/backend/probe.cjs';
 import { nativeStatus, parseProbeOutput, PROBE_SCRIPT } from '../../lib/backend/native.js';
+import { NODE_24 } from '../support/node-versions.js';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-/** A Node ≥ 23 binary (the CI caches them here); the shim-off checks need one. */
-export const NODE_24 = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'tfjs-course', 'node-24', 'node_modules', '.bin', 'node');
 const nativeWorks = nativeStatus({ checkLoad: false }).installed;
 
 describe('node-compat shim', () => {
