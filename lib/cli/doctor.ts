@@ -1,14 +1,16 @@
 /**
  * `course doctor`: what this machine can run and what to do about anything missing —
- * backend, tfjs version, threads, CUDA/cuDNN, the native backend's install state, data files.
+ * backend, tfjs version, threads, Node version / N-API / CPU flags / the Node shim, CUDA/cuDNN,
+ * the native backend's install state (the same training probe initBackend uses), data files.
  */
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { initBackend } from '../backend/index.js';
+import { initBackend, nodeCompatState } from '../backend/index.js';
 import { diagnoseCuda } from '../backend/cuda.js';
+import { checkCpuFlags, checkNodeVersion } from '../backend/platform.js';
 import { DATA_DIR } from '../data/paths.js';
 import { listExercises, ROOT } from '../exercises.js';
 
@@ -46,6 +48,15 @@ export async function doctorCommand(): Promise<number> {
   for (const s of b.skipped) row(`  skipped ${s.choice}`, s.reason);
   row('tfjs', tf.version.tfjs);
   row('node', `${process.version} on ${os.platform()}-${os.arch()}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
+  const nodeCheck = checkNodeVersion();
+  row('node version', nodeCheck.line);
+  if (nodeCheck.fix) todo.push(`Node: ${nodeCheck.fix}.`);
+  const shim = nodeCompatState();
+  row('node shim', shim.line);
+  if (!shim.state.enabled && shim.state.missing.length) todo.push('Node shim: unset COURSE_NODE_SHIM (=0 switches off the fix tfjs-node needs on Node 23+; see docs/NATIVE.md).');
+  const cpu = checkCpuFlags();
+  row('cpu flags', cpu.line);
+  if (cpu.fix) todo.push(`CPU: ${cpu.fix}.`);
   if (b.choice === 'wasm') {
     row('wasm SIMD', String(tf.env().getBool('WASM_HAS_SIMD_SUPPORT')));
     row('wasm threads', `${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')} (Node: single-threaded, one core)`);
