@@ -373,6 +373,25 @@ describe('task 4: loss and backward pass', () => {
     disposeAll(params);
   });
 
+  it('saturated outputs (ŷ exactly 0 or 1) give a finite loss for sigmoid and softmax', () => {
+    // A sigmoid or softmax that saturates in float32 returns exact 0s and 1s; the clip must keep
+    // both log(ŷ) and log(1 − ŷ) finite, for right answers (0·log 0 would be NaN) and for
+    // confident mistakes (log 0 = −Infinity).
+    const sig = tf.tensor2d([[1, 0], [1, 0]]);
+    const sigTarget = tf.tensor2d([[1, 0], [0, 1]]);
+    const probs = tf.tensor2d([[1, 0, 0], [0, 1, 0]]);
+    const target = oneHot([0, 2], 3);
+    const bce = ffnn.computeLoss(sig, sigTarget, 'sigmoid');
+    const ce = ffnn.computeLoss(probs, target, 'softmax');
+    const [b, c] = [bce.dataSync()[0]!, ce.dataSync()[0]!];
+    expect(Number.isFinite(b), `binary cross-entropy of saturated outputs is ${b}`).toBe(true);
+    expect(Number.isFinite(c), `cross-entropy with a zero probability on the true class is ${c}`).toBe(true);
+    // half of the entries are confident mistakes: the loss must still be large, not clipped to 0
+    expect(b).toBeGreaterThan(1);
+    expect(c).toBeGreaterThan(1);
+    tf.dispose([sig, sigTarget, probs, target, bce, ce]);
+  });
+
   it('reproduces the chapter-5 worked gradients (dL/dw2 ≈ −0.393, dL/dw1 ≈ −0.211)', () => {
     const { params, x, y, cfg } = chapter5();
     const cache = refCache(params, x, cfg);
@@ -675,6 +694,26 @@ describe('task 5: training', () => {
     // measured (wasm, cpu, node): last-epoch loss 0.0096, all four points right
     expect(accuracyOf(r.params, x, labels, cfg)).toBe(1);
     tf.dispose([x, y]);
+    disposeAll(init);
+    disposeAll(r.params);
+  });
+
+  it('epochLoss[e] is the mean mini-batch loss of epoch e and onEpoch reports it', () => {
+    // learningRate 0 keeps the parameters at `init`, and 120 rows in 4 equal batches of 30: the
+    // mean of the batch losses is then exactly the loss over all rows, computed here.
+    const d = testIris(5);
+    const init = testInit([4, 8, 3], 50);
+    const cfg = { ...IRIS_CFG, learningRate: 0, batchSize: 30, epochs: 2 };
+    const expected = lossOf(init, d.xTrain, d.yTrain, cfg);
+    const seen: { epoch: number; loss: number; W: number[] }[] = [];
+    const r = studentTrain(init, { x: d.xTrain, y: d.yTrain }, { ...cfg, onEpoch: (epoch, params, loss) => seen.push({ epoch, loss, W: asArray(params[0]!.W) }) });
+    expect(r.epochLoss).toHaveLength(2);
+    // float32 losses of ~1 summed over 4 batches: agreement to 1e-5 relative
+    for (const l of r.epochLoss) expect(Math.abs(l - expected) / expected, `epochLoss ${l}, loss over all rows ${expected}`).toBeLessThan(1e-5);
+    expect(seen.map((s) => s.epoch)).toEqual([0, 1]);
+    seen.forEach((s, e) => expect(s.loss, `onEpoch(${e}, params, meanLoss)`).toBe(r.epochLoss[e]));
+    expect(seen[1]!.W).toEqual(asArray(init[0]!.W));
+    tf.dispose([d.xTrain, d.yTrain, d.xTest]);
     disposeAll(init);
     disposeAll(r.params);
   });
