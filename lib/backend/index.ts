@@ -105,7 +105,7 @@ async function activateNative(): Promise<string | null> {
     await probeBackend(tf);
     return null;
   } catch (err) {
-    return `loads but fails the training probe (${firstLine(err)}); run \`course doctor\``;
+    return `loads but fails the training probe (${firstLine(err)})`;
   }
 }
 
@@ -196,7 +196,9 @@ async function doInit(opts: InitOptions): Promise<BackendInfo> {
     `the requested backend could not be started (${reasons})`,
     forced === 'gpu'
       ? 'install CUDA 11.2 + cuDNN 8.1 and `npm install @tensorflow/tfjs-node-gpu`, or unset TFJS_BACKEND (see `course doctor`)'
-      : forced === 'node'
+      : forced === 'node' && reasons.includes('training probe')
+        ? 'run `course doctor` (it names the cause and its fix), or unset TFJS_BACKEND to use the wasm fallback'
+        : forced === 'node'
         ? 'run `npm run provision-native` (see README "Backends"), or unset TFJS_BACKEND to use the wasm fallback'
         : 'unset TFJS_BACKEND to choose automatically; run `course doctor` for details',
   );

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../backend/index.js';
+import { CourseError } from '../errors.js';
 import { probeBackend } from '../backend/probe.cjs';
 
 function say(result: { ok: boolean; backend: string; error?: string }): void {
@@ -13,7 +14,8 @@ function say(result: { ok: boolean; backend: string; error?: string }): void {
 }
 
 function firstLine(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
+  // a CourseError's problem only: its fix is for the user of that command, the canary has its own
+  const msg = err instanceof CourseError ? err.problem : err instanceof Error ? err.message : String(err);
   return msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' — ').slice(0, 400);
 }
 
