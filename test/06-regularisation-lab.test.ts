@@ -423,6 +423,16 @@ describe('task 5: update/weight ratio', () => {
     ratios.forEach((r, i) => expect(Math.abs(r / expected[i]! - 1), `layer ${i + 1}: ${r} vs ${expected[i]}`).toBeLessThan(1e-4));
   });
 
+  test('updateToWeightRatio is Infinity for a layer whose old weights are all zero', () => {
+    // ‖before‖ = 0 (e.g. zero-initialised biases): the contract says Infinity whether or not the
+    // layer moved; a plain Δ/0 gives Infinity only when it moved and NaN (0/0) when it did not.
+    const ratios = tf.tidy(() => {
+      const zeros = [tf.zeros([3, 2]), tf.zeros([4])];
+      return R.updateToWeightRatio(zeros, [tf.zeros([3, 2]), tf.fill([4], 0.5)]);
+    });
+    expect(ratios).toEqual([Infinity, Infinity]);
+  });
+
   test('updateToWeightRatio rejects layers that do not line up and leaks no tensors', async () => {
     const a = [tf.ones([3, 2]), tf.ones([2])];
     const b = [tf.ones([3, 2]), tf.ones([2])];
