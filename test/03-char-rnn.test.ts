@@ -180,6 +180,24 @@ describe('task 1: vocabulary and windows', () => {
     expect(Array.from(w.targets.slice(20, 25))).toEqual([13, 14, 15, 16, 17]);
   });
 
+  it('makeWindows keeps the last window that exactly fits: n = floor((length − T − 1) / step) + 1 at boundary lengths', () => {
+    // Lengths where `s + T + 1 <= length` and `< length` disagree: exactly T + 1 characters (one
+    // window), T + step (still one), T + step + 1 (two), and lengths in between.
+    for (const [T, step] of [[1, 1], [4, 2], [5, 3], [6, 6], [3, 7]] as const) {
+      for (const length of [T + 1, T + 2, T + step, T + step + 1, T + 2 * step, T + 2 * step + 1, T + 3 * step + 2]) {
+        const ids = Array.from({ length }, (_, i) => 100 + i);
+        const w = rnn.makeWindows(ids, T, step);
+        const n = Math.floor((length - T - 1) / step) + 1;
+        const what = `makeWindows(${length} ids, seqLength ${T}, step ${step})`;
+        expect(w.n, `${what}: number of windows`).toBe(n);
+        expect(w.starts, `${what}: starts`).toEqual(Array.from({ length: n }, (_, k) => k * step));
+        expect(w.inputs.length, `${what}: inputs length`).toBe(n * T);
+        const last = (n - 1) * step; // the last window ends on the last character
+        expect(Array.from(w.targets.slice((n - 1) * T)), `${what}: targets of the last window`).toEqual(ids.slice(last + 1, last + T + 1));
+      }
+    }
+  });
+
   it('splitWindows splits by position: no validation window overlaps training text', () => {
     const ids = testIds(testVocab(SMALL), SMALL);
     const T = 20;

@@ -224,6 +224,51 @@ describe('task 2: fineTune', () => {
   });
 });
 
+/** One optimiser seen applying gradients: its class, learning rate and the variables it updated. */
+interface OptimizerUse {
+  kind: string;
+  learningRate: number;
+  variables: Set<string>;
+}
+
+/**
+ * Runs `fn` while recording every optimiser step (applyGradients of every tf optimiser class,
+ * which model.fit, trainWithAdam and optimizer.minimize all end in). The prototypes are restored
+ * before this returns, so nothing outlives the call.
+ */
+async function observeOptimizers<T>(fn: () => Promise<T>): Promise<{ result: T; uses: OptimizerUse[] }> {
+  type Apply = (this: tf.Optimizer, grads: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]) => void;
+  const uses = new Map<tf.Optimizer, OptimizerUse>();
+  const patched: [{ applyGradients: Apply }, Apply][] = [];
+  for (const value of Object.values(tf)) {
+    if (typeof value !== 'function' || !(value.prototype instanceof tf.Optimizer)) continue;
+    const proto = value.prototype as { applyGradients: Apply };
+    if (!Object.prototype.hasOwnProperty.call(proto, 'applyGradients')) continue;
+    const original = proto.applyGradients;
+    patched.push([proto, original]);
+    proto.applyGradients = function (this: tf.Optimizer, grads) {
+      let use = uses.get(this);
+      if (!use) {
+        const learningRate = (this as unknown as { learningRate: number }).learningRate;
+        use = { kind: this.getClassName(), learningRate, variables: new Set() };
+        uses.set(this, use);
+      }
+      for (const name of Array.isArray(grads) ? grads.map((g) => g.name) : Object.keys(grads)) use.variables.add(name);
+      return original.call(this, grads);
+    };
+  }
+  try {
+    return { result: await fn(), uses: [...uses.values()] };
+  } finally {
+    for (const [proto, original] of patched) proto.applyGradients = original;
+  }
+}
+
+/** The tf.Variable names behind a layer's trainable weights. */
+function variableNames(layer: tf.layers.Layer): string[] {
+  return layer.trainableWeights.map((w) => (w.read() as tf.Variable).name);
+}
+
 describe('task 3: compareStrategies', () => {
   // Small config, measured on wasm (2 shared cores): see the margin test for numbers.
   const config = {
@@ -239,12 +284,18 @@ describe('task 3: compareStrategies', () => {
     quiet: true,
   };
   let pending: Promise<impl.StrategyRun[]> | null = null;
+  let optimizerUses: OptimizerUse[] = [];
   /** run once, shared by the tests below (each awaits it, so a stub fails each of them) */
   const runs = () =>
-    (pending ??= impl.compareStrategies({
-      ...config,
-      loadBase: async () => (await loadBase()).model,
-      buildScratchBase: () => buildBaseCnn(99),
+    (pending ??= observeOptimizers(() =>
+      impl.compareStrategies({
+        ...config,
+        loadBase: async () => (await loadBase()).model,
+        buildScratchBase: () => buildBaseCnn(99),
+      }),
+    ).then(({ result, uses }) => {
+      optimizerUses = uses;
+      return result;
     }));
 
   it('runs every strategy once per labelled-set size for the same number of epochs', async () => {
@@ -271,6 +322,59 @@ describe('task 3: compareStrategies', () => {
       }
     } finally {
       tf.dispose([val.x, val.y]);
+    }
+  });
+
+  it('every strategy trains its head (and scratch its whole network) with the same optimiser and learning rate (observed)', async () => {
+    const result = await runs();
+    /** the optimisers (class + learning rate) seen updating a variable */
+    const updaters = (name: string) => [...new Set(optimizerUses.filter((u) => u.variables.has(name)).map((u) => `${u.kind} at learning rate ${u.learningRate}`))];
+    const expected = `${tf.AdamOptimizer.className} at learning rate ${config.headLearningRate}`;
+    const seen: Record<string, string[]> = {};
+    for (const r of result) {
+      const layers = leafLayers(r.model).filter((l) => l.trainableWeights.length > 0);
+      const output = layers.at(-1)!;
+      // the scratch run trains everything; the others' base is judged by the task-1/2 tests
+      const judged = r.strategy === 'scratch' ? layers : [output];
+      for (const layer of judged) {
+        for (const name of variableNames(layer)) {
+          const by = updaters(name);
+          expect(by.length, `${r.strategy}: no optimiser step was seen on ${layer.name} (${name})`).toBeGreaterThan(0);
+          seen[`${r.strategy} ${layer.name}`] = by;
+        }
+      }
+    }
+    const unfair = Object.entries(seen)
+      .filter(([, by]) => by.length !== 1 || by[0] !== expected)
+      .map(([what, by]) => `${what} trained with ${by.join(' + ')}`);
+    expect(unfair.length, `expected ${expected} everywhere, but ${unfair.slice(0, 3).join('; ')}`).toBe(0);
+  });
+
+  it('the returned models share no layers or weights; the feature-extraction base keeps the pretrained weights', async () => {
+    const result = await runs();
+    const owners = new Map<object, string>();
+    for (const r of result) {
+      for (const layer of leafLayers(r.model)) {
+        for (const obj of [layer, ...layer.weights.map((w) => w.read())]) {
+          const other = owners.get(obj);
+          expect(other === undefined || other === r.strategy, `${layer.name} is the same object in the ${other} and the ${r.strategy} model`).toBe(true);
+          owners.set(obj, r.strategy);
+        }
+      }
+    }
+    // Frozen feature extraction must end with the base it loaded: nothing that ran later (the
+    // fine-tuning run) may have changed it.
+    const fe = result.find((r) => r.strategy === 'feature-extraction')!;
+    const pretrained = (await loadBase()).model;
+    try {
+      const kept = leafLayers(fe.model).filter((l) => l.weights.length > 0 && pretrained.layers.some((p) => p.name === l.name));
+      expect(kept.length, 'the feature-extraction model keeps no pretrained layer').toBeGreaterThan(0);
+      for (const layer of kept) {
+        const want = weightBytes(pretrained.getLayer(layer.name));
+        expect(sameBytes(weightBytes(layer), want), `feature-extraction layer ${layer.name} differs from the pretrained weights by up to ${maxChange(weightBytes(layer), want)}`).toBe(true);
+      }
+    } finally {
+      pretrained.dispose();
     }
   });
 

@@ -347,13 +347,27 @@ describe('task 4: optimiser update rules', () => {
 
   test('the first adamStep moves every weight by learningRate (bias correction)', () => {
     // m̂₁ = g and v̂₁ = g², so the first update is α·g/(|g| + ε) ≈ α·sign(g) whatever the size of g.
+    // Kingma & Ba (§2) also give the efficient form that Keras uses: θ −= α·√(1−β₂ᵗ)/(1−β₁ᵗ) ·
+    // m/(√v + ε). It is the same rule with ε moved (ε·√(1−β₂ᵗ) in the paper's form), so at
+    // g = 0.001 it steps 0.0099684 instead of 0.0099990: both are correct and both are accepted.
+    // Tolerance 1e-6: the parameters are ~1 (float32 ulp 1.2e-7) and the update is a handful of
+    // ops at relative error ~6e-8 each; no bias-correction bug comes within 1e-3 of either form.
+    const lr = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1e-7;
+    const g = [0.001, -0.5, 3, -40];
     const r = tf.tidy(() => {
       const param = tf.tensor1d([1, 1, 1, 1]);
-      const grad = tf.tensor1d([0.001, -0.5, 3, -40]);
-      const { param: next, state } = R.adamStep(param, grad, R.initAdamState(param), { learningRate: 0.01 });
+      const grad = tf.tensor1d(g);
+      const { param: next, state } = R.adamStep(param, grad, R.initAdamState(param), { learningRate: lr });
       return { next: numbers(next), t: state.t, m: numbers(state.m) };
     });
-    expectClose(r.next, [0.99, 1.01, 0.99, 1.01], 1e-5, 'parameters after one Adam step');
+    const paperForm = g.map((gi) => 1 - (lr * gi) / (Math.abs(gi) + eps));
+    const m1 = g.map((gi) => (1 - beta1) * gi);
+    const v1 = g.map((gi) => (1 - beta2) * gi * gi);
+    const efficientForm = g.map((_, i) => 1 - ((lr * Math.sqrt(1 - beta2)) / (1 - beta1)) * (m1[i]! / (Math.sqrt(v1[i]!) + eps)));
+    r.next.forEach((p, i) => {
+      const off = Math.min(Math.abs(p - paperForm[i]!), Math.abs(p - efficientForm[i]!));
+      expect(off, `parameter ${i} (g = ${g[i]}) after one Adam step: got ${p}, expected ${paperForm[i]!.toFixed(7)} (or ${efficientForm[i]!.toFixed(7)} in the efficient form)`).toBeLessThanOrEqual(1e-6);
+    });
     expect(r.t, 'state.t after the first step').toBe(1);
     expectClose(r.m, [0.0001, -0.05, 0.3, -4], 1e-6, 'm after one step (stored without bias correction)');
   });
