@@ -1,7 +1,8 @@
 /**
  * The grader on the real exercises: fresh stubs score 0 with "not implemented" everywhere, the
  * reference solutions get full marks, results.json follows Gradescope's schema, and every
- * planted bug under test/fixtures/broken/ loses exactly the tests its bug.json names.
+ * planted bug under test/fixtures/broken/ loses exactly the tests its bug.json names, and every
+ * correct alternative under test/fixtures/correct/ (variant.json) gets full marks.
  * Only 01-ffnn-from-scratch (fast) runs by default; fixtures marked "slow": true and the other
  * exercises run with COURSE_SLOW_TESTS=1.
  */
@@ -12,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { exerciseSpecs, gradeTarget, listExercises } from '../../lib/grader/grade.js';
 import { toGradescope, writeReports } from '../../lib/grader/report.js';
 import { PROJECT_ROOT } from '../../lib/grader/runner.js';
-import { findPlantedBugs, matchName } from '../support/grader-fixtures.js';
+import { findCorrectVariants, findPlantedBugs, matchName } from '../support/grader-fixtures.js';
 
 const SLOW = process.env.COURSE_SLOW_TESTS === '1';
 const FAST_EXERCISE = '01-ffnn-from-scratch';
@@ -73,6 +74,17 @@ describe.skipIf(!available.includes(FAST_EXERCISE))('grader on the course exerci
       const report = await gradeTarget({ target: bug.dir, only: [bug.exercise], seed: 1234, testTimeoutS: bug.timeout, log: quiet, runner: { watchdogMarginS: 5 } });
       const failed = report.exercises[0]!.tests.filter((t) => t.status === 'failed');
       expect(failed.map((t) => t.name).sort(), failed.map((t) => `${t.name}: ${t.feedback}`).join('\n')).toEqual([...mustFail].sort());
+    }, 600_000);
+  }
+
+  const variants = findCorrectVariants(path.join(PROJECT_ROOT, 'test/fixtures/correct')).filter((v) => available.includes(v.exercise));
+  for (const variant of variants) {
+    const run = (SLOW || (variant.exercise === FAST_EXERCISE && !variant.slow)) ? it : it.skip;
+    run(`correct variant ${variant.exercise}/${variant.slug} gets full marks`, async () => {
+      const report = await gradeTarget({ target: variant.dir, only: [variant.exercise], seed: 1234, log: quiet, runner: { watchdogMarginS: 5 } });
+      const failed = report.exercises[0]!.tests.filter((t) => t.status === 'failed').map((t) => `${t.name}: ${t.feedback}`);
+      expect(failed, variant.description).toEqual([]);
+      expect(report.score).toBe(report.maxScore);
     }, 600_000);
   }
 });

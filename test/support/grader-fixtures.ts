@@ -31,6 +31,31 @@ export function findPlantedBugs(root: string, exercise?: string): PlantedBug[] {
   return out;
 }
 
+export interface CorrectVariant {
+  exercise: string;
+  slug: string;
+  /** the grading target: the folder holding NN-name/ */
+  dir: string;
+  description: string;
+  slow: boolean;
+}
+
+/** Every `<root>/<exercise>/<variant>/variant.json`: a correct alternative solution that must get full marks. */
+export function findCorrectVariants(root: string): CorrectVariant[] {
+  const out: CorrectVariant[] = [];
+  for (const ex of fs.existsSync(root) ? fs.readdirSync(root).sort() : []) {
+    const base = path.join(root, ex);
+    if (!fs.statSync(base).isDirectory()) continue;
+    for (const slug of fs.readdirSync(base).sort()) {
+      const file = path.join(base, slug, 'variant.json');
+      if (!fs.existsSync(file)) continue;
+      const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { description?: string; slow?: boolean };
+      out.push({ exercise: ex, slug, dir: path.join(base, slug), description: j.description ?? '', slow: j.slow === true });
+    }
+  }
+  return out;
+}
+
 /** Rubric names use "describe > test"; accept a mustFail entry written with a space instead of " > ". */
 export function matchName(wanted: string, names: string[]): string | undefined {
   const norm = (s: string) => s.replace(/ > /g, ' ');
