@@ -12,6 +12,11 @@
  * Extra backend names `cpu-tfjs` and `wasm-tfjs` run cpu/wasm with tfjs's own kernels wherever
  * lib/backend/kernels replaced one (kernels wasm lacks entirely stay registered), to measure
  * what the replacements buy.
+ *
+ * `node-graph` runs the case's graph step (BenchCase `graph`) through compileStep
+ * (lib/backend/graph): the whole step as one TensorFlow session run. Its 3 tracing calls and the
+ * first graph run (session start-up) are setup, not warm-up. On `node` and `node-graph` the
+ * result also records how many TF ops one step runs (executeOp calls, or the graph's node count).
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
@@ -24,9 +29,9 @@ import type { BenchCase } from './cases/_shared.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CASES_DIR = path.join(HERE, 'cases');
 const MARK = 'BENCH ';
-const BACKENDS = ['cpu', 'wasm', 'node', 'cpu-tfjs', 'wasm-tfjs'] as const;
+const BACKENDS = ['cpu', 'wasm', 'node', 'node-graph', 'cpu-tfjs', 'wasm-tfjs'] as const;
 type BackendName = (typeof BACKENDS)[number];
-const DEFAULT_BACKENDS: BackendName[] = ['cpu', 'wasm', 'node'];
+const DEFAULT_BACKENDS: BackendName[] = ['cpu', 'wasm', 'node', 'node-graph'];
 
 interface Options {
   only: string[] | null;
@@ -39,7 +44,8 @@ interface Options {
 
 /** What a child reports, one JSON line per event on stdout. */
 type ChildEvent =
-  | { kind: 'ready'; tfBackend: string; setupMs: number }
+  | { kind: 'ready'; tfBackend: string; setupMs: number; graph?: { mode: string; reason: string | null; compileMs: number } }
+  | { kind: 'ops'; total: number; top: [string, number][] }
   | { kind: 'step'; warmup: boolean; ms: number; cpuMs: number }
   | { kind: 'done'; peakTensorBytes: number; maxRssBytes: number }
   | { kind: 'unavailable'; reason: string }
@@ -63,6 +69,13 @@ interface CaseResult {
   peakTensorBytes: number | null;
   /** peak resident set size of the child process */
   maxRssBytes: number | null;
+  /** TF ops per step: executeOp calls on node (with the most frequent), graph nodes on node-graph */
+  opsPerStep?: number;
+  topOps?: [string, number][];
+  /** node-graph: 'graph', or 'eager' with the reason the step could not be compiled */
+  graphMode?: string;
+  /** node-graph: the 3 tracing calls + the first session run, ms */
+  compileMs?: number;
   note?: string;
 }
 
@@ -109,8 +122,33 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
   seedEverything(1234);
   const bench = await loadCase(file);
   const t0 = performance.now();
-  const { step, dispose } = await bench.setup();
-  emit({ kind: 'ready', tfBackend: tf.getBackend(), setupMs: performance.now() - t0 });
+  const made = await bench.setup();
+  const { dispose } = made;
+  let step: () => Promise<void> | void = made.step;
+  let graphInfo: { mode: string; reason: string | null; compileMs: number } | undefined;
+  let opsOfGraph = 0;
+  if (variant === 'node-graph') {
+    if (!made.graph) {
+      emit({ kind: 'unavailable', reason: 'this case has no graph step' });
+      return;
+    }
+    const { compileStep } = await import('../lib/backend/graph/index.js');
+    const g = made.graph;
+    const compiled = compileStep(g.fn, { name: bench.name, log: null });
+    step = () => {
+      const args = g.args();
+      const out = compiled(...args);
+      const losses = out === null || out === undefined ? [] : Array.isArray(out) ? out : [out];
+      for (const l of losses) l.dataSync(); // the step really ran
+      tf.dispose(losses);
+      g.release?.(args);
+    };
+    const c0 = performance.now();
+    for (let i = 0; i < 4; i++) await step(); // eager, 2 traced calls, first session run
+    graphInfo = { mode: compiled.mode, reason: compiled.reason, compileMs: performance.now() - c0 };
+    opsOfGraph = compiled.opCount;
+  }
+  emit({ kind: 'ready', tfBackend: tf.getBackend(), setupMs: performance.now() - t0, ...(graphInfo ? { graph: graphInfo } : {}) });
   const started = performance.now();
   let timed = 0;
   for (let i = 0; i < warmup + steps; i++) {
@@ -123,6 +161,16 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
     if (!isWarmup) timed++;
     // Out of budget: keep what was measured (the parent reports it with a note).
     if (timed > 0 && (performance.now() - started) / 1000 > budgetS * 0.8) break;
+  }
+  if (variant === 'node') {
+    const { countOps } = await import('../lib/backend/graph/index.js');
+    const counts = await countOps(() => step());
+    if (counts) {
+      const top = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+      emit({ kind: 'ops', total: top.reduce((n, [, k]) => n + k, 0), top: top.slice(0, 8) });
+    }
+  } else if (variant === 'node-graph' && graphInfo?.mode === 'graph') {
+    emit({ kind: 'ops', total: opsOfGraph, top: [] });
   }
   const profile = await tf.profile(async () => {
     await step();
@@ -141,7 +189,7 @@ function median(xs: number[]): number | null {
 }
 
 function childEnv(variant: BackendName): NodeJS.ProcessEnv {
-  const backend = variant.replace(/-tfjs$/, '');
+  const backend = variant.replace(/-tfjs$/, '').replace(/-graph$/, '');
   return { ...process.env, TFJS_BACKEND: backend, COURSE_QUIET_BACKEND: '1', COURSE_PROGRESS: '0' };
 }
 
@@ -180,6 +228,15 @@ function runPair(file: string, bench: BenchCase, variant: BackendName, opts: Opt
       switch (ev.kind) {
         case 'ready':
           result.setupMs = ev.setupMs;
+          if (ev.graph) {
+            result.graphMode = ev.graph.mode;
+            result.compileMs = ev.graph.compileMs;
+            if (ev.graph.reason) result.note = `eager: ${ev.graph.reason}`;
+          }
+          break;
+        case 'ops':
+          result.opsPerStep = ev.total;
+          if (ev.top.length) result.topOps = ev.top;
           break;
         case 'step':
           if (ev.warmup) {
@@ -262,7 +319,7 @@ function markdownTable(results: CaseResult[], budgetS: number): string {
       if (r.status === 'timeout') return `> ${budgetS} s`;
       if (r.msPerStep === null) return 'error';
       const ratio = r.msPerStep / fastest;
-      const partial = r.note?.includes('budget') ? '*' : '';
+      const partial = (r.note?.includes('budget') ? '*' : '') + (r.backend === 'node-graph' && r.graphMode !== 'graph' ? '†' : '');
       return `${fmtMs(r.msPerStep)}${partial} (${ratio < 1.05 ? '1×' : `${ratio.toFixed(ratio < 10 ? 1 : 0)}×`})`;
     });
     lines.push(`| ${c} | ${cells.join(' | ')} |`);
@@ -278,6 +335,17 @@ function markdownTable(results: CaseResult[], budgetS: number): string {
       return r && r.warmupCpuMs.length ? `${fmtMs(r.warmupCpuMs[0]!)} (warm-up step)` : '';
     });
     lines.push(`| ${c} | ${cells.join(' | ')} |`);
+  }
+  const opsBackends = backends.filter((b) => results.some((r) => r.backend === b && r.opsPerStep !== undefined));
+  if (opsBackends.length) {
+    lines.push('');
+    lines.push(`| case | ${opsBackends.map((b) => `${b === "node-graph" ? "node-graph graph nodes" : `${b} TF ops/step`}`).join(' | ')} | most frequent (node) |`);
+    lines.push(`|---|${opsBackends.map(() => '---:').join('|')}|---|`);
+    for (const c of cases) {
+      const cells = opsBackends.map((b) => String(results.find((x) => x.case === c && x.backend === b)?.opsPerStep ?? ''));
+      const top = results.find((x) => x.case === c && x.backend === 'node')?.topOps ?? [];
+      lines.push(`| ${c} | ${cells.join(' | ')} | ${top.slice(0, 5).map(([n, k]) => `${n} ${k}`).join(', ')} |`);
+    }
   }
   lines.push('');
   lines.push(`| case | ${backends.map((b) => `${b} peak tensors MB / RSS MB`).join(' | ')} |`);
@@ -406,6 +474,9 @@ async function main(): Promise<void> {
   console.log(markdownTable(results, opts.budgetS));
   console.log('\nRatios are wall-clock time vs the fastest backend per case. CPU time counts every thread, so');
   console.log('it exceeds wall time for the multi-threaded node backend and is steadier on a shared machine.');
+  for (const r of results.filter((x) => x.backend === 'node-graph' && x.graphMode && x.graphMode !== 'graph')) {
+    console.log(`† ${r.case}: node-graph ran eagerly: ${r.note ?? ''}`);
+  }
   if (results.some((r) => r.note?.includes('budget') && r.status === 'ok')) {
     console.log('* stopped at the time budget after fewer timed steps than asked for.');
   }

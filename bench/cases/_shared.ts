@@ -3,21 +3,46 @@
  * Inputs are seeded random tensors: a benchmark times the arithmetic, not the data.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { StepResult } from '../../lib/backend/graph/trace.js';
 
 /** The batch size the course's numbers are quoted at. */
 export const BATCH = 64;
+
+/**
+ * The same training step as a synchronous function of tensors, for the `node-graph` column
+ * (lib/backend/graph compileStep): `fn(...args())` must do what `step()` does, returning the
+ * loss(es); `release` disposes what `args()` made fresh (omit it when args() returns kept tensors).
+ */
+export interface GraphStep {
+  fn: (...args: tf.Tensor[]) => StepResult;
+  args(): tf.Tensor[];
+  release?(args: tf.Tensor[]): void;
+}
 
 export interface BenchCase {
   name: string;
   /** the exercise this step belongs to, if any */
   exercise?: string;
   /** builds models and data; `step` runs one training step and waits for its result */
-  setup(): Promise<{ step(): Promise<void> | void; dispose(): void }>;
+  setup(): Promise<{ step(): Promise<void> | void; dispose(): void; graph?: GraphStep }>;
 }
 
-/** A compiled Keras-style model trained with trainOnBatch on one fixed, seeded batch. */
+/**
+ * A compiled Keras-style model trained with trainOnBatch on one fixed, seeded batch. Its graph
+ * step is what trainOnBatch computes for these models (no regularisers): minimize the mean of
+ * the compiled loss with the compiled optimiser.
+ */
 export function trainOnBatchCase(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor) {
+  // A Sequential keeps its compiled loss and optimiser on its inner LayersModel.
+  const compiled = (model as tf.LayersModel & { model?: tf.LayersModel }).model ?? model;
+  const lossFn = compiled.lossFunctions[0]!;
+  const optimizer = compiled.optimizer;
   return {
+    graph: {
+      fn: (xb: tf.Tensor, yb: tf.Tensor) =>
+        optimizer.minimize(() => tf.mean(lossFn(yb, model.apply(xb, { training: true }) as tf.Tensor)) as tf.Scalar, true),
+      args: () => [x, y],
+    } satisfies GraphStep,
     async step(): Promise<void> {
       await model.trainOnBatch(x, y); // resolves after the loss is read: the step really ran
     },

@@ -51,22 +51,31 @@ export const benchCase: BenchCase = {
     const zeros = tf.zeros([BATCH, 1]);
     let seed = 100;
     const bce = (labels: tf.Tensor, logits: tf.Tensor) => tf.losses.sigmoidCrossEntropy(labels, logits);
+    const twoSteps = (z1: tf.Tensor, z2: tf.Tensor): tf.Scalar[] => {
+      const dLoss = dOpt.minimize(() => {
+        const fake = g.apply(z1, { training: true }) as tf.Tensor;
+        const lossReal = bce(ones, d.apply(real, { training: true }) as tf.Tensor);
+        const lossFake = bce(zeros, d.apply(fake, { training: true }) as tf.Tensor);
+        return lossReal.add(lossFake) as tf.Scalar;
+      }, true, d.trainableWeights.map((w) => w.read() as tf.Variable));
+      const gLoss = gOpt.minimize(() => {
+        const fake = g.apply(z2, { training: true }) as tf.Tensor;
+        return bce(ones, d.apply(fake, { training: true }) as tf.Tensor) as tf.Scalar;
+      }, true, g.trainableWeights.map((w) => w.read() as tf.Variable));
+      return [dLoss!, gLoss!];
+    };
+    // The noise is drawn eagerly (in JS) and passed in, so the compiled graph has no random op.
+    const noise = (): tf.Tensor[] => [
+      tf.randomNormal([BATCH, LATENT], 0, 1, 'float32', seed++),
+      tf.randomNormal([BATCH, LATENT], 0, 1, 'float32', seed++),
+    ];
     return {
+      graph: { fn: twoSteps, args: noise, release: (a) => tf.dispose(a) },
       async step(): Promise<void> {
-        const z1 = tf.randomNormal([BATCH, LATENT], 0, 1, 'float32', seed++);
-        const z2 = tf.randomNormal([BATCH, LATENT], 0, 1, 'float32', seed++);
-        const dLoss = dOpt.minimize(() => {
-          const fake = g.apply(z1, { training: true }) as tf.Tensor;
-          const lossReal = bce(ones, d.apply(real, { training: true }) as tf.Tensor);
-          const lossFake = bce(zeros, d.apply(fake, { training: true }) as tf.Tensor);
-          return lossReal.add(lossFake) as tf.Scalar;
-        }, true, d.trainableWeights.map((w) => w.read() as tf.Variable));
-        const gLoss = gOpt.minimize(() => {
-          const fake = g.apply(z2, { training: true }) as tf.Tensor;
-          return bce(ones, d.apply(fake, { training: true }) as tf.Tensor) as tf.Scalar;
-        }, true, g.trainableWeights.map((w) => w.read() as tf.Variable));
-        await Promise.all([dLoss!.data(), gLoss!.data()]);
-        tf.dispose([z1, z2, dLoss!, gLoss!]);
+        const z = noise();
+        const losses = twoSteps(z[0]!, z[1]!);
+        await Promise.all(losses.map((l) => l.data()));
+        tf.dispose([...z, ...losses]);
       },
       dispose(): void {
         tf.dispose([real, ones, zeros]);
