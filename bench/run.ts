@@ -2,8 +2,8 @@
  * `npm run bench`: time one training step of every case in bench/cases on every backend that
  * loads, write bench/results.json and print a markdown table.
  *
- *   npm run bench -- [--only mlp,small-cnn] [--backends cpu,wasm,node] [--warmup 2] [--steps 5]
- *                    [--budget 90] [--out bench/results.json]
+ *   npm run bench -- [--only mlp,small-cnn] [--backends cpu,wasm,node,node-graph] [--warmup 2] [--steps 5]
+ *                    [--budget 90] [--out bench/results.json] [--keras PYTHON] [--repeat N]
  *
  * Each (case, backend) pair runs in its own child process with TFJS_BACKEND set, so a backend
  * can't leak state into another and a pathological one (the pure-JS cpu DCGAN step) is killed at
@@ -17,6 +17,10 @@
  * (lib/backend/graph): the whole step as one TensorFlow session run. Its 3 tracing calls and the
  * first graph run (session start-up) are setup, not warm-up. On `node` and `node-graph` the
  * result also records how many TF ops one step runs (executeOp calls, or the graph's node count).
+ *
+ * `--keras PYTHON` adds a `keras` column: bench/keras_peer.py run by that Python (one with PyPI
+ * tensorflow-cpu installed), the same models in Keras with its compiled train step, for the
+ * cases it knows (the generic ones); optional, never in CI.
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawn } from 'node:child_process';
@@ -29,7 +33,7 @@ import type { BenchCase } from './cases/_shared.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CASES_DIR = path.join(HERE, 'cases');
 const MARK = 'BENCH ';
-const BACKENDS = ['cpu', 'wasm', 'node', 'node-graph', 'cpu-tfjs', 'wasm-tfjs'] as const;
+const BACKENDS = ['cpu', 'wasm', 'node', 'node-graph', 'keras', 'node-onednn', 'node-graph-onednn', 'node-noonednn', 'node-graph-noonednn', 'cpu-tfjs', 'wasm-tfjs'] as const;
 type BackendName = (typeof BACKENDS)[number];
 const DEFAULT_BACKENDS: BackendName[] = ['cpu', 'wasm', 'node', 'node-graph'];
 
@@ -40,6 +44,10 @@ interface Options {
   steps: number;
   budgetS: number;
   out: string;
+  /** a Python with tensorflow for the keras column */
+  keras: string | null;
+  /** rounds over all pairs, interleaved */
+  repeat: number;
 }
 
 /** What a child reports, one JSON line per event on stdout. */
@@ -74,6 +82,8 @@ interface CaseResult {
   topOps?: [string, number][];
   /** node-graph: 'graph', or 'eager' with the reason the step could not be compiled */
   graphMode?: string;
+  /** how many interleaved rounds (--repeat) the timed steps come from */
+  rounds?: number;
   /** node-graph: the 3 tracing calls + the first session run, ms */
   compileMs?: number;
   note?: string;
@@ -127,7 +137,8 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
   let step: () => Promise<void> | void = made.step;
   let graphInfo: { mode: string; reason: string | null; compileMs: number } | undefined;
   let opsOfGraph = 0;
-  if (variant === 'node-graph') {
+  const graphVariant = variant.startsWith('node-graph');
+  if (graphVariant) {
     if (!made.graph) {
       emit({ kind: 'unavailable', reason: 'this case has no graph step' });
       return;
@@ -162,14 +173,14 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
     // Out of budget: keep what was measured (the parent reports it with a note).
     if (timed > 0 && (performance.now() - started) / 1000 > budgetS * 0.8) break;
   }
-  if (variant === 'node') {
+  if (variant === 'node' || variant === 'node-onednn' || variant === 'node-noonednn') {
     const { countOps } = await import('../lib/backend/graph/index.js');
     const counts = await countOps(() => step());
     if (counts) {
       const top = [...counts.entries()].sort((a, b) => b[1] - a[1]);
       emit({ kind: 'ops', total: top.reduce((n, [, k]) => n + k, 0), top: top.slice(0, 8) });
     }
-  } else if (variant === 'node-graph' && graphInfo?.mode === 'graph') {
+  } else if (graphVariant && graphInfo?.mode === 'graph') {
     emit({ kind: 'ops', total: opsOfGraph, top: [] });
   }
   const profile = await tf.profile(async () => {
@@ -189,8 +200,10 @@ function median(xs: number[]): number | null {
 }
 
 function childEnv(variant: BackendName): NodeJS.ProcessEnv {
-  const backend = variant.replace(/-tfjs$/, '').replace(/-graph$/, '');
-  return { ...process.env, TFJS_BACKEND: backend, COURSE_QUIET_BACKEND: '1', COURSE_PROGRESS: '0' };
+  const backend = variant.replace(/-(tfjs|onednn|noonednn)$/, '').replace(/-graph$/, '');
+  // `-onednn` / `-noonednn`: the same backend with libtensorflow's oneDNN kernels forced on / off
+  const onednn = variant.endsWith('-noonednn') ? { TF_ENABLE_ONEDNN_OPTS: '0' } : variant.endsWith('-onednn') ? { TF_ENABLE_ONEDNN_OPTS: '1' } : {};
+  return { ...process.env, TFJS_BACKEND: backend, COURSE_QUIET_BACKEND: '1', COURSE_PROGRESS: '0', ...onednn };
 }
 
 function runPair(file: string, bench: BenchCase, variant: BackendName, opts: Options): Promise<CaseResult> {
@@ -211,10 +224,17 @@ function runPair(file: string, bench: BenchCase, variant: BackendName, opts: Opt
   };
   // Re-run this script under the same loader (tsx) that runs the parent.
   const execArgv = process.execArgv.length ? process.execArgv : ['--import', 'tsx'];
-  const args = [...execArgv, fileURLToPath(import.meta.url), '--child', file, '--variant', variant,
-    '--warmup', String(opts.warmup), '--steps', String(opts.steps), '--budget', String(opts.budgetS)];
+  const counts = ['--warmup', String(opts.warmup), '--steps', String(opts.steps), '--budget', String(opts.budgetS)];
+  const [command, args] =
+    variant === 'keras'
+      ? [opts.keras ?? 'python3', [path.join(HERE, 'keras_peer.py'), '--case', bench.name, ...counts]]
+      : [process.execPath, [...execArgv, fileURLToPath(import.meta.url), '--child', file, '--variant', variant, ...counts]];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { env: childEnv(variant), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: childEnv(variant), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.on('error', (err) => {
+      result.status = 'unavailable';
+      result.note = `could not start ${command}: ${err.message}`;
+    });
     let stdoutBuf = '';
     let stderrTail = '';
     let finished = false;
@@ -319,7 +339,7 @@ function markdownTable(results: CaseResult[], budgetS: number): string {
       if (r.status === 'timeout') return `> ${budgetS} s`;
       if (r.msPerStep === null) return 'error';
       const ratio = r.msPerStep / fastest;
-      const partial = (r.note?.includes('budget') ? '*' : '') + (r.backend === 'node-graph' && r.graphMode !== 'graph' ? '†' : '');
+      const partial = (r.note?.includes('budget') ? '*' : '') + (r.backend.startsWith('node-graph') && r.graphMode !== 'graph' ? '†' : '');
       return `${fmtMs(r.msPerStep)}${partial} (${ratio < 1.05 ? '1×' : `${ratio.toFixed(ratio < 10 ? 1 : 0)}×`})`;
     });
     lines.push(`| ${c} | ${cells.join(' | ')} |`);
@@ -364,14 +384,14 @@ function markdownTable(results: CaseResult[], budgetS: number): string {
 
 function usage(problem: string): never {
   console.error(`bench: ${problem}`);
-  console.error('usage: npm run bench -- [--only case1,case2] [--backends cpu,wasm,node,cpu-tfjs,wasm-tfjs] [--warmup N] [--steps N] [--budget SECONDS] [--out FILE]');
+  console.error('usage: npm run bench -- [--only case1,case2] [--backends cpu,wasm,node,node-graph,cpu-tfjs,wasm-tfjs] [--warmup N] [--steps N] [--budget SECONDS] [--out FILE] [--keras PYTHON] [--repeat N]');
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Options & { child: string | null; variant: BackendName } {
   const opts: Options & { child: string | null; variant: BackendName } = {
     only: null, backends: DEFAULT_BACKENDS, warmup: 2, steps: 5, budgetS: 90,
-    out: path.join(HERE, 'results.json'), child: null, variant: 'wasm',
+    out: path.join(HERE, 'results.json'), child: null, variant: 'wasm', keras: null, repeat: 1,
   };
   const positiveInt = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -394,12 +414,16 @@ function parseArgs(argv: string[]): Options & { child: string | null; variant: B
       case '--warmup': opts.warmup = positiveInt(flag, value, 0); i++; break;
       case '--steps': opts.steps = positiveInt(flag, value, 1); i++; break;
       case '--budget': opts.budgetS = positiveInt(flag, value, 1); i++; break;
+      case '--repeat': opts.repeat = positiveInt(flag, value, 1); i++; break;
       case '--out': opts.out = path.resolve(value ?? usage('--out needs a file')); i++; break;
+      case '--keras': opts.keras = value ?? usage('--keras needs a Python executable with tensorflow'); i++; break;
       case '--child': opts.child = value ?? null; i++; break;
       case '--variant': opts.variant = value as BackendName; i++; break;
       default: usage(`unknown flag ${flag}`);
     }
   }
+  if (opts.keras && !opts.backends.includes('keras')) opts.backends = [...opts.backends, 'keras'];
+  if (opts.backends.includes('keras') && !opts.keras) usage('the keras column needs --keras PYTHON');
   return opts;
 }
 
@@ -434,20 +458,32 @@ async function main(): Promise<void> {
 
   const results: CaseResult[] = [];
   const unavailable = new Map<BackendName, string>();
-  for (const { file, bench } of chosen) {
-    for (const backend of opts.backends) {
-      const skip = unavailable.get(backend);
-      if (skip) {
-        results.push({ case: bench.name, backend, status: 'unavailable', msPerStep: null, cpuMsPerStep: null, stepMs: [], stepCpuMs: [], warmupMs: [], warmupCpuMs: [], setupMs: null, peakTensorBytes: null, maxRssBytes: null, note: skip });
-        continue;
+  // --repeat N: N rounds over every (case, backend) pair, interleaved, so a change in the machine's
+  // load hits all columns alike; each row's median is over the timed steps of all rounds.
+  for (let round = 0; round < opts.repeat; round++) {
+    for (const { file, bench } of chosen) {
+      for (const backend of opts.backends) {
+        const skip = unavailable.get(backend);
+        const earlier = results.find((x) => x.case === bench.name && x.backend === backend);
+        if (skip || (earlier && earlier.status !== 'ok')) {
+          if (!earlier) results.push({ case: bench.name, backend, status: 'unavailable', msPerStep: null, cpuMsPerStep: null, stepMs: [], stepCpuMs: [], warmupMs: [], warmupCpuMs: [], setupMs: null, peakTensorBytes: null, maxRssBytes: null, note: skip });
+          continue;
+        }
+        process.stderr.write(`[bench]${opts.repeat > 1 ? ` round ${round + 1}/${opts.repeat}` : ''} ${bench.name} on ${backend} `);
+        const r = await runPair(file, bench, backend, opts);
+        // A case without a graph step or a Keras version doesn't make the backend unavailable.
+        if (r.status === 'unavailable' && !/^(this case|no Keras version)/.test(r.note ?? '')) unavailable.set(backend, r.note ?? 'did not load');
+        process.stderr.write(
+          ` ${r.status === 'ok' ? `${fmtMs(r.msPerStep!)}${r.msPerStep! >= 10_000 ? '' : ' ms'}/step` : r.status}${r.note ? ` (${r.note})` : ''}\n`,
+        );
+        if (earlier) {
+          earlier.stepMs.push(...r.stepMs);
+          earlier.stepCpuMs.push(...r.stepCpuMs);
+          earlier.msPerStep = median(earlier.stepMs);
+          earlier.cpuMsPerStep = median(earlier.stepCpuMs);
+          earlier.rounds = (earlier.rounds ?? 1) + 1;
+        } else results.push(r);
       }
-      process.stderr.write(`[bench] ${bench.name} on ${backend} `);
-      const r = await runPair(file, bench, backend, opts);
-      if (r.status === 'unavailable') unavailable.set(backend, r.note ?? 'did not load');
-      process.stderr.write(
-        ` ${r.status === 'ok' ? `${fmtMs(r.msPerStep!)}${r.msPerStep! >= 10_000 ? '' : ' ms'}/step` : r.status}${r.note ? ` (${r.note})` : ''}\n`,
-      );
-      results.push(r);
     }
   }
 
@@ -467,14 +503,14 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: machineInfo(),
     tfjs: tf.version.tfjs,
-    settings: { batch: 64, warmup: opts.warmup, steps: opts.steps, budgetS: opts.budgetS },
+    settings: { batch: 64, warmup: opts.warmup, steps: opts.steps, budgetS: opts.budgetS, repeat: opts.repeat },
     results: merged,
   };
   writeFileSync(opts.out, JSON.stringify(report, null, 2) + '\n');
   console.log(markdownTable(results, opts.budgetS));
   console.log('\nRatios are wall-clock time vs the fastest backend per case. CPU time counts every thread, so');
   console.log('it exceeds wall time for the multi-threaded node backend and is steadier on a shared machine.');
-  for (const r of results.filter((x) => x.backend === 'node-graph' && x.graphMode && x.graphMode !== 'graph')) {
+  for (const r of results.filter((x) => x.backend.startsWith('node-graph') && x.graphMode && x.graphMode !== 'graph')) {
     console.log(`† ${r.case}: node-graph ran eagerly: ${r.note ?? ''}`);
   }
   if (results.some((r) => r.note?.includes('budget') && r.status === 'ok')) {

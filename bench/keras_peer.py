@@ -1,0 +1,156 @@
+"""Keras peer for `npm run bench -- --keras PYTHON` (optional, never in CI).
+
+Runs one of the generic bench cases (bench/cases/{mlp,small-cnn,transfer-head,lstm-char,
+gru-char,dcgan-step}.ts) with the same architecture, batch size, optimiser and loss in Keras
+(PyPI tensorflow-cpu, its default compiled train step), and prints the same "BENCH {json}"
+event lines as bench/run.ts's children, so the parent times it like any other backend.
+
+    python bench/keras_peer.py --case mlp --warmup 2 --steps 5
+
+Needs a Python with tensorflow installed, e.g.
+    python3 -m venv ~/.cache/tfjs-course/keras-venv
+    ~/.cache/tfjs-course/keras-venv/bin/pip install tensorflow-cpu
+"""
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+BATCH = 64
+
+
+def emit(event):
+    sys.stdout.write("BENCH " + json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def classifier_case(tf, keras, layers, optimizer, x, y):
+    model = keras.Sequential(layers)
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy")
+
+    def step():
+        model.train_on_batch(x, y)  # returns the loss as a number: the step really ran
+
+    return step
+
+
+def build(name, tf, keras):
+    L = keras.layers
+    g = keras.initializers.GlorotUniform
+    rnd = tf.random.Generator.from_seed(4)
+    onehot = lambda n, k: tf.one_hot(rnd.uniform([n], 0, k, dtype=tf.int32), k)
+    if name == "mlp":
+        return classifier_case(tf, keras, [
+            keras.Input([784]),
+            L.Dense(128, activation="relu", kernel_initializer=g(1)),
+            L.Dense(64, activation="relu", kernel_initializer=g(2)),
+            L.Dense(10, activation="softmax", kernel_initializer=g(3)),
+        ], keras.optimizers.Adam(1e-3), rnd.uniform([BATCH, 784]), onehot(BATCH, 10))
+    if name in ("small-cnn", "transfer-head"):
+        base = [
+            L.Conv2D(32, 3, padding="same", activation="relu", kernel_initializer=g(1)),
+            L.MaxPooling2D(2),
+            L.Conv2D(64, 3, padding="same", activation="relu", kernel_initializer=g(2)),
+            L.MaxPooling2D(2),
+        ]
+        if name == "transfer-head":
+            for layer in base:
+                layer.trainable = False
+            head = [L.Flatten(), L.Dense(64, activation="relu", kernel_initializer=g(3)), L.Dense(10, activation="softmax", kernel_initializer=g(4))]
+        else:
+            head = [L.Flatten(), L.Dense(10, activation="softmax", kernel_initializer=g(3))]
+        return classifier_case(tf, keras, [keras.Input([28, 28, 1]), *base, *head],
+                               keras.optimizers.Adam(1e-3), rnd.uniform([BATCH, 28, 28, 1]), onehot(BATCH, 10))
+    if name in ("lstm-char", "gru-char"):
+        seq, vocab = 40, 60
+        ids = rnd.uniform([BATCH, seq + 1], 0, vocab, dtype=tf.int32)
+        x = tf.one_hot(ids[:, :seq], vocab)
+        y = tf.one_hot(ids[:, seq], vocab)
+        # tfjs's LSTM/GRU default recurrent activation is hard_sigmoid; use the same here.
+        cell = L.LSTM if name == "lstm-char" else L.GRU
+        extra = {} if name == "lstm-char" else {"reset_after": False}  # tfjs's GRU is the reset-before form
+        return classifier_case(tf, keras, [
+            keras.Input([seq, vocab]),
+            cell(128, recurrent_activation="hard_sigmoid", kernel_initializer=g(1), recurrent_initializer=g(2), **extra),
+            L.Dense(vocab, activation="softmax", kernel_initializer=g(3)),
+        ], keras.optimizers.RMSprop(0.01), x, y)
+    if name == "dcgan-step":
+        latent = 100
+        gen = keras.Sequential([
+            keras.Input([latent]),
+            L.Dense(7 * 7 * 128, use_bias=False, kernel_initializer=g(1)), L.BatchNormalization(), L.ReLU(),
+            L.Reshape([7, 7, 128]),
+            L.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False, kernel_initializer=g(2)), L.BatchNormalization(), L.ReLU(),
+            L.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", kernel_initializer=g(3)),
+        ])
+        disc = keras.Sequential([
+            keras.Input([28, 28, 1]),
+            L.Conv2D(64, 4, strides=2, padding="same", kernel_initializer=g(4)), L.LeakyReLU(0.2),
+            L.Conv2D(128, 4, strides=2, padding="same", kernel_initializer=g(5)), L.LeakyReLU(0.2),
+            L.Flatten(), L.Dense(1, kernel_initializer=g(6)),
+        ])
+        g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
+        bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        real = rnd.uniform([BATCH, 28, 28, 1], -1, 1)
+        ones, zeros = tf.ones([BATCH, 1]), tf.zeros([BATCH, 1])
+
+        @tf.function
+        def train_step(z1, z2):
+            with tf.GradientTape() as tape:
+                fake = gen(z1, training=True)
+                d_loss = bce(ones, disc(real, training=True)) + bce(zeros, disc(fake, training=True))
+            d_opt.apply_gradients(zip(tape.gradient(d_loss, disc.trainable_variables), disc.trainable_variables))
+            with tf.GradientTape() as tape:
+                g_loss = bce(ones, disc(gen(z2, training=True), training=True))
+            g_opt.apply_gradients(zip(tape.gradient(g_loss, gen.trainable_variables), gen.trainable_variables))
+            return d_loss, g_loss
+
+        def step():
+            d, gl = train_step(rnd.normal([BATCH, latent]), rnd.normal([BATCH, latent]))
+            d.numpy(), gl.numpy()
+
+        return step
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--case", required=True)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--steps", type=int, default=5)
+    p.add_argument("--budget", type=float, default=90)
+    a = p.parse_args()
+    try:
+        import tensorflow as tf
+        import keras
+    except ImportError as err:
+        emit({"kind": "unavailable", "reason": f"tensorflow is not installed for {sys.executable}: {err}"})
+        return
+    tf.keras.utils.set_random_seed(1234)
+    t0 = time.perf_counter()
+    step = build(a.case, tf, keras)
+    if step is None:
+        emit({"kind": "unavailable", "reason": f"no Keras version of {a.case}"})
+        return
+    emit({"kind": "ready", "tfBackend": f"keras {keras.__version__} / tensorflow {tf.__version__}", "setupMs": (time.perf_counter() - t0) * 1000})
+    started = time.perf_counter()
+    timed = 0
+    for i in range(a.warmup + a.steps):
+        s = time.perf_counter()
+        c = time.process_time()
+        step()
+        emit({"kind": "step", "warmup": i < a.warmup, "ms": (time.perf_counter() - s) * 1000, "cpuMs": (time.process_time() - c) * 1000})
+        if i >= a.warmup:
+            timed += 1
+        if timed > 0 and time.perf_counter() - started > a.budget * 0.8:
+            break
+    emit({"kind": "done", "peakTensorBytes": None, "maxRssBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024})
+
+
+if __name__ == "__main__":
+    main()
