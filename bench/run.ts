@@ -149,8 +149,9 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
     step = () => {
       const args = g.args();
       const out = compiled(...args);
-      const losses = out === null || out === undefined ? [] : Array.isArray(out) ? out : [out];
-      for (const l of losses) l.dataSync(); // the step really ran
+      // a number result was already read; tensors are read here so the step really ran
+      const losses = out === null || out === undefined || typeof out === 'number' ? [] : Array.isArray(out) ? out : [out];
+      for (const l of losses) l.dataSync();
       tf.dispose(losses);
       g.release?.(args);
     };

@@ -16,6 +16,7 @@ import type { TrainOptions, TrainResult } from '../../lib/exercises.js';
 import { barChart, lineChart } from '../../lib/plot/index.js';
 import { makeRng } from '../../lib/random.js';
 import { trainLoop } from '../../lib/train/index.js';
+import { compileStep } from '../../lib/backend/graph/index.js';
 
 export const defaults = { epochs: 5 };
 
@@ -65,6 +66,9 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     const model = impl.buildCharModel(config);
     const optimizer = impl.makeOptimizer(size.learningRate);
     const started = Date.now();
+    // On tfjs-node the step runs as one TensorFlow graph after 3 eager calls (lib/backend/graph);
+    // a step the trace can't capture, or another backend, keeps running eagerly (one log line why).
+    const stepFn = compileStep((x, y) => impl.trainStep(model, optimizer, x, y, CLIP_NORM), { name: `03-char-rnn ${cell}` });
     const result = await trainLoop({
       label: `03-char-rnn ${cell}`,
       epochs,
@@ -78,7 +82,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
         const idx = Array.from({ length: size.batchSize }, () => rng.int(split.train.n));
         const { x, y } = impl.windowBatch(split.train, idx);
         try {
-          return { loss: impl.trainStep(model, optimizer, x, y, CLIP_NORM) };
+          return { loss: stepFn(x, y) };
         } finally {
           tf.dispose([x, y]);
         }
@@ -91,6 +95,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
       },
     });
     runs[cell] = { model, history: result.history, seconds: (Date.now() - started) / 1000, resumedFrom: result.resumedFrom };
+    stepFn.dispose();
     optimizer.dispose();
   }
 

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { compileStep } from '../../lib/backend/graph/index.js';
-import { makeRng } from '../../lib/random.js';
+import { makeRng, seedEverything } from '../../lib/random.js';
 
 const STEPS = 20;
 const TOLERANCE = 1e-4;
@@ -54,13 +54,16 @@ function oneHotBatch(seed: number, n: number, classes: number): tf.Tensor {
 
 interface Trainee {
   /** the step: returns the loss (or losses) */
-  fn: (...args: tf.Tensor[]) => tf.Tensor | tf.Tensor[] | null;
+  fn: (...args: tf.Tensor[]) => tf.Tensor | tf.Tensor[] | number | null;
   /** arguments for step i (fresh tensors; disposed by the caller) */
   args: (i: number) => tf.Tensor[];
   /** everything that must agree at the end */
   state: () => Promise<tf.Tensor[]>;
   dispose: () => void;
 }
+
+const losses = (out: tf.Tensor | tf.Tensor[] | number | null): number[] =>
+  typeof out === 'number' ? [out] : [out].flat().filter((t): t is tf.Tensor => t !== null).map((t) => t.dataSync()[0]!);
 
 async function agreement(make: () => Trainee): Promise<{ mode: string; reason: string | null; maxLossDiff: number; maxWeightDiff: number }> {
   const eager = make();
@@ -70,8 +73,8 @@ async function agreement(make: () => Trainee): Promise<{ mode: string; reason: s
   for (let i = 0; i < STEPS; i++) {
     const a = eager.args(i);
     const b = graph.args(i);
-    const la = tf.tidy(() => [eager.fn(...a)].flat().filter((t): t is tf.Tensor => t !== null).map((t) => t.dataSync()[0]!));
-    const lb = tf.tidy(() => [step(...b)].flat().filter((t): t is tf.Tensor => t !== null).map((t) => t.dataSync()[0]!));
+    const la = tf.tidy(() => losses(eager.fn(...a)));
+    const lb = tf.tidy(() => losses(step(...b)));
     expect(lb.length).toBe(la.length);
     la.forEach((v, k) => (maxLossDiff = Math.max(maxLossDiff, Math.abs(v - lb[k]!))));
     tf.dispose([...a, ...b]);
@@ -239,6 +242,34 @@ describe.runIf(() => native)('compiled step agrees with the eager step over 20 s
           d.dispose();
           gOpt.dispose();
           dOpt.dispose();
+        },
+      };
+    });
+    expect(r.reason).toBeNull();
+    expect(r.mode).toBe('graph');
+    expect(r.maxLossDiff).toBeLessThanOrEqual(TOLERANCE);
+    expect(r.maxWeightDiff).toBeLessThanOrEqual(TOLERANCE);
+  });
+});
+
+describe.runIf(() => native)('a step that returns its loss as a number', () => {
+  test("03-char-rnn's trainStep (embedding → LSTM, global-norm clipping, Adam; returns dataSync()[0])", async () => {
+    const { buildCharModel, makeOptimizer, trainStep } = await import('../../solutions/03-char-rnn/index.js');
+    const r = await agreement(() => {
+      seedEverything(5); // buildCharModel's initialisers draw from the global seed: same weights twice
+      const model = buildCharModel({ vocabSize: 11, embeddingDim: 4, cell: 'lstm', units: 8, layers: 1, dropout: 0 });
+      const opt = makeOptimizer(0.01);
+      const ids = (seed: number) => {
+        const rng = makeRng(seed);
+        return tf.tensor2d(Array.from({ length: 6 * 7 }, () => rng.int(11)), [6, 7], 'int32');
+      };
+      return {
+        fn: (x, y) => trainStep(model, opt, x, y, 1),
+        args: (i) => [ids(1000 + i), ids(2000 + i)],
+        state: () => modelState(model, opt),
+        dispose: () => {
+          model.dispose();
+          opt.dispose();
         },
       };
     });

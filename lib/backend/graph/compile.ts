@@ -4,6 +4,10 @@
  *   const step = compileStep((x, y) => optimizer.minimize(() => loss(model.apply(x), y), true));
  *   const loss = step(xBatch, yBatch);   // same contract as calling fn eagerly
  *
+ * The step returns tensors (fetched from the graph), nothing, or a number that it read from a
+ * scalar tensor as its very last action (`return loss.dataSync()[0]`: the graph fetches that
+ * scalar). Side effects in JavaScript other than optimisers' iteration counters are not replayed.
+ *
  * Call 1 runs eagerly (optimisers create their slot variables on their first step). Calls 2
  * and 3 run eagerly while the binding records every op (trace.ts); if both recordings describe
  * the same graph, it is written as a variables-free SavedModel (weights, optimiser state and the
@@ -88,7 +92,7 @@ export function compileStep<R extends StepResult>(fn: (...args: tf.Tensor[]) => 
   let previous: { text: string; shapes: string } | null = null;
   let loaded: Loaded | null = null;
   // tracing is async (the recording awaits nothing, but withBinding is async-safe); run it sync
-  let resultIsArray = false;
+  let resultKind: ResultKind = 'single';
 
   const giveUp = (why: string): void => {
     mode = 'eager';
@@ -100,7 +104,7 @@ export function compileStep<R extends StepResult>(fn: (...args: tf.Tensor[]) => 
     calls++;
     if (mode === 'eager') return fn(...args);
     if (mode === 'graph' && loaded) {
-      if (shapesKey(args) === loaded.argShapes && tf.getBackend() === 'tensorflow') return runGraph(loaded, args, resultIsArray);
+      if (shapesKey(args) === loaded.argShapes && tf.getBackend() === 'tensorflow') return runGraph(loaded, args, resultKind);
       return fn(...args);
     }
     const be = nodeBackend();
@@ -110,7 +114,7 @@ export function compileStep<R extends StepResult>(fn: (...args: tf.Tensor[]) => 
     }
     if (calls === 1) return fn(...args);
     const rec = recordStep(be, fn, args);
-    resultIsArray = Array.isArray(rec.result);
+    resultKind = rec.numberResult ? 'number' : Array.isArray(rec.result) ? 'array' : 'single';
     if (rec.problem) {
       giveUp(rec.problem);
       return rec.result;
@@ -162,7 +166,9 @@ function load<R extends StepResult>(be: NodeBackend, rec: Recording<R>, args: tf
   return { be, modelId, graph, argShapes, vars, iterated: rec.iterated };
 }
 
-function runGraph<R extends StepResult>(l: Loaded, args: tf.Tensor[], asArray: boolean): R {
+type ResultKind = 'single' | 'array' | 'number';
+
+function runGraph<R extends StepResult>(l: Loaded, args: tf.Tensor[], kind: ResultKind): R {
   const { be, graph } = l;
   const ids = graph.feeds.map((f) => nativeId(be, f.kind === 'arg' ? args[f.index]! : l.vars.get(f.name)!));
   const metas = be.binding.runSavedModel(l.modelId, ids, graph.feedNames.join(','), graph.fetchNames.join(','));
@@ -174,5 +180,10 @@ function runGraph<R extends StepResult>(l: Loaded, args: tf.Tensor[], asArray: b
   });
   for (const opt of l.iterated) (opt as unknown as { incrementIterations(): void }).incrementIterations();
   const results = outs.slice(0, graph.resultCount);
-  return (asArray ? results : graph.resultCount === 0 ? null : results[0]) as R;
+  if (kind === 'number') {
+    const value = results[0]!.dataSync()[0]!;
+    results[0]!.dispose();
+    return value as R;
+  }
+  return (kind === 'array' ? results : graph.resultCount === 0 ? null : results[0]) as R;
 }

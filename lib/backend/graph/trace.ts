@@ -40,6 +40,8 @@ export interface Recording<R> {
   consts: Map<number, ConstValue>;
   /** symbol of each op input, by op */
   inputSymbols: Symbol[][];
+  /** true when the step returned a number: resultSymbols[0] is the scalar it was read from */
+  numberResult: boolean;
   /** symbols of the tensors the step returned, in order */
   resultSymbols: Symbol[];
   /** variables the step reassigned, with the symbol of their new value */
@@ -52,10 +54,21 @@ export interface Recording<R> {
   problem: string | null;
 }
 
-export type StepResult = tf.Tensor | tf.Tensor[] | null | void;
+/**
+ * What a step may return: tensors, nothing, or a number read from a scalar tensor as the step's
+ * very last action (e.g. `return loss.dataSync()[0]`).
+ */
+/**
+ * Kernels of tfjs-node that read an input back to JavaScript only to validate it before running
+ * the TF op on it (GatherV2 bounds-checks its indices; TF's own kernel checks them too): such a
+ * read right before that op does not make the step data-dependent.
+ */
+const VALIDATION_READS: Record<string, number[]> = { GatherV2: [1] };
+
+export type StepResult = tf.Tensor | tf.Tensor[] | number | null | void;
 
 function resultTensors(r: StepResult): tf.Tensor[] {
-  if (r === null || r === undefined) return [];
+  if (r === null || r === undefined || typeof r === 'number') return [];
   return Array.isArray(r) ? r : [r];
 }
 
@@ -88,7 +101,8 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
   const ops: TracedOp[] = [];
   const produced = new Map<number, { op: number; out: number }>();
   const consts = new Map<number, ConstValue>();
-  const reads: number[] = [];
+  /** every read: which tensor, how many ops had run by then, and the first value */
+  const reads: { id: number; opsBefore: number; first: number | undefined; size: number; check?: boolean }[] = [];
   const varsRead = new Map<string, tf.Variable>();
   let problem: string | null = null;
 
@@ -140,6 +154,9 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
     be,
     {
       executeOp: (name, attrs, ids, n) => {
+        for (const r of reads) {
+          if (r.opsBefore === ops.length && VALIDATION_READS[name]?.some((k) => ids[k] === r.id)) r.check = true;
+        }
         inputSymbols.push(ids.map((id) => symbolOf(id)));
         const outputs = real.executeOp(name, attrs, ids, n);
         const index = ops.length;
@@ -159,8 +176,9 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
         return id;
       },
       tensorDataSync: (id) => {
-        reads.push(id);
-        return real.tensorDataSync(id);
+        const values = real.tensorDataSync(id);
+        reads.push({ id, opsBefore: ops.length, first: values[0], size: values.length });
+        return values;
       },
     },
     () => {
@@ -170,6 +188,15 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
         proto.incrementIterations = increment;
       }
       resultSymbols = resultTensors(result).map((t) => symbolOf(nativeId(be, t)));
+      if (typeof result === 'number') {
+        // Accept a number only if it is exactly the value of a scalar read after the last op.
+        const last = reads.at(-1);
+        if (last && last.opsBefore === ops.length && last.size === 1 && produced.has(last.id) && Object.is(last.first, result)) {
+          resultSymbols = [symbolOf(last.id)];
+        } else {
+          problem ??= 'the step returns a number that is not a scalar tensor read as its last action';
+        }
+      }
       for (const [name, info] of varsBefore) {
         const v = registry[name];
         if (v !== info.v) continue; // disposed during the step
@@ -179,11 +206,11 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
   );
   const created = Object.keys(registry).filter((n) => !varsBefore.has(n));
   if (created.length) problem ??= `the step created ${created.length} variable(s) (${created.slice(0, 3).join(', ')})`;
-  if (reads.some((id) => produced.has(id))) {
+  if (reads.some((r) => produced.has(r.id) && r.opsBefore < ops.length && !r.check)) {
     problem ??= 'the step reads values back to JavaScript in the middle of the step (dataSync/arraySync/data)';
   }
   if (ops.length === 0) problem ??= 'the step ran no TensorFlow ops';
-  return { result, ops, consts, inputSymbols, resultSymbols, updates, varsRead, iterated, problem };
+  return { result, ops, consts, inputSymbols, numberResult: typeof result === 'number', resultSymbols, updates, varsRead, iterated, problem };
 }
 
 function canonicalSymbol(s: Symbol, consts: Map<number, ConstValue>): string {
@@ -210,7 +237,7 @@ export function canonical(rec: Recording<StepResult>): string {
     const outs = op.outputs.map((m) => `${m.dtype}[${m.shape.join('x')}]`).join(',');
     parts.push(`${op.op}(${inputs})${JSON.stringify(op.attrs)}->${outs}`);
   });
-  parts.push(`return ${rec.resultSymbols.map((s) => canonicalSymbol(s, rec.consts)).join(',')}`);
+  parts.push(`return${rec.numberResult ? ' number' : ''} ${rec.resultSymbols.map((s) => canonicalSymbol(s, rec.consts)).join(',')}`);
   parts.push(`update ${rec.updates.map((u) => `${u.name}=${canonicalSymbol(u.symbol, rec.consts)}`).join(',')}`);
   return parts.join('\n');
 }
