@@ -29,6 +29,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   plot: { run: lazy('plot.ts', 'plotCommand'), help: 'plot <metrics.json | exercise> [--out DIR]: re-draw curves from a saved run' },
   pretrain: { run: lazy('pretrain.ts', 'pretrainCommand'), help: 'pretrain [job] [--seed N] [--epochs N] [--out DIR]: re-create a committed pretrained model' },
   'gradescope-package': { run: lazy('gradescope-package.ts', 'gradescopePackageCommand'), help: 'gradescope-package [--only <exercise>…] [--hidden DIR] [--out FILE]: one Gradescope assignment\'s autograder zip' },
+  similarity: { run: lazy('similarity.ts', 'similarityCommand'), help: 'similarity --submissions DIR [--only <exercise>…] [--out DIR]: most similar pairs per exercise (needs Dolos)' },
   start: { run: lazy('start.ts', 'startCommand'), help: 'the main job: short runs of every solution + the grader on them (npm start)' },
 };
 
