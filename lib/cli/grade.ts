@@ -1,7 +1,8 @@
 /**
  * `course grade`: grade a target (exercises/ by default, solutions/, or a student's copy), or a
  * whole folder of submissions with --submissions. Exit code 0 when grading completed (whatever
- * the score), 2 for a usage error, 1 when grading itself could not run.
+ * the score), 2 for a usage error, 1 when grading itself could not run. Flags are declared in
+ * program.ts. Reports go to reports/grade/<target>/ (results.json, report.md, history/).
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -9,25 +10,9 @@ import { CourseError } from '../errors.js';
 import { resolveTarget } from '../exercises.js';
 import { gradeSubmissions } from '../grader/batch.js';
 import { gradeTarget, listExercises } from '../grader/grade.js';
+import { defaultGradeDir, GRADE_REPORTS_DIR, writeHistory } from '../grader/history.js';
 import { formatTable, writeReports } from '../grader/report.js';
-import { PROJECT_ROOT } from '../grader/runner.js';
-import { parseFlags, type FlagSpec } from './args.js';
-
-export const gradeFlags = {
-  target: { type: 'string', help: 'exercises (default) | solutions | a folder with NN-name/ copies' },
-  only: { type: 'list', help: 'grade only these exercises (several allowed)' },
-  hidden: { type: 'string', help: 'folder with hidden NN*.test.ts + NN*.rubric.json' },
-  out: { type: 'string', help: 'where results.json and report.md go (default reports/grade)' },
-  seed: { type: 'number', help: 'seed fixed before every test (default 1234)' },
-  timeout: { type: 'number', help: 'per-test limit in seconds (default: the rubric\'s, else 120)' },
-  submissions: { type: 'string', help: 'grade every sub-folder (one per student); writes grades.csv + grades.json' },
-  verbose: { type: 'boolean', help: 'show the test runner\'s own output' },
-} satisfies FlagSpec;
-
-function usageError(err: CourseError): number {
-  console.error(`course grade: ${err.problem}\n  fix: ${err.fix}`);
-  return 2;
-}
+import type { GradeFlags } from './program.js';
 
 function checkDir(flag: string, dir: string): string {
   const abs = path.resolve(dir);
@@ -35,32 +20,38 @@ function checkDir(flag: string, dir: string): string {
   return abs;
 }
 
-export async function gradeCommand(argv: string[]): Promise<number> {
+export function gradeOptions(flags: GradeFlags) {
+  const known = listExercises();
+  // `--only 03` and `--only char-rnn` name 03-char-rnn, as everywhere else in the CLI
+  const only = flags.only?.map((e) => known.find((k) => k === e) ?? known.find((k) => k.slice(0, 2) === e.padStart(2, '0') || k.slice(3) === e) ?? e);
+  for (const e of only ?? []) {
+    if (!known.includes(e)) throw new CourseError(`unknown exercise "${e}"`, `choose from: ${known.join(', ')}`);
+  }
+  if (flags.submissions !== undefined && flags.target !== undefined) throw new CourseError('--submissions and --target both given', 'use one: --submissions grades every sub-folder as a target');
+  const target = flags.submissions ? undefined : resolveTarget(flags.target ?? 'exercises');
+  return {
+    target,
+    submissions: flags.submissions ? checkDir('submissions', flags.submissions) : undefined,
+    hiddenDir: flags.hidden ? checkDir('hidden', flags.hidden) : undefined,
+    out: path.resolve(flags.out ?? (target ? defaultGradeDir(target) : path.join(GRADE_REPORTS_DIR, 'batch'))),
+    only,
+    seed: flags.seed ?? 1234,
+    testTimeoutS: flags.timeout,
+    verbose: flags.verbose ?? false,
+    select: { tasks: flags.task, test: flags.test },
+  };
+}
+
+export async function gradeCommand(flags: GradeFlags): Promise<number> {
   let opts;
   try {
-    const { positionals, flags } = parseFlags('grade', argv, gradeFlags);
-    if (positionals.length > 0) throw new CourseError(`unexpected argument "${positionals[0]}"`, 'name exercises with --only <exercise>…');
-    const known = listExercises();
-    for (const e of flags.only ?? []) {
-      if (!known.includes(e)) throw new CourseError(`unknown exercise "${e}"`, `choose from: ${known.join(', ')}`);
-    }
-    if (flags.timeout !== undefined && !(flags.timeout > 0)) throw new CourseError('--timeout must be > 0 seconds', 'e.g. --timeout 60');
-    if (flags.submissions !== undefined && flags.target !== undefined) throw new CourseError('--submissions and --target both given', 'use one: --submissions grades every sub-folder as a target');
-    opts = {
-      target: flags.submissions ? undefined : resolveTarget(flags.target ?? 'exercises'),
-      submissions: flags.submissions ? checkDir('submissions', flags.submissions) : undefined,
-      hiddenDir: flags.hidden ? checkDir('hidden', flags.hidden) : undefined,
-      out: path.resolve(flags.out ?? path.join(PROJECT_ROOT, 'reports', 'grade')),
-      only: flags.only,
-      seed: flags.seed ?? 1234,
-      testTimeoutS: flags.timeout,
-      verbose: flags.verbose ?? false,
-    };
+    opts = gradeOptions(flags);
   } catch (err) {
-    if (err instanceof CourseError) return usageError(err);
-    throw err;
+    if (!(err instanceof CourseError)) throw err;
+    console.error(`course grade: ${err.problem}\n  fix: ${err.fix}`);
+    return 2;
   }
-  const common = { only: opts.only, hiddenDir: opts.hiddenDir, seed: opts.seed, testTimeoutS: opts.testTimeoutS, runner: { verbose: opts.verbose } };
+  const common = { only: opts.only, hiddenDir: opts.hiddenDir, seed: opts.seed, testTimeoutS: opts.testTimeoutS, runner: { verbose: opts.verbose }, select: opts.select };
   if (opts.submissions) {
     const { rows, csv } = await gradeSubmissions(opts.submissions, opts.out, common);
     console.log(csv.trimEnd());
@@ -70,7 +61,9 @@ export async function gradeCommand(argv: string[]): Promise<number> {
   }
   const report = await gradeTarget({ ...common, target: opts.target! });
   const files = writeReports(report, opts.out);
-  console.log(formatTable(report));
-  console.log(`\nwrote ${path.relative(process.cwd(), files.results)} and ${path.relative(process.cwd(), files.markdown)}`);
+  const history = writeHistory(report, opts.out);
+  console.log(formatTable(report, { width: process.stdout.columns }));
+  const rel = (f: string) => path.relative(process.cwd(), f);
+  console.log(`\nwrote ${rel(files.results)}, ${rel(files.markdown)} and ${rel(history)}`);
   return 0;
 }

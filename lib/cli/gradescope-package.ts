@@ -4,14 +4,6 @@ import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { writeGradescopePackage } from '../grader/gradescope.js';
 import { PROJECT_ROOT } from '../grader/runner.js';
-import { parseFlags, type FlagSpec } from './args.js';
-
-export const gradescopePackageFlags = {
-  only: { type: 'list', help: 'the assignment\'s exercises (default: all); one package per released exercise' },
-  hidden: { type: 'string', help: 'folder with hidden NN*.test.ts + NN*.rubric.json (bundled for the chosen exercises)' },
-  seed: { type: 'number', help: 'seed fixed before every test (default 1234)' },
-  out: { type: 'string', help: 'zip file to write (default reports/gradescope-<exercises>.zip)' },
-} satisfies FlagSpec;
 
 export interface GradescopePackageArgs {
   only?: string[];
@@ -36,16 +28,13 @@ export function gradescopePackage(args: GradescopePackageArgs): number {
   return 0;
 }
 
-export async function gradescopePackageCommand(argv: string[]): Promise<number> {
+/** Flags are parsed by lib/cli/program.ts. */
+export async function gradescopePackageCommand(args: GradescopePackageArgs): Promise<number> {
   try {
-    const { positionals, flags } = parseFlags('gradescope-package', argv, gradescopePackageFlags);
-    if (positionals.length > 0) throw new CourseError(`unexpected argument "${positionals[0]}"`, 'name exercises with --only <exercise>…');
-    return gradescopePackage(flags);
+    return gradescopePackage(args);
   } catch (err) {
-    if (err instanceof CourseError) {
-      console.error(`course gradescope-package: ${err.problem}\n  fix: ${err.fix}`);
-      return 2;
-    }
-    throw err;
+    if (!(err instanceof CourseError)) throw err;
+    console.error(`course gradescope-package: ${err.problem}\n  fix: ${err.fix}`);
+    return 2;
   }
 }

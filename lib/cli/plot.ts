@@ -7,7 +7,6 @@ import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { getExercise, REPORTS_DIR } from '../exercises.js';
 import { lineChart } from '../plot/index.js';
-import { parseFlags } from './args.js';
 
 type Curves = Record<string, number[]>;
 
@@ -21,11 +20,15 @@ function findCurves(value: unknown, trail: string[], out: { name: string; curves
   for (const [k, v] of entries) findCurves(v, [...trail, k], out);
 }
 
-export async function plotCommand(argv: string[]): Promise<number> {
-  const { positionals, flags } = parseFlags('plot', argv, { out: { type: 'string', help: 'output folder (default: beside the metrics file)' } });
-  const arg = positionals[0];
-  if (!arg) throw new CourseError('`course plot` needs a metrics.json file or an exercise name', 'e.g. `course plot 01-ffnn-from-scratch` after `course train 01-ffnn-from-scratch`');
-  const file = arg.endsWith('.json') ? path.resolve(arg) : path.join(REPORTS_DIR, getExercise(arg).id, 'metrics.json');
+/** The exercise's last run: the full one if there is one, else the --quick one. */
+function runMetrics(id: string): string {
+  const full = path.join(REPORTS_DIR, id, 'metrics.json');
+  const quick = path.join(REPORTS_DIR, `${id}-quick`, 'metrics.json');
+  return !existsSync(full) && existsSync(quick) ? quick : full;
+}
+
+export async function plotCommand(arg: string, flags: { out?: string }): Promise<number> {
+  const file = arg.endsWith('.json') ? path.resolve(arg) : runMetrics(getExercise(arg).id);
   if (!existsSync(file)) throw new CourseError(`${file} does not exist`, 'run `course train <exercise>` first, or pass the path of a metrics.json');
   let data: unknown;
   try {

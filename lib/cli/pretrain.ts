@@ -9,7 +9,6 @@ import { initBackend } from '../backend/index.js';
 import { CourseError } from '../errors.js';
 import { ROOT } from '../exercises.js';
 import { seedEverything } from '../random.js';
-import { parseFlags } from './args.js';
 
 export interface PretrainJob {
   name: string;
@@ -28,14 +27,8 @@ export async function pretrainJobs(): Promise<PretrainJob[]> {
   return jobs;
 }
 
-export async function pretrainCommand(argv: string[]): Promise<number> {
-  const { positionals, flags } = parseFlags('pretrain', argv, {
-    seed: { type: 'number', help: 'random seed (default: the job\'s recorded seed)' },
-    epochs: { type: 'number', help: 'epochs (default: the job\'s own)' },
-    out: { type: 'string', help: 'output folder (default: the committed location under data/models/)' },
-  });
+export async function pretrainCommand(name: string | undefined, flags: { seed?: number; epochs?: number; out?: string }): Promise<number> {
   const jobs = await pretrainJobs();
-  const name = positionals[0];
   if (!name) {
     console.log('Pretraining jobs (course pretrain <name>):');
     for (const j of jobs) console.log(`  ${j.name.padEnd(18)} ${j.description}`);

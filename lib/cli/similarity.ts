@@ -9,15 +9,6 @@ import { CourseError } from '../errors.js';
 import { listExercises } from '../grader/grade.js';
 import { PROJECT_ROOT } from '../grader/runner.js';
 import { similarityMarkdown, similarityReport } from '../grader/similarity.js';
-import { parseFlags, type FlagSpec } from './args.js';
-
-export const similarityFlags = {
-  submissions: { type: 'string', help: 'folder with one sub-folder per student (as for course grade --submissions)' },
-  only: { type: 'list', help: 'exercises to compare (default: all)' },
-  out: { type: 'string', help: 'where similarity.md and similarity.json go (default reports/similarity)' },
-  top: { type: 'number', help: 'pairs listed per exercise (default 10)' },
-  threshold: { type: 'number', help: 'flag pairs at or above this similarity, 0…1 (default 0.6)' },
-} satisfies FlagSpec;
 
 export interface SimilarityArgs {
   submissions?: string;
@@ -63,18 +54,7 @@ export async function similarity(args: SimilarityArgs): Promise<number> {
   return 0;
 }
 
-export async function similarityCommand(argv: string[]): Promise<number> {
-  let flags;
-  try {
-    const parsed = parseFlags('similarity', argv, similarityFlags);
-    if (parsed.positionals.length > 0) throw new CourseError(`unexpected argument "${parsed.positionals[0]}"`, 'use --submissions DIR [--only <exercise>…]');
-    flags = parsed.flags;
-  } catch (err) {
-    if (err instanceof CourseError) {
-      console.error(`course similarity: ${err.problem}\n  fix: ${err.fix}`);
-      return 2;
-    }
-    throw err;
-  }
-  return similarity(flags);
+/** Flags are parsed by lib/cli/program.ts. */
+export async function similarityCommand(args: SimilarityArgs): Promise<number> {
+  return similarity(args);
 }

@@ -1,7 +1,7 @@
 /**
  * `npm start`: the main job on bundled data. A short run of every exercise's reference
- * solution (plots into reports/NN-name/), then the grader over the reference solutions
- * (reports/grade/: results.json, report.md linking those plots).
+ * solution (plots into reports/NN-name-quick/), then the grader over the reference solutions
+ * (reports/grade/solutions/: results.json, report.md linking those plots, history/).
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -21,7 +21,7 @@ export async function startCommand(): Promise<number> {
   for (const e of exercises) {
     const t = Date.now();
     try {
-      const r = await runTraining(e.id, { target: 'solutions', quick: true, out: path.join(REPORTS_DIR, e.id) });
+      const r = await runTraining(e.id, { target: 'solutions', quick: true });
       console.log(`  ${e.id.padEnd(26)} ${r.plots.length} plot(s) in ${path.relative(ROOT, r.out)}/  (${formatSeconds((Date.now() - t) / 1000)})`);
     } catch (err) {
       failures++;
@@ -31,10 +31,10 @@ export async function startCommand(): Promise<number> {
   const gradeFile = path.join(ROOT, 'lib', 'cli', 'grade.ts');
   if (existsSync(gradeFile)) {
     console.log('\n== 2/2  the grader on the reference solutions ==');
-    const { gradeCommand } = (await import(pathToFileURL(gradeFile).href)) as { gradeCommand(argv: string[]): Promise<number> };
-    const code = await gradeCommand(['--target', 'solutions', '--out', path.join(REPORTS_DIR, 'grade')]);
+    const { gradeCommand } = (await import(pathToFileURL(gradeFile).href)) as typeof import('./grade.js');
+    const code = await gradeCommand({ target: 'solutions' });
     if (code !== 0) failures++;
   }
-  console.log(`\nDone in ${formatSeconds((Date.now() - t0) / 1000)}. Reports: ${path.relative(process.cwd(), REPORTS_DIR) || '.'}/ (open reports/grade/report.md)`);
+  console.log(`\nDone in ${formatSeconds((Date.now() - t0) / 1000)}. Reports: ${path.relative(process.cwd(), REPORTS_DIR) || '.'}/ (open reports/grade/solutions/report.md)`);
   return failures ? 1 : 0;
 }

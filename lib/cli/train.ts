@@ -6,26 +6,13 @@ import { CourseError, isNotImplemented } from '../errors.js';
 import { getExercise, importTarget, importTrainModule, REPORTS_DIR, resolveTarget, type TrainResult } from '../exercises.js';
 import { seedEverything } from '../random.js';
 import { formatSeconds } from '../train/progress.js';
-import { parseFlags, type FlagSpec } from './args.js';
+import type { TrainFlags } from './program.js';
 
-export const trainFlags = {
-  target: { type: 'string', help: 'exercises (default) | solutions | a folder with NN-name/ copies' },
-  epochs: { type: 'number', help: 'epochs for the full run (default: the exercise\'s own)' },
-  seed: { type: 'number', help: 'random seed (default 42)' },
-  out: { type: 'string', help: 'output folder (default reports/NN-name)' },
-  resume: { type: 'boolean', help: 'continue from the checkpoint in the output folder' },
-  quick: { type: 'boolean', help: 'smoke-size run that finishes in seconds' },
-  base: { type: 'string', help: '05-transfer-learning: another pretrained tfjs layers model.json' },
-} satisfies FlagSpec;
+export type TrainRunOptions = TrainFlags;
 
-export interface TrainRunOptions {
-  target?: string;
-  epochs?: number;
-  seed?: number;
-  out?: string;
-  resume?: boolean;
-  quick?: boolean;
-  base?: string;
+/** reports/NN-name for the full run; a --quick run has its own folder (and checkpoints). */
+export function defaultRunDir(exerciseId: string, quick: boolean): string {
+  return path.join(REPORTS_DIR, quick ? `${exerciseId}-quick` : exerciseId);
 }
 
 export async function runTraining(name: string, o: TrainRunOptions): Promise<TrainResult & { out: string }> {
@@ -35,7 +22,7 @@ export async function runTraining(name: string, o: TrainRunOptions): Promise<Tra
   const seed = o.seed ?? 42;
   const mod = await importTrainModule(exercise);
   const impl = await importTarget(targetDir, exercise.id);
-  const out = path.resolve(o.out ?? path.join(REPORTS_DIR, exercise.id));
+  const out = path.resolve(o.out ?? defaultRunDir(exercise.id, Boolean(o.quick)));
   mkdirSync(out, { recursive: true });
   const epochs = o.epochs ?? mod.defaults.epochs;
   seedEverything(seed);
@@ -70,12 +57,7 @@ export async function runTraining(name: string, o: TrainRunOptions): Promise<Tra
   return { ...result, out };
 }
 
-export async function trainCommand(argv: string[]): Promise<number> {
-  const { positionals, flags } = parseFlags('train', argv, trainFlags);
-  const name = positionals[0];
-  if (!name || positionals.length > 1) {
-    throw new CourseError('`course train` needs exactly one exercise name', 'e.g. `course train 01-ffnn-from-scratch` (see `course list`)');
-  }
+export async function trainCommand(name: string, flags: TrainFlags): Promise<number> {
   const started = Date.now();
   const r = await runTraining(name, flags);
   console.log(`\nwrote ${r.out}/metrics.json and ${r.plots.length} plot(s) in ${formatSeconds((Date.now() - started) / 1000)}:`);

@@ -11,6 +11,7 @@ import { assertGradingEnvironment } from './canary.js';
 import { environmentError, environmentFeedback } from './env-errors.js';
 import { loadRubric } from './rubric.js';
 import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js';
+import { describeSelection, isNarrowed, namePattern, selector, type Selection } from './select.js';
 import type { ExerciseGrade, GradeReport, GradedTest, GradedTestSpec, TestOutcome } from './types.js';
 
 export interface GradeOptions {
@@ -27,6 +28,8 @@ export interface GradeOptions {
   runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose'>;
   /** progress lines (stderr by default) */
   log?: (line: string) => void;
+  /** grade only these tasks / tests (lib/grader/select.ts); the rest are not run */
+  select?: Selection;
 }
 
 const TEST_FILE = /^(\d\d-[A-Za-z0-9_-]+)\.test\.ts$/;
@@ -119,7 +122,9 @@ function allFailed(exercise: string, specs: GradedTestSpec[], reason: string): E
 
 export async function gradeExercise(exercise: string, opts: GradeOptions): Promise<ExerciseGrade> {
   const testsDir = opts.testsDir ?? path.join(PROJECT_ROOT, 'test');
-  const { files, specs } = exerciseSpecs(exercise, testsDir, opts.hiddenDir);
+  const { files, specs: allSpecs } = exerciseSpecs(exercise, testsDir, opts.hiddenDir);
+  const keep = selector(opts.select);
+  const specs = keep ? allSpecs.filter(keep) : allSpecs;
   const folder = path.join(opts.target, exercise);
   if (!fs.existsSync(path.join(folder, 'index.ts'))) {
     const what = fs.existsSync(folder) ? `${exercise}/index.ts` : `${exercise}/`;
@@ -143,7 +148,16 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
   const run = await (async () => {
     try {
       copies.forEach((c, i) => i > 0 && fs.copyFileSync(files[i]!, c));
-      return await runExercise({ exercise, files: copies, specs, target, seed: opts.seed, testTimeoutS: opts.testTimeoutS, ...opts.runner });
+      return await runExercise({
+        exercise,
+        files: copies,
+        specs: allSpecs,
+        target,
+        seed: opts.seed,
+        testTimeoutS: opts.testTimeoutS,
+        namePattern: keep ? namePattern(specs.map((s) => s.name)) : undefined,
+        ...opts.runner,
+      });
     } finally {
       copies.forEach((c, i) => i > 0 && fs.rmSync(c, { force: true }));
       if (staged) fs.rmSync(staged, { recursive: true, force: true });
@@ -173,7 +187,13 @@ export async function gradeTarget(opts: GradeOptions): Promise<GradeReport> {
   await assertGradingEnvironment(log);
   const t0 = Date.now();
   const exercises: ExerciseGrade[] = [];
-  for (const exercise of chosen) {
+  const keep = selector(opts.select);
+  const selected = keep ? chosen.filter((e) => exerciseSpecs(e, testsDir, opts.hiddenDir).specs.some(keep)) : chosen;
+  if (selected.length === 0) {
+    const tasks = [...new Set(chosen.flatMap((e) => exerciseSpecs(e, testsDir, opts.hiddenDir).specs.map((s) => s.task)))].filter((t) => t !== undefined);
+    throw new CourseError(`no graded test matches ${describeSelection(opts.select)} in ${chosen.join(', ')}`, `tasks there: ${tasks.sort((a, b) => a - b).join(', ') || '(none)'}; --test matches part of a test name (see \`course grade --only <ex>\`)`);
+  }
+  for (const exercise of selected) {
     log(`grading ${exercise} …`);
     const g = await gradeExercise(exercise, opts);
     log(`  ${exercise}: ${g.score}/${g.maxScore} (${g.seconds.toFixed(1)} s)`);
@@ -187,5 +207,6 @@ export async function gradeTarget(opts: GradeOptions): Promise<GradeReport> {
     maxScore: sum((e) => e.maxScore),
     seconds: (Date.now() - t0) / 1000,
     exercises,
+    ...(isNarrowed(opts.select) ? { narrowed: describeSelection(opts.select) } : {}),
   };
 }

@@ -90,18 +90,56 @@ export function toGradescope(report: GradeReport, extraData: Record<string, unkn
   };
 }
 
-function clip(s: string, n: number): string {
-  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+/** Words of `text` in lines of at most `width` characters (a longer word is cut into pieces). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (let word of text.split(/\s+/).filter(Boolean)) {
+    while (word.length > width) {
+      if (line) lines.push(line);
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+      line = '';
+    }
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
 }
 
-export function formatTable(report: GradeReport): string {
-  const rows = report.exercises.flatMap((e) =>
-    e.tests.map((t) => [e.exercise, clip(t.name, 50), `${fmt(t.points)}/${fmt(t.maxPoints)}`, t.status === 'passed' ? 'PASS' : 'FAIL', t.feedback]),
-  );
-  const header = ['exercise', 'test', 'points', 'status', 'feedback'];
-  const widths = header.slice(0, 4).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => r.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w)).concat('--------')), ...rows.map(line), '', summaryLine(report)].join('\n');
+/**
+ * The stdout table: one block per exercise, full test names wrapped in their column (never
+ * cut, so no two rows read the same), feedback wrapped to the terminal width.
+ */
+export function formatTable(report: GradeReport, opts: { width?: number } = {}): string {
+  const width = Math.max(80, opts.width ?? 120);
+  const nameW = Math.min(48, Math.max(4, ...report.exercises.flatMap((e) => e.tests.map((t) => t.name.length))));
+  const pointsW = Math.max(6, ...report.exercises.flatMap((e) => e.tests.map((t) => `${fmt(t.points)}/${fmt(t.maxPoints)}`.length)));
+  const feedbackW = Math.max(30, width - nameW - pointsW - 14); // 14: indent, gaps, status
+  const out: string[] = [];
+  if (report.narrowed) out.push(`(narrowed to ${report.narrowed})`, '');
+  for (const e of report.exercises) {
+    out.push(`${e.exercise}  ${fmt(e.score)}/${fmt(e.maxScore)}`);
+    out.push(`  ${'test'.padEnd(nameW)}  ${'points'.padEnd(pointsW)}  ${'status'}  feedback`);
+    for (const t of e.tests) {
+      const name = wrap(t.hidden ? `${t.name} (hidden)` : t.name, nameW);
+      const feedback = t.feedback ? wrap(t.feedback, feedbackW) : [];
+      const n = Math.max(name.length, feedback.length);
+      for (let i = 0; i < n; i++) {
+        const cells = i === 0 ? [`${fmt(t.points)}/${fmt(t.maxPoints)}`.padEnd(pointsW), t.status === 'passed' ? 'PASS  ' : 'FAIL  '] : [' '.repeat(pointsW), '      '];
+        out.push(`  ${(name[i] ?? '').padEnd(nameW)}  ${cells[0]}  ${cells[1]}  ${feedback[i] ?? ''}`.trimEnd());
+      }
+    }
+    for (const n of e.notes) out.push(`  note: ${n}`);
+    out.push('');
+  }
+  out.push(summaryLine(report));
+  return out.join('\n');
 }
 
 function mdCell(s: string): string {
@@ -111,6 +149,7 @@ function mdCell(s: string): string {
 /** report.md; plot links are relative to `outDir`, where the file is written. */
 export function formatMarkdown(report: GradeReport, outDir: string, reportsDir = path.join(PROJECT_ROOT, 'reports')): string {
   const out: string[] = [`# Grade report`, '', `Target: \`${report.target}\`  `, `Seed: ${report.seed}  `, `Score: **${fmt(report.score)} / ${fmt(report.maxScore)}**`, ''];
+  if (report.narrowed) out.splice(out.length - 1, 0, `Narrowed to: ${report.narrowed} (not a full grade)  `);
   const env = environmentErrorLines(report);
   if (env.length > 0) out.push(`## ${ENV_HEADING}`, '', ...env.map((l) => `- ${mdCell(l)}`), '');
   for (const e of report.exercises) {
@@ -121,10 +160,13 @@ export function formatMarkdown(report: GradeReport, outDir: string, reportsDir =
     }
     out.push('');
     for (const n of e.notes) out.push(`- note: ${n}`);
-    const plotDir = path.join(reportsDir, e.exercise);
-    const plots = fs.existsSync(plotDir) ? fs.readdirSync(plotDir).filter((f) => f.endsWith('.png')).sort() : [];
+    // the full run's plots, else those of the last --quick run (its own folder)
+    const pngs = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.png')).sort() : []);
+    const full = path.join(reportsDir, e.exercise);
+    const plotDir = pngs(full).length > 0 ? full : path.join(reportsDir, `${e.exercise}-quick`);
+    const plots = pngs(plotDir);
     if (plots.length > 0) {
-      out.push('', 'Plots from the last `course train` run:', '');
+      out.push('', `Plots from the last \`course train\`${plotDir === full ? '' : ' --quick'} run:`, '');
       for (const p of plots) out.push(`![${p}](${path.relative(outDir, path.join(plotDir, p)).split(path.sep).join('/')})`);
     }
     out.push('');

@@ -43,6 +43,8 @@ export interface RunExerciseOptions {
   maxReruns?: number;
   /** print the child's output (debugging the grader) */
   verbose?: boolean;
+  /** vitest testNamePattern (lib/grader/select.ts): only matching tests run, the rest are skipped */
+  namePattern?: string;
 }
 
 export interface RunExerciseResult {
@@ -114,6 +116,7 @@ function runAttempt(
     COURSE_GRADER_HEAP_MB: String(opts.heapMb ?? 2048),
     COURSE_QUIET_BACKEND: '1',
     FORCE_COLOR: '0',
+    ...(opts.namePattern ? { COURSE_GRADER_NAME_PATTERN: opts.namePattern } : {}),
   };
   const child = spawn(process.execPath, [VITEST_BIN, 'run', '--config', GRADE_CONFIG], {
     cwd: PROJECT_ROOT,

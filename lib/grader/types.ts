@@ -80,4 +80,6 @@ export interface GradeReport {
   maxScore: number;
   seconds: number;
   exercises: ExerciseGrade[];
+  /** set when only some tasks/tests were graded (`--task`, `--test`, `course watch`) */
+  narrowed?: string;
 }

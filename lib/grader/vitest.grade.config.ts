@@ -39,5 +39,7 @@ export default defineConfig({
     poolOptions: { forks: { execArgv: [`--max-old-space-size=${heapMb}`] } },
     watch: false,
     passWithNoTests: true,
+    // `course grade --task/--test`, `course watch`: only the chosen tests run (their hooks too)
+    ...(process.env.COURSE_GRADER_NAME_PATTERN ? { testNamePattern: new RegExp(process.env.COURSE_GRADER_NAME_PATTERN) } : {}),
   },
 });
