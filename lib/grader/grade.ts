@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { assertGradingEnvironment } from './canary.js';
 import { environmentError, environmentFeedback } from './env-errors.js';
+import { checkDependencies, failureFeedback, refineFeedback, type FeedbackContext } from './feedback.js';
 import { loadRubric } from './rubric.js';
 import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js';
 import { describeSelection, isNarrowed, namePattern, selector, type Selection } from './select.js';
@@ -74,26 +75,14 @@ export function exerciseSpecs(exercise: string, testsDir: string, hiddenDir?: st
       specs.push({ ...t, file, hidden });
     }
   }
+  checkDependencies(specs, (s) => rubricFor(s.file));
   return { files, specs };
 }
 
-function firstLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
-  return line.length > 240 ? `${line.slice(0, 237)}...` : line;
-}
+/** One line saying why a test failed (lib/grader/feedback.ts: file:line of a crash in the submission). */
+export { failureFeedback } from './feedback.js';
 
-/** One line saying why a test failed: never a stack trace. */
-export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome): string {
-  if (outcome.runnerReason) return `${outcome.runnerReason} — ${spec.feedback}`;
-  // a tampering verdict explains the failure better than whatever assertion it spoiled
-  const err = outcome.errors.find((e) => e.message.startsWith('tampering detected')) ?? outcome.errors[0];
-  if (!err) return spec.feedback;
-  const notImplemented = /not implemented: ([^\s(]+)/.exec(err.message);
-  if (err.name === 'NotImplemented' || notImplemented) return `not implemented: ${notImplemented?.[1] ?? 'a function this test calls'}`;
-  return `${spec.feedback} — ${firstLine(err.message)}`;
-}
-
-function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: Map<string, TestOutcome>, seconds: number, notes: string[], ownRoots: string[] = []): ExerciseGrade {
+function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: Map<string, TestOutcome>, seconds: number, notes: string[], ownRoots: string[] = [], ctx?: FeedbackContext): ExerciseGrade {
   const tests: GradedTest[] = specs.map((spec) => {
     const outcome = outcomes.get(spec.name) ?? { state: 'failed' as const, errors: [], runnerReason: 'did not run', ms: 0 };
     const passed = outcome.state === 'passed';
@@ -105,13 +94,14 @@ function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: 
       points: passed ? spec.points : 0,
       maxPoints: spec.points,
       status: passed ? 'passed' : 'failed',
-      feedback: passed ? '' : envError ? environmentFeedback(envError) : failureFeedback(spec, outcome),
+      feedback: passed ? '' : envError ? environmentFeedback(envError) : failureFeedback(spec, outcome, ctx),
       hidden: spec.hidden,
       ...(envError ? { environmentError: envError.message.split('\n')[0] } : {}),
     };
   });
   const sum = (f: (t: GradedTest) => number) => tests.reduce((n, t) => n + f(t), 0);
-  return { exercise, score: sum((t) => t.points), maxScore: sum((t) => t.maxPoints), tests, seconds, notes };
+  const grade = { exercise, score: sum((t) => t.points), maxScore: sum((t) => t.maxPoints), tests, seconds, notes };
+  return refineFeedback(grade, specs, outcomes, ctx ?? { exercise });
 }
 
 /** Every test gets 0 with the same reason (missing folder, …): no child process is started. */
@@ -172,7 +162,7 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
   }
   // code that is not a library: an error thrown first from here is never the environment's
   const ownRoots = [opts.target, target, testsDir, ...files.map((f) => path.dirname(f)), path.join(PROJECT_ROOT, 'lib')];
-  return gradeFromOutcomes(exercise, specs, run.outcomes, (Date.now() - t0) / 1000, run.notes, ownRoots);
+  return gradeFromOutcomes(exercise, specs, run.outcomes, (Date.now() - t0) / 1000, run.notes, ownRoots, { exercise, submissionDir: folder });
 }
 
 export async function gradeTarget(opts: GradeOptions): Promise<GradeReport> {

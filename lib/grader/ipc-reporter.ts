@@ -17,7 +17,8 @@ function serialize(errors: ReadonlyArray<ErrorLike> | undefined): SerializedTest
   return (errors ?? []).map((e) => ({
     name: typeof e.name === 'string' ? e.name : undefined,
     message: typeof e.message === 'string' ? e.message : String(e),
-    stack: typeof e.stack === 'string' ? e.stack.slice(0, 4000) : undefined,
+    // source-mapped by vitest in the worker; lib/grader/feedback.ts finds the submission's frame
+    ...(typeof e.stack === 'string' ? { stack: e.stack.slice(0, 8000) } : {}),
   }));
 }
 

@@ -54,7 +54,10 @@ const ENV_HEADING = 'Environment errors (not the student\'s code; fix the enviro
 export function gradescopeOutput(report: GradeReport): string {
   const lines = [`**Total: ${fmt(report.score)} / ${fmt(report.maxScore)}** (seed ${report.seed}, ${report.seconds.toFixed(0)} s)`, ''];
   for (const e of report.exercises) lines.push(`- ${e.exercise}: ${fmt(e.score)} / ${fmt(e.maxScore)}`);
-  const notes = report.exercises.flatMap((e) => e.notes.map((n) => `- ${e.exercise}: ${n}`));
+  const notes = report.exercises.flatMap((e) => [
+    ...(e.loadError ? [`- ${e.exercise}: the submission failed to load: ${e.loadError}`] : []),
+    ...e.notes.map((n) => `- ${e.exercise}: ${n}`),
+  ]);
   if (notes.length > 0) lines.push('', 'Notes:', '', ...notes);
   const env = environmentErrorLines(report);
   if (env.length > 0) lines.push('', ENV_HEADING, '', ...env.map((l) => `- ${l}`));
@@ -112,6 +115,14 @@ export function wrap(text: string, width: number): string[] {
   return lines;
 }
 
+const NOT_LOADED = 'not run: the submission failed to load';
+
+/** A load error is said once: the tests it stopped are counted, not listed one by one. */
+function splitLoadFailures(e: GradeReport['exercises'][number]) {
+  const notRun = e.loadError ? e.tests.filter((t) => t.feedback.startsWith(NOT_LOADED)) : [];
+  return { shown: e.tests.filter((t) => !notRun.includes(t)), notRun };
+}
+
 /**
  * The stdout table: one block per exercise, full test names wrapped in their column (never
  * cut, so no two rows read the same), feedback wrapped to the terminal width.
@@ -125,8 +136,13 @@ export function formatTable(report: GradeReport, opts: { width?: number } = {}):
   if (report.narrowed) out.push(`(narrowed to ${report.narrowed})`, '');
   for (const e of report.exercises) {
     out.push(`${e.exercise}  ${fmt(e.score)}/${fmt(e.maxScore)}`);
-    out.push(`  ${'test'.padEnd(nameW)}  ${'points'.padEnd(pointsW)}  ${'status'}  feedback`);
-    for (const t of e.tests) {
+    const { shown, notRun } = splitLoadFailures(e);
+    if (e.loadError) {
+      for (const [i, l] of wrap(`the submission failed to load: ${e.loadError}`, width - 4).entries()) out.push(`${i ? '    ' : '  '}${l}`);
+      out.push(`  → ${notRun.length} test(s) could not run (0/${fmt(notRun.reduce((n, t) => n + t.maxPoints, 0))} points): fix this first`);
+    }
+    if (shown.length > 0) out.push(`  ${'test'.padEnd(nameW)}  ${'points'.padEnd(pointsW)}  ${'status'}  feedback`);
+    for (const t of shown) {
       const name = wrap(t.hidden ? `${t.name} (hidden)` : t.name, nameW);
       const feedback = t.feedback ? wrap(t.feedback, feedbackW) : [];
       const n = Math.max(name.length, feedback.length);
@@ -153,8 +169,11 @@ export function formatMarkdown(report: GradeReport, outDir: string, reportsDir =
   const env = environmentErrorLines(report);
   if (env.length > 0) out.push(`## ${ENV_HEADING}`, '', ...env.map((l) => `- ${mdCell(l)}`), '');
   for (const e of report.exercises) {
-    out.push(`## ${e.exercise}: ${fmt(e.score)} / ${fmt(e.maxScore)}`, '', '| test | points | status | feedback |', '|---|---|---|---|');
-    for (const t of e.tests) {
+    const { shown, notRun } = splitLoadFailures(e);
+    out.push(`## ${e.exercise}: ${fmt(e.score)} / ${fmt(e.maxScore)}`, '');
+    if (e.loadError) out.push(`**The submission failed to load**: \`${e.loadError.replace(/`/g, "'")}\`. ${notRun.length} test(s) could not run; fix this first.`, '');
+    if (shown.length > 0) out.push('| test | points | status | feedback |', '|---|---|---|---|');
+    for (const t of shown) {
       const name = t.hidden ? `${t.name} (hidden)` : t.name;
       out.push(`| ${mdCell(name)} | ${fmt(t.points)}/${fmt(t.maxPoints)} | ${t.status} | ${mdCell(t.feedback)} |`);
     }

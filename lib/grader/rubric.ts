@@ -27,7 +27,23 @@ export function loadRubric(file: string): Rubric {
     if (t.timeout !== undefined && !(typeof t.timeout === 'number' && t.timeout > 0)) fail(file, `"${t.name}": "timeout" must be seconds > 0`);
     if (seen.has(t.name)) fail(file, `"${t.name}" appears twice`);
     seen.add(t.name);
-    return { name: t.name, points: t.points, task: t.task, feedback: t.feedback.trim(), timeout: t.timeout };
+    for (const key of ['functions', 'uses'] as const) {
+      const v = t[key];
+      if (v !== undefined && !(Array.isArray(v) && v.every((f) => typeof f === 'string' && /^[A-Za-z_$][\w$.]*$/.test(f)))) {
+        fail(file, `"${t.name}": "${key}" must be a list of function names, e.g. ["makeWindows"]`);
+      }
+    }
+    const own = (t.uses ?? []).find((f) => (t.functions ?? []).includes(f));
+    if (own) fail(file, `"${t.name}" both checks and uses "${own}": "uses" is for functions other tests check`);
+    return {
+      name: t.name,
+      points: t.points,
+      task: t.task,
+      feedback: t.feedback.trim(),
+      timeout: t.timeout,
+      ...(t.functions ? { functions: t.functions } : {}),
+      ...(t.uses ? { uses: t.uses } : {}),
+    };
   });
   return { exercise: typeof r.exercise === 'string' ? r.exercise : '', tests };
 }

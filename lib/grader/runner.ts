@@ -260,7 +260,8 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
           const why = a.moduleErrors.length
             ? `the test file failed to load: ${loadError(a.moduleErrors[0]!.message, opts.target)}`
             : 'the test file has no such test (check the rubric name)';
-          outcomes.set(s.name, { state: 'failed', errors: [], runnerReason: `did not run: ${why}`, ms: 0 });
+          // the load error itself travels along: lib/grader/feedback.ts reads its location
+          outcomes.set(s.name, { state: 'failed', errors: a.moduleErrors.slice(0, 1), runnerReason: `did not run: ${why}`, ms: 0 });
         }
         break;
       }

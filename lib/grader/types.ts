@@ -13,6 +13,13 @@ export interface RubricEntry {
   feedback: string;
   /** per-test limit in seconds */
   timeout?: number;
+  /** functions of the submission this test judges (what other tests' `uses` refer to) */
+  functions?: string[];
+  /**
+   * functions this test calls that other tests judge: when one of those tests fails too, the
+   * feedback says "uses makeWindows (task 1), whose test fails: fix that first"
+   */
+  uses?: string[];
 }
 
 export interface Rubric {
@@ -29,7 +36,7 @@ export interface GradedTestSpec extends RubricEntry {
 export interface SerializedTestError {
   name?: string;
   message: string;
-  /** V8 stack text (trimmed): env-errors.ts tells library failures from the submission's */
+  /** the stack as vitest reports it (source-mapped), when the error had one */
   stack?: string;
 }
 
@@ -71,6 +78,8 @@ export interface ExerciseGrade {
   seconds: number;
   /** grade-time problems that are not any single test's fault (shown in output) */
   notes: string[];
+  /** the submission failed to load (syntax error, …): said once, with its location */
+  loadError?: string;
 }
 
 export interface GradeReport {

@@ -1,0 +1,189 @@
+/**
+ * Feedback that points at the right place. The runner reports, per test, the errors vitest saw
+ * (message + source-mapped stack); this file turns them into the line a student reads:
+ *
+ *  - an error thrown in the submission names the submission's file:line (relative to the
+ *    exercise folder, wherever the grader staged the copy) and the function it happened in;
+ *  - a test that failed because a function it `uses` (rubric) is broken, and that function's
+ *    own test fails too, says so: "uses makeWindows (task 1), whose test fails: fix that first";
+ *  - one load/syntax error that stopped every test of an exercise is reported once, with its
+ *    location, instead of once per test with each test's unrelated advice (every test still
+ *    scores 0).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CourseError } from '../errors.js';
+import type { ExerciseGrade, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
+
+export interface Frame {
+  fn?: string;
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** V8 stack lines → frames ("at fn (file:line:col)" and "at file:line:col"). */
+export function parseStack(stack: string): Frame[] {
+  const frames: Frame[] = [];
+  for (const raw of stack.split('\n')) {
+    const m = /^\s*at (?:(.+?) \()?(.+?):(\d+):(\d+)\)?\s*$/.exec(raw);
+    if (!m) continue;
+    const file = m[2]!.replace(/^file:\/\//, '');
+    frames.push({ fn: m[1], file: decodeURIComponent(file), line: Number(m[3]), column: Number(m[4]) });
+  }
+  return frames;
+}
+
+/** "Module.countParameters" → "countParameters"; anonymous and runtime names → undefined. */
+export function cleanFunctionName(fn: string | undefined): string | undefined {
+  if (!fn) return undefined;
+  const name = fn.replace(/^async /, '').replace(/^new /, '').split(' [as ')[0]!.split('.').pop()!;
+  return /^(<anonymous>|Object|Module|eval)$/.test(name) || name === '' ? undefined : name;
+}
+
+export interface Location {
+  /** path relative to the exercise folder, e.g. "index.ts" or "activations.ts" */
+  file: string;
+  line: number;
+  column: number;
+  /** the top-level function of the submission the line is in, when known */
+  fn?: string;
+}
+
+/**
+ * The submission's innermost frame: the first frame whose path has an `<exercise>/` folder
+ * (the grader may have staged the copy anywhere; test files, lib/ and node_modules do not
+ * have one).
+ */
+export function submissionFrame(stack: string | undefined, exercise: string): (Location & { absolute: string }) | undefined {
+  if (!stack) return undefined;
+  const marker = `/${exercise}/`;
+  for (const f of parseStack(stack)) {
+    const at = f.file.lastIndexOf(marker);
+    if (at < 0 || f.file.includes('/node_modules/')) continue;
+    return { file: f.file.slice(at + marker.length), line: f.line, column: f.column, fn: cleanFunctionName(f.fn), absolute: f.file };
+  }
+  return undefined;
+}
+
+/** The outermost named function (declaration, `const f = () =>`, method) around `line` of `source`. */
+export function enclosingFunction(source: string, line: number): string | undefined {
+  const lines = source.split('\n');
+  // walk upwards to the nearest top-level (unindented) function-like declaration
+  for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    const m =
+      /^(?:export\s+)?(?:default\s+)?(?:async\s+)?function\s*\*?\s*([A-Za-z_$][\w$]*)/.exec(l) ??
+      /^(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*(?:async\s+)?(?:function\b|\(|[A-Za-z_$][\w$]*\s*=>)/.exec(l) ??
+      /^(?:export\s+)?(?:default\s+)?(?:abstract\s+)?class\s+([A-Za-z_$][\w$]*)/.exec(l);
+    if (m) return m[1];
+    if (i < line - 1 && /^}/.test(l)) return undefined; // we left a top-level block without finding its head
+  }
+  return undefined;
+}
+
+/** Where in the submission an error was thrown, with the function name filled in from the source. */
+export function locate(err: SerializedTestError, exercise: string, submissionDir?: string): Location | undefined {
+  const frame = submissionFrame(err.stack, exercise);
+  if (!frame) return undefined;
+  let fn: string | undefined;
+  for (const file of [submissionDir ? path.join(submissionDir, frame.file) : undefined, frame.absolute]) {
+    if (!file || !fs.existsSync(file)) continue;
+    try {
+      fn = enclosingFunction(fs.readFileSync(file, 'utf8'), frame.line);
+      break;
+    } catch {
+      // unreadable: fall back to the stack's name
+    }
+  }
+  return { file: frame.file, line: frame.line, column: frame.column, fn: fn ?? frame.fn };
+}
+
+export function formatLocation(loc: Location): string {
+  return `${loc.file}:${loc.line}:${loc.column}${loc.fn ? `, in ${loc.fn}` : ''}`;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  return line.length > 240 ? `${line.slice(0, 237)}...` : line;
+}
+
+export interface FeedbackContext {
+  exercise: string;
+  /** the student's exercise folder (<target>/<exercise>), to read function names from */
+  submissionDir?: string;
+}
+
+/** One line saying why a test failed: never a stack trace; a crash in the submission says where. */
+export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome, ctx?: FeedbackContext): string {
+  if (outcome.runnerReason) return `${outcome.runnerReason} — ${spec.feedback}`;
+  // a tampering verdict explains the failure better than whatever assertion it spoiled
+  const err = outcome.errors.find((e) => e.message.startsWith('tampering detected')) ?? outcome.errors[0];
+  if (!err) return spec.feedback;
+  const notImplemented = /not implemented: ([^\s(]+)/.exec(err.message);
+  if (err.name === 'NotImplemented' || notImplemented) return `not implemented: ${notImplemented?.[1] ?? 'a function this test calls'}`;
+  const loc = ctx ? locate(err, ctx.exercise, ctx.submissionDir) : undefined;
+  if (loc) {
+    const name = err.name && !firstLine(err.message).startsWith(err.name) ? `${err.name}: ` : '';
+    return `${name}${firstLine(err.message)} (${formatLocation(loc)}) — ${spec.feedback}`;
+  }
+  return `${spec.feedback} — ${firstLine(err.message)}`;
+}
+
+const LOAD_FAILED = /^did not run: the test file failed to load: /;
+
+/** A load error's text with staging paths cut down to the path inside the exercise folder. */
+export function relativiseLoadError(text: string, exercise: string): string {
+  return text.replace(new RegExp(`\\S*/${exercise.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`, 'g'), '');
+}
+
+/**
+ * Rubric "uses"/"functions" check across every rubric of an exercise (visible + hidden): each
+ * function a test uses must be one another test of the exercise checks.
+ */
+export function checkDependencies(specs: GradedTestSpec[], rubricOf: (s: GradedTestSpec) => string): void {
+  const checked = new Map<string, GradedTestSpec[]>();
+  for (const s of specs) for (const f of s.functions ?? []) checked.set(f, [...(checked.get(f) ?? []), s]);
+  for (const s of specs) {
+    for (const f of s.uses ?? []) {
+      if (!(checked.get(f) ?? []).some((d) => d !== s)) {
+        throw new CourseError(
+          `${rubricOf(s)}: "${s.name}" uses "${f}", but no other test of the exercise lists it in "functions"`,
+          `add "functions": ["${f}"] to the test that checks ${f}, or fix the name (see docs/ARCHITECTURE.md, "Graded tests and the rubric")`,
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Rewrites the feedback of an exercise's failed tests once every outcome is known: load errors
+ * collapse into `grade.loadError`, and a failure whose used function's own test fails too points
+ * there first. Scores are not touched.
+ */
+export function refineFeedback(grade: ExerciseGrade, specs: GradedTestSpec[], outcomes: Map<string, TestOutcome>, ctx: FeedbackContext): ExerciseGrade {
+  const failed = new Map(grade.tests.filter((t) => t.status === 'failed').map((t) => [t.name, t]));
+  // 1. one load error, reported once
+  const loadFailures = [...failed.keys()].filter((n) => LOAD_FAILED.test(outcomes.get(n)?.runnerReason ?? ''));
+  if (loadFailures.length >= 2 || (loadFailures.length === 1 && grade.tests.length === 1)) {
+    const first = outcomes.get(loadFailures[0]!)!;
+    let text = relativiseLoadError(first.runnerReason!.replace(LOAD_FAILED, ''), ctx.exercise);
+    const loc = first.errors[0] ? locate(first.errors[0], ctx.exercise, ctx.submissionDir) : undefined;
+    if (loc && !text.includes(`${loc.file}:${loc.line}`)) text = `${text} (${formatLocation(loc)})`;
+    grade.loadError = text;
+    for (const n of loadFailures) failed.get(n)!.feedback = 'not run: the submission failed to load (the load error above); fix it first';
+  }
+  // 2. dependencies: "uses makeWindows (task 1), whose test fails: fix that first"
+  const bySpec = new Map(specs.map((s) => [s.name, s]));
+  for (const t of failed.values()) {
+    if (t.environmentError || t.feedback.startsWith('not implemented:') || t.feedback.startsWith('not run:')) continue;
+    const spec = bySpec.get(t.name);
+    const broken = (spec?.uses ?? [])
+      .map((f) => ({ f, dep: specs.find((d) => d !== spec && (d.functions ?? []).includes(f) && failed.has(d.name)) }))
+      .filter((x): x is { f: string; dep: GradedTestSpec } => x.dep !== undefined);
+    if (broken.length === 0) continue;
+    const said = broken.map(({ f, dep }) => `${f}${dep.task !== undefined ? ` (task ${dep.task})` : ''}`).join(' and ');
+    t.feedback = `uses ${said}, whose test fails: fix that first — ${t.feedback}`;
+  }
+  return grade;
+}

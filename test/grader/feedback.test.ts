@@ -1,0 +1,102 @@
+/**
+ * Feedback that points at the right place (lib/grader/feedback.ts), on a tiny throwaway exercise
+ * (test/fixtures/feedback): a crash names the submission's file:line and function, a broken
+ * function another test uses is blamed first, and a load error is reported once.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cleanFunctionName, enclosingFunction, parseStack, submissionFrame } from '../../lib/grader/feedback.js';
+import { gradeTarget } from '../../lib/grader/grade.js';
+import { loadRubric } from '../../lib/grader/rubric.js';
+import { formatMarkdown, formatTable, toGradescope } from '../../lib/grader/report.js';
+import { PROJECT_ROOT } from '../../lib/grader/runner.js';
+import { findPlantedBugs } from '../support/grader-fixtures.js';
+
+const TOY = path.join(PROJECT_ROOT, 'test/fixtures/feedback');
+const TARGETS = path.join(TOY, 'targets');
+const grade = (target: string) =>
+  gradeTarget({ target, testsDir: path.join(TOY, 'tests'), seed: 7, log: () => {}, runner: { watchdogMarginS: 3, heapMb: 384, idleTimeoutS: 90 } });
+
+describe('locating an error in the submission', () => {
+  const stack = [
+    "TypeError: Cannot read properties of undefined (reading 'map')",
+    '    at Module.countParameters (/somewhere/.grade-123-01-ffnn-from-scratch/01-ffnn-from-scratch/index.ts:52:9)',
+    '    at /work/test/01-ffnn-from-scratch.test.ts:231:17',
+    '    at file:///work/node_modules/@vitest/runner/dist/chunk-hooks.js:155:11',
+  ].join('\n');
+
+  it('parses V8 frames and finds the first one inside <exercise>/, wherever the copy was staged', () => {
+    expect(parseStack(stack)).toHaveLength(3);
+    expect(submissionFrame(stack, '01-ffnn-from-scratch')).toMatchObject({ file: 'index.ts', line: 52, column: 9, fn: 'countParameters' });
+    expect(submissionFrame(stack, '02-activations')).toBeUndefined();
+    expect(submissionFrame('    at x (/a/02-activations/sub/activations.ts:3:1)', '02-activations')?.file).toBe('sub/activations.ts');
+    expect(cleanFunctionName('Object.<anonymous>')).toBeUndefined();
+    expect(cleanFunctionName('async Module.trainStep')).toBe('trainStep');
+  });
+
+  it('names the top-level function a line is in', () => {
+    const src = ['import x from "y";', 'export function a() {', '  return [1].map((v) => {', '    throw new Error();', '  });', '}', '', 'export const b = async (q: number) => {', '  return q;', '};', 'const top = 1;'].join('\n');
+    expect(enclosingFunction(src, 4)).toBe('a');
+    expect(enclosingFunction(src, 9)).toBe('b');
+    expect(enclosingFunction(src, 11)).toBeUndefined();
+  });
+
+  it('the rubric checks "functions"/"uses": names only, and a test cannot use what it checks itself', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rubric-'));
+    const file = path.join(dir, 'r.json');
+    const write = (t: object) => fs.writeFileSync(file, JSON.stringify({ exercise: 'x', tests: [{ name: 'a', points: 1, feedback: 'f', ...t }] }));
+    write({ functions: ['makeWindows'], uses: ['splitWindows'] });
+    expect(loadRubric(file).tests[0]).toMatchObject({ functions: ['makeWindows'], uses: ['splitWindows'] });
+    write({ uses: 'makeWindows' });
+    expect(() => loadRubric(file)).toThrow(/"uses" must be a list of function names/);
+    write({ functions: ['f'], uses: ['f'] });
+    expect(() => loadRubric(file)).toThrow(/both checks and uses "f"/);
+  });
+});
+
+describe('feedback on the planted submissions', () => {
+  const bugs = findPlantedBugs(TARGETS, '00-deps');
+
+  it('the good target gets full marks', async () => {
+    const r = await grade(path.join(TARGETS, 'good'));
+    expect(r.score).toBe(r.maxScore);
+    expect(bugs.map((b) => b.slug).sort()).toEqual(['broken-dependency', 'crash-in-helper']);
+  }, 120_000);
+
+  for (const bug of bugs) {
+    it(`${bug.slug}: ${bug.description}`, async () => {
+      const r = await grade(bug.dir);
+      const tests = r.exercises[0]!.tests;
+      expect(tests.filter((t) => t.status === 'failed').map((t) => t.name).sort()).toEqual([...bug.mustFail].sort());
+      const fb = Object.fromEntries(tests.map((t) => [t.name, t.feedback]));
+      if (bug.slug === 'crash-in-helper') {
+        expect(fb['task 1 > scale multiplies every value']).toMatch(/^TypeError: grads\.map is not a function \(index\.ts:14:\d+, in scale\) — scale\(xs, k\)/);
+      } else {
+        expect(fb['task 2 > countWindows counts the windows of every block']).toMatch(/^uses makeWindows \(task 1\), whose test fails: fix that first — don't shuffle/);
+        expect(fb['task 1 > makeWindows starts at the offset']).not.toMatch(/^uses/);
+      }
+    }, 120_000);
+  }
+
+  it('a syntax error is reported once, with its location; every test still scores 0', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syntax-'));
+    fs.cpSync(path.join(TARGETS, 'good'), dir, { recursive: true });
+    const file = path.join(dir, '00-deps', 'index.ts');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('  return xs.map', '  const y = ;\n  return xs.map'));
+    const r = await grade(dir);
+    const e = r.exercises[0]!;
+    expect(e.score).toBe(0);
+    expect(e.tests.every((t) => t.status === 'failed' && t.points === 0)).toBe(true);
+    expect(e.loadError).toMatch(/index\.ts:13:\d+/);
+    expect(e.loadError).not.toContain(dir);
+    const table = formatTable(r);
+    expect(table.split(e.loadError!.slice(0, 30)).length - 1).toBe(1); // said once
+    expect(table).not.toMatch(/makeWindows must add offset|don't shuffle/); // no unrelated advice
+    expect(table).toMatch(/3 test\(s\) could not run/);
+    const md = formatMarkdown(r, dir);
+    expect(md.split('failed to load').length - 1).toBe(1);
+    expect(toGradescope(r).output).toMatch(/failed to load: .*index\.ts:13/);
+  }, 120_000);
+});
