@@ -26,7 +26,7 @@ export interface GradeOptions {
   testsDir?: string;
   seed: number;
   testTimeoutS?: number;
-  runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose'>;
+  runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose' | 'signal'>;
   /** progress lines (stderr by default) */
   log?: (line: string) => void;
   /** grade only these tasks / tests (lib/grader/select.ts); the rest are not run */

@@ -34,6 +34,8 @@ export interface GradescopeResults {
   extra_data: Record<string, unknown>;
 }
 
+const NOT_LOADED = 'not run: the submission failed to load';
+
 function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
 }
@@ -74,7 +76,8 @@ export function toGradescope(report: GradeReport, extraData: Record<string, unkn
         score: t.points,
         max_score: t.maxPoints,
         status: t.status,
-        output: t.status === 'passed' ? 'passed' : t.feedback,
+        // Gradescope shows each test on its own: a load failure names the error there too
+        output: t.status === 'passed' ? 'passed' : ex.loadError && t.feedback.startsWith(NOT_LOADED) ? `did not run: the test file failed to load: ${ex.loadError}` : t.feedback,
         visibility: t.hidden ? 'after_published' : 'visible',
         tags: [ex.exercise, ...(t.task !== undefined ? [`task ${t.task}`] : []), ...(t.environmentError ? ['environment error'] : [])],
         extra_data: { exercise: ex.exercise, ...(t.task !== undefined ? { task: t.task } : {}), hidden: t.hidden, ...(t.environmentError ? { environment_error: t.environmentError } : {}) },
@@ -114,8 +117,6 @@ export function wrap(text: string, width: number): string[] {
   if (line || lines.length === 0) lines.push(line);
   return lines;
 }
-
-const NOT_LOADED = 'not run: the submission failed to load';
 
 /** A load error is said once: the tests it stopped are counted, not listed one by one. */
 function splitLoadFailures(e: GradeReport['exercises'][number]) {

@@ -45,6 +45,8 @@ export interface RunExerciseOptions {
   verbose?: boolean;
   /** vitest testNamePattern (lib/grader/select.ts): only matching tests run, the rest are skipped */
   namePattern?: string;
+  /** aborting kills the test process at once (`course watch`: a newer save, or Ctrl-C) */
+  signal?: AbortSignal;
 }
 
 export interface RunExerciseResult {
@@ -67,7 +69,7 @@ interface AttemptResult {
   unhandled: SerializedTestError[];
   done: boolean;
   /** why the parent killed the child, if it did */
-  killed?: 'test-timeout' | 'idle-timeout' | 'exercise-timeout';
+  killed?: 'test-timeout' | 'idle-timeout' | 'exercise-timeout' | 'aborted';
   lastStarted: string | null;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -167,6 +169,9 @@ function runAttempt(
       child.kill('SIGKILL');
     }
   };
+  const onAbort = () => kill('aborted');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
   const timer = setInterval(() => {
     const now = Date.now();
     let size = progressSize;
@@ -189,6 +194,7 @@ function runAttempt(
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       clearInterval(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       res.exitCode = code;
       res.signal = signal;
       res.lastStarted = readLastStarted(progressFile);
@@ -243,6 +249,10 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
         files.set(name, r.file);
       }
       for (const name of a.skipped) if (!files.has(name)) files.set(name, '');
+      if (a.killed === 'aborted') {
+        for (const s of opts.specs) if (!outcomes.has(s.name)) outcomes.set(s.name, { state: 'failed', errors: [], runnerReason: 'did not run: stopped', ms: 0 });
+        break;
+      }
       const culprit = a.lastStarted && !a.results.has(a.lastStarted) ? a.lastStarted : null;
       const clean = a.done && !a.killed && !culprit;
       if (culprit) {
