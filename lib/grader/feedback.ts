@@ -125,7 +125,7 @@ export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome, ctx?
   const loc = ctx ? locate(err, ctx.exercise, ctx.submissionDir) : undefined;
   if (loc) {
     const name = err.name && !firstLine(err.message).startsWith(err.name) ? `${err.name}: ` : '';
-    return `${name}${firstLine(err.message)} (${formatLocation(loc)}) — ${spec.feedback}`;
+    return `${spec.feedback} — ${name}${firstLine(err.message)} (at ${formatLocation(loc)})`;
   }
   return `${spec.feedback} — ${firstLine(err.message)}`;
 }
