@@ -62,12 +62,19 @@ export async function loadDolos(): Promise<DolosModule> {
       `run \`${DOLOS_INSTALL}\` in the course folder (it compiles tree-sitter parsers: needs python3, make and a C++ compiler), or install it elsewhere with \`npm install --prefix DIR ${DOLOS_PACKAGE}@${DOLOS_VERSION}\` and set COURSE_DOLOS_DIR=DIR`,
     );
   }
+  let mod: DolosModule;
   try {
-    return (await import(pathToFileURL(entry).href)) as DolosModule;
+    mod = (await import(pathToFileURL(entry).href)) as DolosModule;
+    // the parsers are native modules built for one Node ABI: they fail only when first used
+    await new mod.Dolos({ language: 'typescript' }).analyze([new mod.File('a.ts', 'const a = 1;'), new mod.File('b.ts', 'const b = 2;')]);
   } catch (err) {
+    const why = describeError(err).split('\n')[0]!;
     throw new CourseError(
-      `Dolos is installed (${entry}) but does not load: ${describeError(err).split('\n')[0]}`,
-      `its native parsers were probably built for another Node version: reinstall it with \`${DOLOS_INSTALL}\``,
+      `Dolos is installed (${path.relative(process.cwd(), entry) || entry}) but does not work under Node ${process.version}: ${why}`,
+      /NODE_MODULE_VERSION|different Node\.js version/.test(describeError(err))
+        ? 'its parsers were built for another Node version: rebuild them with `npm rebuild @dodona/dolos-parsers tree-sitter` (in the folder Dolos was installed in)'
+        : `reinstall it: \`${DOLOS_INSTALL}\``,
     );
   }
+  return mod;
 }
