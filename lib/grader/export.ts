@@ -78,7 +78,7 @@ export interface GradesJson {
     student: string;
     total: number;
     error?: string;
-    exercises: Record<string, { score: number; tasks: Record<string, number>; tests: { name: string; task: number | null; score: number; max_score: number; status: string; hidden: boolean; feedback: string }[]; notes: string[] }>;
+    exercises: Record<string, { score: number; tasks: Record<string, number>; tests: { name: string; task: number | null; score: number; max_score: number; status: string; hidden: boolean; feedback: string; environment_error?: string }[]; notes: string[] }>;
   }[];
 }
 
@@ -100,7 +100,7 @@ export function gradesJson(columns: readonly ExerciseColumns[], students: readon
             {
               score: grade?.score ?? 0,
               tasks: Object.fromEntries(c.tasks.map((t) => [taskLabel(t.task), taskScore(grade, t.task)])),
-              tests: (grade?.tests ?? []).map((t) => ({ name: t.name, task: t.task ?? null, score: t.points, max_score: t.maxPoints, status: t.status, hidden: t.hidden, feedback: t.feedback })),
+              tests: (grade?.tests ?? []).map((t) => ({ name: t.name, task: t.task ?? null, score: t.points, max_score: t.maxPoints, status: t.status, hidden: t.hidden, feedback: t.feedback, ...(t.environmentError ? { environment_error: t.environmentError } : {}) })),
               notes: grade?.notes ?? [],
             },
           ];
