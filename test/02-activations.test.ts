@@ -362,6 +362,21 @@ describe('task 2: compareActivations', () => {
     expectCourseError(() => A.compareActivations({ ...SMALL, activations: ['softplus' as A.ActivationName] }), /softplus/);
     expectCourseError(() => A.compareActivations({ ...SMALL, epochs: 0 }), /epochs/);
   });
+
+  test('compareActivations reports every epoch through onEpoch and disposes the models unless returnModels', () => {
+    const calls: { activation: string; epoch: number; logs: Record<string, number> }[] = [];
+    const tensorsBefore = tf.memory().numTensors;
+    const runs = A.compareActivations({
+      ...SMALL, activations: ['relu'], hidden: [8], epochs: 2, data: { trainPerClass: 5, valPerClass: 2 }, returnModels: false,
+      onEpoch: (activation, epoch, logs) => calls.push({ activation, epoch, logs }),
+    });
+    const h = runs[0]!.history;
+    expect(calls.map((c) => [c.activation, c.epoch])).toEqual([['relu', 1], ['relu', 2]]);
+    calls.forEach((c, i) => expect(c.logs, `onEpoch logs of epoch ${i + 1}`).toEqual({ loss: h.loss[i], acc: h.accuracy[i], val_loss: h.valLoss[i], val_acc: h.valAccuracy[i] }));
+    expect(runs[0]!.model, 'without returnModels the run carries no model').toBeUndefined();
+    // the model, its optimizer and the data were all freed
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
 });
 
 // ---------------- task 3 ----------------
@@ -438,6 +453,31 @@ describe('task 3: gradient diagnostics', () => {
     expect(dead.overall).toBeCloseTo(7 / 12, 6);
     x.dispose();
     model.dispose();
+  });
+
+  test('gradientNormsByLayer has no entry for weightless layers (LeakyReLU) and still matches tf.variableGrads', () => {
+    const model = A.buildMlp({ activation: 'leakyRelu', hidden: [16, 8], seed: 4 });
+    expect(model.layers.some((l) => l.getWeights().length === 0), 'buildMlp adds LeakyReLU layers').toBe(true);
+    const batch = fashionBatch(20);
+    const mine = A.gradientNormsByLayer(model, batch);
+    const own = ownKernelNorms(model, batch.x, batch.y);
+    expect(mine.map((m) => m.layer)).toEqual(own.map((o) => o.layer));
+    mine.forEach((m, i) => expect(Math.abs(m.norm - own[i]!.norm)).toBeLessThanOrEqual(1e-4 * Math.max(1, own[i]!.norm)));
+    tf.dispose([batch.x, batch.y]);
+    model.dispose();
+  });
+
+  test('a model without a kernel (gradient norms) or without a ReLU layer (dead units) is a CourseError', () => {
+    const weightless = tf.sequential({ layers: [tf.layers.leakyReLU({ inputShape: [10] })] });
+    const tanhNet = A.buildMlp({ activation: 'tanh', hidden: [8], seed: 1 });
+    const x = tf.randomNormal([4, 10], 0, 1, 'float32', 3);
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 1, 2, 3], 'int32'), 10).toFloat());
+    const images = tf.randomUniform([4, 784], 0, 1, 'float32', 5);
+    expectCourseError(() => A.gradientNormsByLayer(weightless, { x, y }), /./);
+    expectCourseError(() => A.deadUnitFraction(tanhNet, images), /./);
+    tf.dispose([x, y, images]);
+    weightless.dispose();
+    tanhNet.dispose();
   });
 
   test('gradientNormsByLayer and deadUnitFraction leak no tensors', async () => {
