@@ -348,7 +348,7 @@ describe('task 4: optimiser update rules', () => {
   test('the first adamStep moves every weight by learningRate (bias correction)', () => {
     // m̂₁ = g and v̂₁ = g², so the first update is α·g/(|g| + ε) ≈ α·sign(g) whatever the size of g.
     // Kingma & Ba (§2) also give the efficient form that Keras uses: θ −= α·√(1−β₂ᵗ)/(1−β₁ᵗ) ·
-    // m/(√v + ε). It is the same rule with ε moved (ε·√(1−β₂ᵗ) in the paper's form), so at
+    // m/(√v + ε). That is the paper's form with ε replaced by ε/√(1−β₂ᵗ) (ε moves), so at
     // g = 0.001 it steps 0.0099684 instead of 0.0099990: both are correct and both are accepted.
     // Tolerance 1e-6: the parameters are ~1 (float32 ulp 1.2e-7) and the update is a handful of
     // ops at relative error ~6e-8 each; no bias-correction bug comes within 1e-3 of either form.
