@@ -23,6 +23,7 @@ import { locateSubmission } from '../../lib/grader/submission.js';
 import { readZip, writeZip } from '../../lib/grader/zip.js';
 
 const EXERCISE = '01-ffnn-from-scratch';
+const SLOW = process.env.COURSE_SLOW_TESTS === '1';
 const HIDDEN = path.join(PROJECT_ROOT, 'test/fixtures/gradescope/hidden');
 const schema = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'lib/grader/gradescope-results.schema.json'), 'utf8')) as object;
 const validate = new Ajv({ allErrors: true }).compile(schema);
@@ -54,6 +55,41 @@ function unpack(zip: string, dest: string): void {
   }
 }
 
+/**
+ * Build a package and lay it out as Gradescope does: the zip's contents become
+ * <tmp>/autograder/source, run_autograder is copied to <tmp>/autograder/run_autograder; setup.sh's
+ * apt and `npm ci` steps are replaced by a symlink to this project's node_modules.
+ */
+function makeAutograder(tmp: string, only?: string[], hiddenDir?: string): { root: string; pkg: PackageResult } {
+  const root = path.join(tmp, 'autograder');
+  const pkg = writeGradescopePackage({ out: path.join(tmp, 'autograder.zip'), only, hiddenDir });
+  unpack(pkg.file, path.join(root, 'source'));
+  fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'source', 'node_modules'));
+  fs.copyFileSync(path.join(root, 'source', 'run_autograder'), path.join(root, 'run_autograder'));
+  fs.chmodSync(path.join(root, 'run_autograder'), 0o755);
+  return { root, pkg };
+}
+
+/** A fresh submission/ + results/, then /autograder/run_autograder with cwd /autograder. */
+async function runIn(root: string, fill: (submission: string) => void): Promise<Results> {
+  const submission = path.join(root, 'submission');
+  fs.rmSync(submission, { recursive: true, force: true });
+  fs.rmSync(path.join(root, 'results'), { recursive: true, force: true });
+  fs.mkdirSync(submission, { recursive: true });
+  fill(submission);
+  // asynchronously: a blocked worker would miss vitest's RPC heartbeats
+  const r = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+    const env2 = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(__)?VITEST/.test(k))), COURSE_AUTOGRADER_ROOT: root };
+    execFile(path.join(root, 'run_autograder'), [], { cwd: root, env: env2, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ status: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+  expect(r.status, `run_autograder failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
+  const json = JSON.parse(fs.readFileSync(path.join(root, 'results', 'results.json'), 'utf8')) as Results;
+  expect(schemaErrors(json), JSON.stringify(json, null, 1).slice(0, 2000)).toEqual([]);
+  return json;
+}
+
 describe('Gradescope autograder contract', () => {
   let tmp: string;
   let root: string;
@@ -62,36 +98,11 @@ describe('Gradescope autograder contract', () => {
   const withHidden = exerciseSpecs(EXERCISE, path.join(PROJECT_ROOT, 'test'), HIDDEN).specs;
   const maxScore = withHidden.reduce((n, s) => n + s.points, 0);
 
-  /** A fresh submission/ + results/, then /autograder/run_autograder with cwd /autograder. */
-  async function runAutograder(fill: (submission: string) => void, env: Record<string, string> = {}): Promise<Results> {
-    const submission = path.join(root, 'submission');
-    fs.rmSync(submission, { recursive: true, force: true });
-    fs.rmSync(path.join(root, 'results'), { recursive: true, force: true });
-    fs.mkdirSync(submission, { recursive: true });
-    fill(submission);
-    // asynchronously: a blocked worker would miss vitest's RPC heartbeats
-    const r = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      const env2 = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(__)?VITEST/.test(k))), COURSE_AUTOGRADER_ROOT: root, ...env };
-      execFile(path.join(root, 'run_autograder'), [], { cwd: root, env: env2, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-        resolve({ status: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
-      });
-    });
-    expect(r.status, `run_autograder failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
-    const json = JSON.parse(fs.readFileSync(path.join(root, 'results', 'results.json'), 'utf8')) as Results;
-    expect(schemaErrors(json), JSON.stringify(json, null, 1).slice(0, 2000)).toEqual([]);
-    return json;
-  }
+  const runAutograder = (fill: (submission: string) => void): Promise<Results> => runIn(root, fill);
 
   beforeAll(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradescope-contract-'));
-    root = path.join(tmp, 'autograder');
-    pkg = writeGradescopePackage({ out: path.join(tmp, 'autograder.zip'), only: [EXERCISE], hiddenDir: HIDDEN });
-    // What Gradescope does: the zip's contents become /autograder/source, run_autograder is
-    // copied to /autograder/run_autograder; setup.sh's `npm ci` is replaced by a symlink.
-    unpack(pkg.file, path.join(root, 'source'));
-    fs.symlinkSync(path.join(PROJECT_ROOT, 'node_modules'), path.join(root, 'source', 'node_modules'));
-    fs.copyFileSync(path.join(root, 'source', 'run_autograder'), path.join(root, 'run_autograder'));
-    fs.chmodSync(path.join(root, 'run_autograder'), 0o755);
+    ({ root, pkg } = makeAutograder(tmp, [EXERCISE], HIDDEN));
   });
   afterAll(() => {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -198,6 +209,22 @@ describe('Gradescope autograder contract', () => {
     expect(schemaErrors({ output: 'no score anywhere' })).not.toEqual([]);
     expect(schemaErrors({ ...ok, score: '1' }).join()).toMatch(/score/);
   });
+});
+
+describe.runIf(SLOW)('Gradescope: the whole-chapter package (COURSE_SLOW_TESTS=1)', () => {
+  it('grades the reference solutions, uploaded as a zip of exercises/, to full marks on every exercise', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gradescope-all-'));
+    try {
+      const { root, pkg } = makeAutograder(tmp);
+      const r = await runIn(root, (sub) => fs.cpSync(path.join(PROJECT_ROOT, 'solutions'), path.join(sub, 'exercises'), { recursive: true }));
+      expect(r.tests.filter((t) => t.status !== 'passed').map((t) => `${t.name}: ${t.output}`)).toEqual([]);
+      expect(Object.keys(pkg.points).length).toBeGreaterThan(1);
+      expect(r.score).toBe(Object.values(pkg.points).reduce((a, b) => a + b, 0));
+      expect(new Set(r.tests.map((t) => t.tags[0]))).toEqual(new Set(Object.keys(pkg.points)));
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 3_600_000);
 });
 
 describe('finding the exercise in an upload', () => {
