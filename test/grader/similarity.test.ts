@@ -12,7 +12,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { similarity } from '../../lib/cli/similarity.js';
 import { DOLOS_INSTALL, findDolos, loadDolos } from '../../lib/grader/dolos.js';
 import { PROJECT_ROOT } from '../../lib/grader/runner.js';
 import { REFERENCE, similarityMarkdown, similarityReport, type ExerciseSimilarity } from '../../lib/grader/similarity.js';
@@ -30,6 +31,23 @@ describe('similarity without Dolos', () => {
   });
   it.runIf(required)('COURSE_REQUIRE_DOLOS=1: Dolos is installed and works (CI installs it before the tests)', () => {
     expect(unusable, `install it with ${DOLOS_INSTALL}`).toBeNull();
+  });
+});
+
+describe('course similarity: usage errors name the fix (exit 2)', () => {
+  it.each([
+    [{}, /--submissions DIR is required/],
+    [{ submissions: '/nonexistent-folder' }, /--submissions \/nonexistent-folder is not a folder/],
+    [{ submissions: FIXTURES, only: ['99-nope'] }, /unknown exercise "99-nope"[\s\S]*fix: choose from: 01-ffnn-from-scratch/],
+    [{ submissions: FIXTURES, threshold: 3 }, /--threshold must be between 0 and 1/],
+  ])('%j', async (args, message) => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await similarity(args)).toBe(2);
+      expect(err.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(message);
+    } finally {
+      err.mockRestore();
+    }
   });
 });
 
