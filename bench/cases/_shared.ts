@@ -37,10 +37,13 @@ export function trainOnBatchCase(model: tf.LayersModel, x: tf.Tensor, y: tf.Tens
   const compiled = (model as tf.LayersModel & { model?: tf.LayersModel }).model ?? model;
   const lossFn = compiled.lossFunctions[0]!;
   const optimizer = compiled.optimizer;
+  // Like trainOnBatch: only the trainable weights (minimize's default, every variable created
+  // trainable, would also train layers frozen with `layer.trainable = false`).
+  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
   return {
     graph: {
       fn: (xb: tf.Tensor, yb: tf.Tensor) =>
-        optimizer.minimize(() => tf.mean(lossFn(yb, model.apply(xb, { training: true }) as tf.Tensor)) as tf.Scalar, true),
+        optimizer.minimize(() => tf.mean(lossFn(yb, model.apply(xb, { training: true }) as tf.Tensor)) as tf.Scalar, true, trainable),
       args: () => [x, y],
     } satisfies GraphStep,
     async step(): Promise<void> {
