@@ -33,7 +33,7 @@ import type { BenchCase } from './cases/_shared.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CASES_DIR = path.join(HERE, 'cases');
 const MARK = 'BENCH ';
-const BACKENDS = ['cpu', 'wasm', 'node', 'node-graph', 'keras', 'node-onednn', 'node-graph-onednn', 'node-noonednn', 'node-graph-noonednn', 'cpu-tfjs', 'wasm-tfjs'] as const;
+const BACKENDS = ['cpu', 'wasm', 'node', 'node-graph', 'keras', 'node-onednn', 'node-graph-onednn', 'node-noonednn', 'node-graph-noonednn', 'node-nograds', 'cpu-tfjs', 'wasm-tfjs'] as const;
 type BackendName = (typeof BACKENDS)[number];
 const DEFAULT_BACKENDS: BackendName[] = ['cpu', 'wasm', 'node', 'node-graph'];
 
@@ -174,7 +174,7 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
     // Out of budget: keep what was measured (the parent reports it with a note).
     if (timed > 0 && (performance.now() - started) / 1000 > budgetS * 0.8) break;
   }
-  if (variant === 'node' || variant === 'node-onednn' || variant === 'node-noonednn') {
+  if (variant === 'node' || variant === 'node-onednn' || variant === 'node-noonednn' || variant === 'node-nograds') {
     const { countOps } = await import('../lib/backend/graph/index.js');
     const counts = await countOps(() => step());
     if (counts) {
@@ -201,10 +201,12 @@ function median(xs: number[]): number | null {
 }
 
 function childEnv(variant: BackendName): NodeJS.ProcessEnv {
-  const backend = variant.replace(/-(tfjs|onednn|noonednn)$/, '').replace(/-graph$/, '');
+  const backend = variant.replace(/-(tfjs|onednn|noonednn|nograds)$/, '').replace(/-graph$/, '');
   // `-onednn` / `-noonednn`: the same backend with libtensorflow's oneDNN kernels forced on / off
   const onednn = variant.endsWith('-noonednn') ? { TF_ENABLE_ONEDNN_OPTS: '0' } : variant.endsWith('-onednn') ? { TF_ENABLE_ONEDNN_OPTS: '1' } : {};
-  return { ...process.env, TFJS_BACKEND: backend, COURSE_QUIET_BACKEND: '1', COURSE_PROGRESS: '0', ...onednn };
+  // `node-nograds`: without lib/backend/native-grads.ts (tfjs's composed ReLU/sigmoid/tanh gradients)
+  const grads = variant === 'node-nograds' ? { COURSE_NATIVE_GRADS: '0' } : {};
+  return { ...process.env, TFJS_BACKEND: backend, COURSE_QUIET_BACKEND: '1', COURSE_PROGRESS: '0', ...onednn, ...grads };
 }
 
 function runPair(file: string, bench: BenchCase, variant: BackendName, opts: Options): Promise<CaseResult> {
