@@ -24,6 +24,8 @@ export interface TrainOptions {
   quick: boolean;
   /** another pretrained model (tfjs layers model.json) for exercises that transfer from one */
   base?: string;
+  /** repeat a comparison over this many seeds (seed, seed+1, …) and report mean ± std (02, 05) */
+  seeds?: number;
 }
 
 export interface TrainResult {
@@ -33,7 +35,8 @@ export interface TrainResult {
 }
 
 export interface TrainModule<Impl = unknown> {
-  defaults: { epochs: number };
+  /** seeds: the run honours TrainOptions.seeds (a comparison repeated over seeds) */
+  defaults: { epochs: number; seeds?: boolean };
   train(impl: Impl, opts: TrainOptions): Promise<TrainResult>;
 }
 

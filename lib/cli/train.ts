@@ -1,12 +1,13 @@
 /** `course train NN-name`: the full run of one exercise on the chosen target's code. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../backend/index.js';
 import { CourseError, isNotImplemented } from '../errors.js';
-import { getExercise, importTarget, importTrainModule, REPORTS_DIR, resolveTarget, type TrainResult } from '../exercises.js';
+import { getExercise, importTarget, listExercises, importTrainModule, REPORTS_DIR, resolveTarget, type TrainResult } from '../exercises.js';
 import { seedEverything } from '../random.js';
 import { formatSeconds } from '../train/progress.js';
 import type { TrainFlags } from './program.js';
+import { runReport } from './run-report.js';
 
 export type TrainRunOptions = TrainFlags;
 
@@ -25,11 +26,16 @@ export async function runTraining(name: string, o: TrainRunOptions): Promise<Tra
   const out = path.resolve(o.out ?? defaultRunDir(exercise.id, Boolean(o.quick)));
   mkdirSync(out, { recursive: true });
   const epochs = o.epochs ?? mod.defaults.epochs;
+  if ((o.seeds ?? 1) > 1 && !mod.defaults.seeds) {
+    const which = [];
+    for (const e of listExercises()) if ((await importTrainModule(e)).defaults.seeds) which.push(e.id);
+    throw new CourseError(`${exercise.id} has no comparison to repeat over seeds`, `--seeds is for the full runs that compare options (${which.join(', ')}); drop it here`);
+  }
   seedEverything(seed);
   const started = Date.now();
   let result: TrainResult;
   try {
-    result = await mod.train(impl, { epochs, seed, out, resume: Boolean(o.resume), quick: Boolean(o.quick), base: o.base });
+    result = await mod.train(impl, { epochs, seed, seeds: o.seeds, out, resume: Boolean(o.resume), quick: Boolean(o.quick), base: o.base });
   } catch (err) {
     if (isNotImplemented(err)) {
       throw new CourseError(
@@ -54,7 +60,15 @@ export async function runTraining(name: string, o: TrainRunOptions): Promise<Tra
     ...result.metrics,
   };
   writeFileSync(path.join(out, 'metrics.json'), JSON.stringify(metrics, null, 2));
-  return { ...result, out };
+  // the run's numbers as tables: report.md, or numbers.md beside a report.md the exercise wrote itself
+  const own = path.join(out, 'report.md');
+  const wroteOwn = existsSync(own) && statSync(own).mtimeMs >= started;
+  const reportFile = path.join(out, wroteOwn ? 'numbers.md' : 'report.md');
+  writeFileSync(
+    reportFile,
+    runReport({ exercise: exercise.id, title: exercise.title, target: targetDir, backend: backend.choice, seed, seeds: o.seeds, epochs, quick: Boolean(o.quick), seconds, metrics: result.metrics, plots: result.plots, out }),
+  );
+  return { ...result, samples: [...(result.samples ?? []), reportFile], out };
 }
 
 export async function trainCommand(name: string, flags: TrainFlags): Promise<number> {

@@ -1,5 +1,9 @@
-/** Line and bar charts with titles, axis labels and legends. */
-import type { ChartConfiguration, ScaleOptionsByType } from 'chart.js';
+/**
+ * Line and bar charts with titles, axis labels and legends. Bars carry their value (and ± its
+ * standard deviation when one is given, drawn as an error bar); a train curve and its
+ * validation twin ("train loss" / "val loss") share a colour, the validation one dashed.
+ */
+import type { Chart, ChartConfiguration, Plugin, ScaleOptionsByType } from 'chart.js';
 import { color, renderChart } from './canvas.js';
 
 export interface LineSeries {
@@ -45,15 +49,45 @@ const titleAndLegend = (title: string) => ({
   legend: { display: true, position: 'top' as const },
 });
 
+const SPLIT_WORDS = /\b(train(ing)?|val(idation)?|valid|test)\b/gi;
+const VALIDATION = /\b(val(idation)?|valid|test)\b/i;
+
+/**
+ * A colour per series where a train/validation pair ("train loss" and "val loss", "acc" and
+ * "val_acc") shares one, the validation member dashed; other series get their own colour.
+ */
+export function seriesStyles(labels: string[]): { colour: string; dashed: boolean }[] {
+  const base = (l: string) => l.replace(/_/g, ' ').replace(SPLIT_WORDS, ' ').replace(/[:;,]/g, ' ');
+  const tidy = (l: string) => l.replace(/\s+/g, ' ').trim().toLowerCase();
+  // "dropout: train" ~ "dropout: validation" first; then, among the rest, also ignoring remarks
+  // in parentheses: "LSTM validation" ~ "LSTM training (epoch mean)"
+  const keys: ((l: string) => string)[] = [(l) => tidy(base(l)), (l) => tidy(base(l).replace(/\([^)]*\)/g, ' '))];
+  const pairOf = new Map<number, string>();
+  for (const [round, key] of keys.entries()) {
+    const open = labels.map((l, i) => [l, i] as const).filter(([, i]) => !pairOf.has(i));
+    const counts = new Map<string, number>();
+    for (const [l] of open) counts.set(key(l), (counts.get(key(l)) ?? 0) + 1);
+    for (const [l, i] of open) if (counts.get(key(l)) === 2) pairOf.set(i, `${round}:${key(l)}`);
+  }
+  const slot = new Map<string, number>();
+  return labels.map((l, i) => {
+    const id = pairOf.get(i) ?? `one:${i}`;
+    if (!slot.has(id)) slot.set(id, slot.size);
+    return { colour: color(slot.get(id)!), dashed: pairOf.has(i) && VALIDATION.test(l.replace(/_/g, ' ')) };
+  });
+}
+
 export function lineChart(file: string, o: LineChartOptions): string {
+  const styles = seriesStyles(o.series.map((s) => s.label));
   const config: ChartConfiguration<'line'> = {
     type: 'line',
     data: {
       datasets: o.series.map((s, i) => ({
         label: s.label,
         data: s.data.map((y, j) => ({ x: s.x?.[j] ?? j + 1, y: Number.isFinite(y) ? y : NaN })),
-        borderColor: color(i),
-        backgroundColor: color(i),
+        borderColor: styles[i]!.colour,
+        backgroundColor: styles[i]!.colour,
+        borderDash: styles[i]!.dashed ? [7, 4] : [],
         borderWidth: 2,
         pointRadius: s.data.length > 60 ? 0 : 2.5,
         tension: 0,
@@ -72,20 +106,71 @@ export interface BarChartOptions {
   xLabel: string;
   yLabel: string;
   labels: string[];
-  series: { label: string; data: number[] }[];
+  /** `errors`: ± one standard deviation per bar (drawn as an error bar, printed after the value) */
+  series: { label: string; data: number[]; errors?: number[] }[];
   logY?: boolean;
+  /** how a bar's value is printed on it (default compactNumber) */
+  format?: (v: number) => string;
   width?: number;
   height?: number;
 }
 
+/** The value (± std) above every bar, and the error bars themselves. */
+function barValues(series: BarChartOptions['series'], format: (v: number) => string): Plugin<'bar'> {
+  return {
+    id: 'barValues',
+    afterDatasetsDraw(chart: Chart<'bar'>) {
+      const ctx = chart.ctx;
+      const y = chart.scales.y!;
+      ctx.save();
+      ctx.font = `12px ${String(chart.options.font?.family ?? 'sans-serif')}`;
+      ctx.fillStyle = '#222';
+      ctx.strokeStyle = '#222';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'bottom';
+      chart.data.datasets.forEach((_d, i) => {
+        const meta = chart.getDatasetMeta(i);
+        if (meta.hidden) return;
+        meta.data.forEach((bar, j) => {
+          const v = series[i]?.data[j];
+          if (v === undefined || !Number.isFinite(v)) return;
+          const e = series[i]?.errors?.[j];
+          const { x } = bar.getProps(['x'], true) as { x: number };
+          let top = y.getPixelForValue(v);
+          if (e !== undefined && Number.isFinite(e) && e > 0) {
+            const hi = y.getPixelForValue(v + e);
+            const lo = y.getPixelForValue(Math.max(v - e, y.min));
+            ctx.beginPath();
+            ctx.moveTo(x, lo);
+            ctx.lineTo(x, hi);
+            ctx.moveTo(x - 5, hi);
+            ctx.lineTo(x + 5, hi);
+            ctx.moveTo(x - 5, lo);
+            ctx.lineTo(x + 5, lo);
+            ctx.stroke();
+            top = Math.min(top, hi);
+          }
+          ctx.fillText(e !== undefined && Number.isFinite(e) ? `${format(v)} ± ${format(e)}` : format(v), x, top - 3);
+        });
+      });
+      ctx.restore();
+    },
+  };
+}
+
 export function barChart(file: string, o: BarChartOptions): string {
+  const max = Math.max(...o.series.flatMap((s) => s.data.map((v, j) => v + (s.errors?.[j] ?? 0))).filter(Number.isFinite));
+  const scales = axes(o.xLabel, o.yLabel, o.logY, 'category');
+  // head-room for the labels above the tallest bar
+  if (!o.logY && Number.isFinite(max) && max > 0) (scales.y as { suggestedMax?: number }).suggestedMax = max * 1.12;
   const config: ChartConfiguration<'bar'> = {
     type: 'bar',
     data: {
       labels: o.labels,
       datasets: o.series.map((s, i) => ({ label: s.label, data: s.data, backgroundColor: color(i) })),
     },
-    options: { scales: axes(o.xLabel, o.yLabel, o.logY, 'category'), plugins: titleAndLegend(o.title) },
+    options: { scales, plugins: titleAndLegend(o.title) },
+    plugins: [barValues(o.series, o.format ?? compactNumber)],
   };
   return renderChart(file, config as ChartConfiguration, o.width, o.height);
 }

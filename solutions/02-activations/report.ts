@@ -2,7 +2,11 @@
  * report.md for the full run: every sentence is built from the measured numbers, so a student's
  * run reports what happened with their code, not what we expect to happen.
  */
+import type { Stat } from '../../lib/cli/run-report.js';
 import type { ActivationRun } from './compare.js';
+
+/** Per activation, over the seeds of `--seeds N` (runs then carry the means). */
+export type SeedStats = Record<string, { accuracy: Stat; secondsPerEpoch: Stat; reached: number }>;
 
 export interface GradientSummary {
   activation: string;
@@ -21,6 +25,7 @@ export interface ReportInput {
   gradients: GradientSummary[];
   deadReluFraction: number | null;
   backend: string;
+  seedStats?: SeedStats;
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
@@ -44,15 +49,26 @@ export function writeReport(r: ReportInput): string {
   const never = r.runs.filter((x) => x.epochsToTarget === null).map((x) => x.activation);
 
   const lines: string[] = [];
+  const ss = r.seedStats;
+  const nSeeds = ss ? Object.values(ss)[0]!.accuracy.n : 1;
   lines.push('# 02-activations: which activation won?', '');
   lines.push(
     `Setup: the same ${r.depth}-layer MLP (same initial-weight seed, data and optimizer) trained for ${r.epochs} epochs on ` +
-      `${r.trainImages} Fashion-MNIST images, validated on ${r.valImages} test images, backend \`${r.backend}\`.`,
+      `${r.trainImages} Fashion-MNIST images, validated on ${r.valImages} test images, backend \`${r.backend}\`` +
+      (ss ? `, repeated with ${nSeeds} seeds (initial weights and data draw): mean ± sample standard deviation.` : '. One seed: `--seeds N` repeats it and reports mean ± std.'),
     '',
   );
-  lines.push('| activation | final val accuracy | epochs to reach ' + pct(r.targetAccuracy) + ' | s / epoch |', '|---|---|---|---|');
-  for (const x of byAcc) {
-    lines.push(`| ${x.activation} | ${pct(x.finalValAccuracy)} | ${x.epochsToTarget ?? 'never'} | ${x.secondsPerEpoch.toFixed(2)} |`);
+  if (ss) {
+    lines.push(`| activation | final val accuracy (mean ± std, ${nSeeds} seeds) | seeds reaching ${pct(r.targetAccuracy)} | s / epoch (mean) |`, '|---|---|---|---|');
+    for (const x of byAcc) {
+      const st = ss[x.activation]!;
+      lines.push(`| ${x.activation} | ${pct(st.accuracy.mean)} ± ${pct(st.accuracy.std)} | ${st.reached}/${nSeeds} | ${st.secondsPerEpoch.mean.toFixed(2)} |`);
+    }
+  } else {
+    lines.push('| activation | final val accuracy | epochs to reach ' + pct(r.targetAccuracy) + ' | s / epoch |', '|---|---|---|---|');
+    for (const x of byAcc) {
+      lines.push(`| ${x.activation} | ${pct(x.finalValAccuracy)} | ${x.epochsToTarget ?? 'never'} | ${x.secondsPerEpoch.toFixed(2)} |`);
+    }
   }
   lines.push('', '## Verdict', '');
   lines.push(
@@ -61,8 +77,17 @@ export function writeReport(r: ReportInput): string {
   );
   // Binomial standard error of an accuracy measured on valImages examples.
   const stdErr = Math.sqrt((winner.finalValAccuracy * (1 - winner.finalValAccuracy)) / r.valImages);
-  const closeOnes = byAcc.filter((x) => x !== winner && winner.finalValAccuracy - x.finalValAccuracy < 2 * stdErr);
-  if (closeOnes.length > 0) {
+  // several seeds: the spread over seeds is the noise (standard error of the difference of two means)
+  const seedSe = (x: ActivationRun) => Math.sqrt((ss![winner.activation]!.accuracy.std ** 2 + ss![x.activation]!.accuracy.std ** 2) / nSeeds);
+  const closeOnes = byAcc.filter((x) => x !== winner && winner.finalValAccuracy - x.finalValAccuracy < 2 * (ss ? seedSe(x) : stdErr));
+  if (closeOnes.length > 0 && ss) {
+    lines.push(
+      `But ${closeOnes.map((x) => x.activation).join(', ')} ${closeOnes.length > 1 ? 'are' : 'is'} within two standard errors of the ` +
+        `difference of the means over ${nSeeds} seeds, so the ranking among them is not settled; the larger gaps are the real result.`,
+    );
+  } else if (ss) {
+    lines.push(`Every other activation is more than two standard errors (over ${nSeeds} seeds) below it: the ranking at the top is settled by this run.`);
+  } else if (closeOnes.length > 0) {
     lines.push(
       `But ${closeOnes.map((x) => x.activation).join(', ')} ${closeOnes.length > 1 ? 'are' : 'is'} within two standard errors ` +
         `(2 × ${pct(stdErr)} on ${r.valImages} images) of it, so the ranking among them is not settled by this run; ` +

@@ -9,6 +9,8 @@
  *   report.md             which activation won and why, built from the measured numbers
  * Each activation's result is saved to opts.out/runs/<name>.json as soon as it finishes;
  * `--resume` skips those (runs are independent: same seed, same data, whatever the order).
+ * `--seeds N` repeats the comparison with seeds seed … seed+N−1 (runs/<name>.seed<S>.json) and
+ * the report ranks by mean ± std: a single seed cannot settle a ranking within its noise.
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,10 +18,11 @@ import path from 'node:path';
 import type { TrainOptions, TrainResult } from '../../lib/exercises.js';
 import { barChart, lineChart } from '../../lib/plot/index.js';
 import { Progress } from '../../lib/train/progress.js';
-import { writeReport, pickWinner, type GradientSummary } from './report.js';
+import { meanStd } from '../../lib/cli/run-report.js';
+import { writeReport, pickWinner, type GradientSummary, type SeedStats } from './report.js';
 import type { ActivationName, ActivationRun, CompareConfig } from './index.js';
 
-export const defaults = { epochs: 8 };
+export const defaults = { epochs: 8, seeds: true };
 
 const SIZES = {
   full: { hidden: [64, 64, 64, 64, 64], trainPerClass: 200, valPerClass: 100, gradPerClass: 25 },
@@ -79,10 +82,14 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     targetAccuracy: TARGET,
     data: { trainPerClass: size.trainPerClass, valPerClass: size.valPerClass },
   };
+  const seeds = Array.from({ length: Math.max(1, opts.seeds ?? 1) }, (_, i) => opts.seed + i);
+  const bySeed: SavedRun[][] = [];
+  for (const seed of seeds) {
   const saved: SavedRun[] = [];
+  bySeed.push(saved);
   for (const activation of activations) {
-    const file = path.join(opts.out, 'runs', `${activation}.json`);
-    const progress = new Progress(`02-activations ${activation}`, epochs, 1);
+    const file = path.join(opts.out, 'runs', seed === opts.seed ? `${activation}.json` : `${activation}.seed${seed}.json`);
+    const progress = new Progress(`02-activations ${activation}${seeds.length > 1 ? ` (seed ${seed})` : ''}`, epochs, 1);
     if (opts.resume && existsSync(file)) {
       saved.push(JSON.parse(readFileSync(file, 'utf8')) as SavedRun);
       progress.note(`${activation}: resumed from ${file}`);
@@ -90,6 +97,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     }
     const [run] = impl.compareActivations({
       ...config,
+      seed,
       activations: [activation],
       returnModels: activation === 'relu', // to count dead units after training
       onEpoch: (_a, epoch, logs) => {
@@ -99,7 +107,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     });
     let deadFraction: number | null = null;
     if (run!.model) {
-      const val = impl.loadFlatFashion('test', size.valPerClass, opts.seed);
+      const val = impl.loadFlatFashion('test', size.valPerClass, seed);
       deadFraction = impl.deadUnitFraction(run!.model, val.x).overall;
       impl.disposeDataset(val);
       run!.model.dispose();
@@ -109,6 +117,18 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     writeFileSync(file, JSON.stringify(record, null, 2));
     saved.push(record);
   }
+  }
+  // curves: the first seed's runs; the comparison's numbers: every seed
+  const saved = bySeed[0]!;
+  const seedStats: SeedStats | undefined =
+    seeds.length > 1
+      ? Object.fromEntries(
+          activations.map((a) => {
+            const runsOf = bySeed.map((runs) => runs.find((r) => r.activation === a)!);
+            return [a, { accuracy: meanStd(runsOf.map((r) => r.finalValAccuracy)), secondsPerEpoch: meanStd(runsOf.map((r) => r.secondsPerEpoch)), reached: runsOf.filter((r) => r.epochsToTarget !== null).length }];
+          }),
+        )
+      : undefined;
 
   const x = Array.from({ length: epochs }, (_, i) => i + 1);
   plots.push(
@@ -132,11 +152,16 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
       series: [{ label: 'seconds per epoch', data: saved.map((r) => r.secondsPerEpoch) }],
     }),
     barChart(path.join(opts.out, 'final-accuracy.png'), {
-      title: `Final validation accuracy after ${epochs} epochs`,
+      title: `Final validation accuracy after ${epochs} epochs${seedStats ? ` (mean ± std, ${seeds.length} seeds)` : ''}`,
       xLabel: 'activation',
       yLabel: 'accuracy',
       labels: saved.map((r) => r.activation),
-      series: [{ label: 'validation accuracy', data: saved.map((r) => r.finalValAccuracy) }],
+      series: [
+        seedStats
+          ? { label: 'validation accuracy', data: saved.map((r) => seedStats[r.activation]!.accuracy.mean), errors: saved.map((r) => seedStats[r.activation]!.accuracy.std) }
+          : { label: 'validation accuracy', data: saved.map((r) => r.finalValAccuracy) },
+      ],
+      format: (v) => v.toFixed(3),
     }),
   );
 
@@ -160,7 +185,8 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     }),
   );
 
-  const runs = saved.map((r) => ({ ...r }) as ActivationRun);
+  // with several seeds the ranking is by the mean over seeds
+  const runs = saved.map((r) => ({ ...r, ...(seedStats ? { finalValAccuracy: seedStats[r.activation]!.accuracy.mean, secondsPerEpoch: seedStats[r.activation]!.secondsPerEpoch.mean } : {}) }) as ActivationRun);
   const deadReluFraction = saved.find((r) => r.activation === 'relu')?.deadFraction ?? null;
   const report = writeReport({
     runs,
@@ -172,6 +198,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     gradients,
     deadReluFraction,
     backend: tf.getBackend(),
+    seedStats,
   });
   writeFileSync(path.join(opts.out, 'report.md'), report);
 
@@ -179,6 +206,8 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
   return {
     metrics: {
       winner: winner.activation,
+      seeds,
+      ...(seedStats ? { finalValAccuracyOverSeeds: Object.fromEntries(Object.entries(seedStats).map(([a, s]) => [a, s.accuracy])) } : {}),
       targetAccuracy: TARGET,
       runs: Object.fromEntries(saved.map((r) => [r.activation, {
         finalValAccuracy: r.finalValAccuracy, epochsToTarget: r.epochsToTarget, secondsPerEpoch: r.secondsPerEpoch }])),

@@ -4,7 +4,9 @@
  *
  * Plots: validation accuracy per epoch (one chart per size), accuracy vs labelled-set size (one
  * line per strategy) and the confusion matrix of the best run. Each finished size is saved to
- * <out>/progress.json, so --resume skips it.
+ * <out>/progress.json, so --resume skips it. `--seeds N` repeats every comparison with seeds
+ * seed … seed+N−1 (data draw and initialisation) and reports mean ± std: one seed cannot settle
+ * which strategy wins by a few points (strategies-by-size.png, report.md).
  *
  * Another base: COURSE_TRANSFER_BASE=path/model.json (or `base` in the options) loads any tfjs
  * layers model with an input adapter; the scratch model is then the same architecture, re-initialised.
@@ -17,14 +19,17 @@ import { FASHION_CLASSES } from '../../lib/data/fashion-mnist.js';
 import { confusionMatrix } from '../../lib/metrics/index.js';
 import { loadBase, type LoadedBase } from '../../lib/models/load-base.js';
 import { loadTargetData, predictClasses } from '../../lib/models/transfer-data.js';
-import { heatmap, lineChart } from '../../lib/plot/index.js';
+import { meanStd, type Stat } from '../../lib/cli/run-report.js';
+import { barChart, heatmap, lineChart } from '../../lib/plot/index.js';
 import { buildBaseCnn, TARGET_CLASSES } from '../../lib/pretrain/transfer-base.js';
 import type { History } from '../../lib/train/index.js';
 
-export const defaults = { epochs: 12 };
+export const defaults = { epochs: 12, seeds: true };
 
 interface SizeResult {
   perClass: number;
+  /** absent in progress files from before --seeds: the run's own seed */
+  seed?: number;
   runs: { strategy: string; history: History; valAccuracy: number }[];
   best: { strategy: string; valAccuracy: number; confusion: number[][] };
 }
@@ -63,21 +68,30 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
       custom ? freshCopy(basePath!) : buildBaseCnn(opts.seed + 1),
   };
 
+  const seeds = Array.from({ length: Math.max(1, opts.seeds ?? 1) }, (_, i) => opts.seed + i);
+  const configFor = (seed: number) => ({
+    ...config,
+    seed,
+    buildScratchBase: async () => (custom ? freshCopy(basePath!) : buildBaseCnn(seed + 1)),
+  });
   const progressFile = path.join(opts.out, 'progress.json');
   const done: SizeResult[] = opts.resume && existsSync(progressFile) ? (JSON.parse(readFileSync(progressFile, 'utf8')) as SizeResult[]) : [];
   const classNames = TARGET_CLASSES.map((c) => FASHION_CLASSES[c]!);
-  for (const size of sizes) {
-    if (done.some((d) => d.perClass === size)) {
-      console.error(`[05-transfer-learning] ${size}/class: done in an earlier run (resume)`);
+  const seedOf = (d: SizeResult) => d.seed ?? opts.seed;
+  for (const seed of seeds) for (const size of sizes) {
+    if (done.some((d) => d.perClass === size && seedOf(d) === seed)) {
+      console.error(`[05-transfer-learning] ${size}/class, seed ${seed}: done in an earlier run (resume)`);
       continue;
     }
-    const runs = await impl.compareStrategies({ ...config, perClass: [size] });
+    if (seeds.length > 1) console.error(`[05-transfer-learning] seed ${seed} (${seeds.indexOf(seed) + 1}/${seeds.length}), ${size}/class`);
+    const runs = await impl.compareStrategies({ ...configFor(seed), perClass: [size] });
     const best = runs.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
-    const val = loadTargetData('test', valPerClass, opts.seed, config.adapt);
+    const val = loadTargetData('test', valPerClass, seed, config.adapt);
     const confusion = confusionMatrix(predictClasses(best.model, val.x), val.labels, classNames.length);
     tf.dispose([val.x, val.y]);
     done.push({
       perClass: size,
+      seed,
       runs: runs.map((r) => ({ strategy: r.strategy, history: r.history, valAccuracy: r.valAccuracy })),
       best: { strategy: best.strategy, valAccuracy: best.valAccuracy, confusion },
     });
@@ -86,7 +100,9 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
   }
 
   const plots: string[] = [];
-  const results = done.filter((d) => sizes.includes(d.perClass)).sort((a, b) => a.perClass - b.perClass);
+  const all = done.filter((d) => sizes.includes(d.perClass) && seeds.includes(seedOf(d)));
+  // curves and the confusion matrix: the first seed's runs; numbers: every seed
+  const results = all.filter((d) => seedOf(d) === seeds[0]).sort((a, b) => a.perClass - b.perClass);
   for (const d of results) {
     plots.push(
       lineChart(path.join(opts.out, `val-accuracy-${d.perClass}-per-class.png`), {
@@ -98,6 +114,23 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
     );
   }
   const strategies = results[0]?.runs.map((r) => r.strategy) ?? [];
+  const stat = (size: number, s: string): Stat =>
+    meanStd(all.filter((d) => d.perClass === size).map((d) => d.runs.find((r) => r.strategy === s)?.valAccuracy ?? NaN).filter(Number.isFinite));
+  const seedNote = seeds.length > 1 ? `mean ± std over ${seeds.length} seeds` : `one seed (${opts.seed}): use --seeds N for mean ± std`;
+  plots.push(
+    barChart(path.join(opts.out, 'strategies-by-size.png'), {
+      title: `Final validation accuracy per strategy (${seedNote})`,
+      xLabel: 'labelled examples per class',
+      yLabel: 'validation accuracy',
+      labels: results.map((d) => String(d.perClass)),
+      series: strategies.map((s) => ({
+        label: s,
+        data: results.map((d) => stat(d.perClass, s).mean),
+        ...(seeds.length > 1 ? { errors: results.map((d) => stat(d.perClass, s).std) } : {}),
+      })),
+      format: (v) => v.toFixed(3),
+    }),
+  );
   plots.push(
     lineChart(path.join(opts.out, 'accuracy-vs-labelled-size.png'), {
       title: `Final validation accuracy vs labelled examples (${epochs} epochs each)`,
@@ -106,7 +139,7 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
       series: strategies.map((s) => ({
         label: s,
         x: results.map((d) => d.perClass),
-        data: results.map((d) => d.runs.find((r) => r.strategy === s)!.valAccuracy),
+        data: results.map((d) => stat(d.perClass, s).mean),
       })),
     }),
   );
@@ -123,10 +156,13 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
       yLabel: 'true class',
     }),
   );
-  const accuracy: Record<string, Record<string, number>> = {};
-  for (const d of results) accuracy[`${d.perClass}_per_class`] = Object.fromEntries(d.runs.map((r) => [r.strategy, r.valAccuracy]));
+  // one seed: plain numbers; several: {mean, std, n} (report.md prints "mean ± std (n = N)")
+  const accuracy: Record<string, Record<string, number | Stat>> = {};
+  for (const d of results) {
+    accuracy[`${d.perClass}_per_class`] = Object.fromEntries(strategies.map((s) => [s, seeds.length > 1 ? stat(d.perClass, s) : stat(d.perClass, s).mean]));
+  }
   return {
-    metrics: { epochsPerStrategy: epochs, base: basePath ?? 'data/models/transfer-base', cutAt: config.cutAt, unfreezeFrom: config.unfreezeFrom, valPerClass, valAccuracy: accuracy, best: { perClass: top.perClass, strategy: topSize.best.strategy } },
+    metrics: { seeds, epochsPerStrategy: epochs, base: basePath ?? 'data/models/transfer-base', cutAt: config.cutAt, unfreezeFrom: config.unfreezeFrom, valPerClass, valAccuracy: accuracy, best: { perClass: top.perClass, strategy: topSize.best.strategy } },
     plots,
   };
 }
