@@ -54,8 +54,9 @@ function escape(s: string): string {
 
 /**
  * A vitest testNamePattern matching exactly these rubric names. Vitest matches the pattern
- * against "<file> <describe> <test>" (space-joined); the rubric writes "describe > test".
+ * against "<file> <describe> <test>" (space-joined); the rubric writes "describe > test", and a
+ * test's own title may contain " > " too ("logits > 0"), so each " > " matches either.
  */
 export function namePattern(names: string[]): string {
-  return `(?:^| )(?:${names.map((n) => escape(n.split(' > ').join(' '))).join('|')})$`;
+  return `(?:^| )(?:${names.map((n) => n.split(' > ').map(escape).join('(?: > | )')).join('|')})$`;
 }

@@ -139,5 +139,9 @@ describe('narrowing a grade (--task, --test)', () => {
     expect(rx.test('test/03.test.ts task 3: training trainStep (a+b)')).toBe(true);
     expect(rx.test('test/03.test.ts task 1: windows splitWindows splits')).toBe(false);
     expect(rx.test('test/03.test.ts task 1: windows makeWindows slides too')).toBe(false);
+    // a title with " > " of its own (04: "real counts logits > 0")
+    const gt = new RegExp(namePattern(['task 5: quality > accuracy: real counts logits > 0, fake < 0']));
+    expect(gt.test('test/04.test.ts task 5: quality accuracy: real counts logits > 0, fake < 0')).toBe(true);
+    expect(gt.test('test/04.test.ts task 5: quality accuracy: real counts logits 0, fake < 0')).toBe(true);
   });
 });
