@@ -99,6 +99,8 @@ export interface PackageOptions {
   /** folder with hidden NN*.test.ts + NN*.rubric.json */
   hiddenDir?: string;
   seed?: number;
+  /** use the system `zip` (default: when it is installed), else the built-in writer */
+  systemZip?: boolean;
 }
 
 export interface PackageResult {
@@ -149,7 +151,7 @@ export function writeGradescopePackage(opts: PackageOptions): PackageResult {
     }
     fs.mkdirSync(path.dirname(opts.out), { recursive: true });
     fs.rmSync(opts.out, { force: true });
-    const hasZip = spawnSync('zip', ['-v'], { stdio: 'ignore' }).status === 0;
+    const hasZip = opts.systemZip ?? spawnSync('zip', ['-v'], { stdio: 'ignore' }).status === 0;
     if (hasZip) execFileSync('zip', ['-q', '-r', '-X', path.resolve(opts.out), '.'], { cwd: stage });
     else {
       const entries: ZipEntry[] = files.map((f) => ({ name: f.name, data: fs.readFileSync(path.join(stage, f.name)), mode: f.mode }));

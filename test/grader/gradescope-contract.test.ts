@@ -120,6 +120,13 @@ describe('Gradescope autograder contract', () => {
     expect(maxScore).toBeGreaterThan(visible.reduce((n, s) => n + s.points, 0));
   });
 
+  it('the built-in zip writer (no system zip) packs the same files with the same modes', () => {
+    const other = writeGradescopePackage({ out: path.join(tmp, 'builtin.zip'), only: [EXERCISE], hiddenDir: HIDDEN, systemZip: false });
+    expect(other.usedSystemZip).toBe(false);
+    const key = (e: { name: string; data: Buffer; mode?: number }) => `${e.name} ${e.mode?.toString(8)} ${e.name === 'gradescope.json' ? '' : e.data.toString('base64')}`;
+    expect(readZip(fs.readFileSync(other.file)).map(key).sort()).toEqual(readZip(fs.readFileSync(pkg.file)).map(key).sort());
+  });
+
   it('the reference solution, uploaded as a zip of exercises/, gets every point including the hidden test', async () => {
     const r = await runAutograder((sub) => {
       fs.cpSync(path.join(PROJECT_ROOT, 'solutions', EXERCISE), path.join(sub, 'exercises', EXERCISE), { recursive: true });
