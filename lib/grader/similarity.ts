@@ -117,6 +117,12 @@ export async function similarityReport(opts: SimilarityOptions): Promise<Exercis
         missing.push(student);
         continue;
       }
+      // loose files name no exercise: they count only when a single exercise is compared
+      if (found.layout === 'loose files' && opts.exercises.length > 1) {
+        if (found.staged) fs.rmSync(found.staged, { recursive: true, force: true });
+        missing.push(student);
+        continue;
+      }
       try {
         const { text } = readSources(path.join(found.target, exercise));
         if (normalise(text) === normalise(stub.text) || text.trim() === '') unchanged.push(student);
