@@ -64,9 +64,12 @@ function projectFiles(): string[] {
   return tracked.filter((f) => !f.startsWith('solutions/') && !f.startsWith('test/fixtures/') && fs.existsSync(path.join(PROJECT_ROOT, f)));
 }
 
+/** HEAD's short hash, with "+changes" when tracked files differ from it (the package holds the working tree). */
 function gitCommit(): string | undefined {
   const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+  if (r.status !== 0) return undefined;
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).stdout.trim() !== '';
+  return `${r.stdout.trim()}${dirty ? '+changes' : ''}`;
 }
 
 const EXERCISE_FILE = /^(\d\d)[^/]*\.(test\.ts|rubric\.json)$/;
