@@ -13,6 +13,7 @@ import { diagnoseCuda } from '../backend/cuda.js';
 import { checkCpuFlags, checkNodeVersion } from '../backend/platform.js';
 import { DATA_DIR } from '../data/paths.js';
 import { listExercises, ROOT } from '../exercises.js';
+import { detectIsolation, isolationLine } from '../grader/sandbox/isolation.js';
 
 const DATA_FILES = [
   'iris.csv',
@@ -81,6 +82,9 @@ export async function doctorCommand(): Promise<number> {
     row(ok ? 'data ok' : 'data MISSING', `data/${f}`);
   }
   if (missing) todo.push(`${missing} data file(s) missing: \`git checkout -- data/\` (or scripts/fetch-data.sh to rebuild them).`);
+  const iso = detectIsolation();
+  row('grader isolation', `${iso.mode}: ${isolationLine(iso.mode)}`);
+  for (const why of iso.why) row('', why);
   const ex = listExercises();
   row('exercises', ex.map((e) => e.id).join(', ') || 'none found');
   console.log(todo.length ? `\nTo do:\n${todo.map((t) => `  - ${t}`).join('\n')}` : '\nEverything needed is present.');

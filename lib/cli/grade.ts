@@ -38,6 +38,7 @@ export function gradeOptions(flags: GradeFlags) {
     seed: flags.seed ?? 1234,
     testTimeoutS: flags.timeout,
     verbose: flags.verbose ?? false,
+    jobs: flags.jobs,
     select: { tasks: flags.task, test: flags.test },
   };
 }
@@ -53,7 +54,7 @@ export async function gradeCommand(flags: GradeFlags): Promise<number> {
   }
   const common = { only: opts.only, hiddenDir: opts.hiddenDir, seed: opts.seed, testTimeoutS: opts.testTimeoutS, runner: { verbose: opts.verbose }, select: opts.select };
   if (opts.submissions) {
-    const { rows, csv } = await gradeSubmissions(opts.submissions, opts.out, common);
+    const { rows, csv } = await gradeSubmissions(opts.submissions, opts.out, { ...common, jobs: opts.jobs });
     console.log(csv.trimEnd());
     for (const r of rows.filter((r) => r.error)) console.log(`${r.student}: ${r.error}`);
     console.log(`\nwrote ${path.relative(process.cwd(), path.join(opts.out, 'grades.csv'))}, grades.json and one results.json per student under ${path.relative(process.cwd(), opts.out) || '.'}`);

@@ -117,6 +117,7 @@ export interface GradeFlags {
   seed?: number;
   timeout?: number;
   submissions?: string;
+  jobs?: number;
   verbose?: boolean;
 }
 
@@ -171,6 +172,7 @@ export function buildProgram(run: (code: CommandResult) => Promise<void>): Comma
     .option('--seed <n>', 'seed fixed before every test (default 1234)', number('--seed', { integer: true }))
     .option('--timeout <s>', "per-test limit in seconds (default: the rubric's, else 120)", number('--timeout', { min: Number.MIN_VALUE }))
     .option('--submissions <dir>', 'grade every sub-folder (one per student); writes grades.csv + grades.json')
+    .option('--jobs <n>', 'with --submissions: grade N submissions at once, each in its own sandbox (default: one per core)', number('--jobs', { integer: true, min: 1 }))
     .option('--verbose', "show the test runner's own output")
     .action((flags: GradeFlags) => run(load<{ gradeCommand(f: GradeFlags): CommandResult }>('grade.ts').then((m) => m.gradeCommand(flags))));
 

@@ -15,6 +15,7 @@ import { gradeTarget, listExercises } from './grade.js';
 import { toGradescope, type GradescopeResults } from './report.js';
 import { PROJECT_ROOT } from './runner.js';
 import { locateSubmission, type LocatedSubmission } from './submission.js';
+import { detectIsolation, isolationLine } from './sandbox/isolation.js';
 
 /** The assignment, as `course gradescope-package` froze it into source/gradescope.json. */
 export interface PackageConfig {
@@ -82,8 +83,8 @@ function packageVersion(name: string): string | undefined {
   }
 }
 
-/** How the grader keeps student code apart from the results (see docs/GRADER.md). */
-export const ISOLATION_MODE = 'child process per exercise, results over IPC, tamper checks (no OS sandbox)';
+/** How the grader keeps student code apart from the results (lib/grader/sandbox/isolation.ts, docs/GRADER.md). */
+export const ISOLATION_MODE = (): string => `${detectIsolation().mode}: ${isolationLine()}`;
 
 /** Versions and settings a grade depends on: stored with every result for later audits. */
 async function environment(): Promise<Record<string, unknown>> {
@@ -95,7 +96,7 @@ async function environment(): Promise<Record<string, unknown>> {
   } catch (err) {
     backend = `unknown (${describeError(err).split('\n')[0]})`;
   }
-  return { backend, tfjs: packageVersion('@tensorflow/tfjs'), node: process.version, isolation: ISOLATION_MODE };
+  return { backend, tfjs: packageVersion('@tensorflow/tfjs'), node: process.version, isolation: ISOLATION_MODE() };
 }
 
 /** A valid results.json for a grader that could not grade: score 0, the reason, whom to tell. */

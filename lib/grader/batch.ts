@@ -3,9 +3,11 @@
  * Each gets results.json + report.md under <out>/<student>/; grades.csv (per task, per exercise,
  * total) and grades.json collect the scores (lib/grader/export.ts).
  * A submission that breaks (syntax error, missing folder, anything thrown) gets 0 for what
- * broke with a message; it never stops the batch.
+ * broke with a message; it never stops the batch. `jobs` submissions are graded at once, each
+ * run in its own stage and sandbox (lib/grader/sandbox/).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CourseError, describeError } from '../errors.js';
 import { EnvironmentError } from './canary.js';
@@ -25,7 +27,7 @@ export interface BatchRow {
 export async function gradeSubmissions(
   submissionsDir: string,
   outDir: string,
-  opts: Omit<GradeOptions, 'target'>,
+  opts: Omit<GradeOptions, 'target'> & { jobs?: number },
 ): Promise<{ rows: BatchRow[]; csv: string }> {
   if (!fs.existsSync(submissionsDir) || !fs.statSync(submissionsDir).isDirectory()) {
     throw new CourseError(`submissions folder ${submissionsDir} does not exist`, 'pass --submissions DIR with one sub-folder per student');
@@ -38,14 +40,19 @@ export async function gradeSubmissions(
   if (students.length === 0) throw new CourseError(`${submissionsDir} has no sub-folders`, 'put each student\'s copy of exercises/ in its own sub-folder');
   const exercises = opts.only && opts.only.length > 0 ? opts.only : listExercises(opts.testsDir ?? path.join(PROJECT_ROOT, 'test'));
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const rows: BatchRow[] = [];
-  const graded: StudentGrades[] = [];
-  for (const student of students) {
-    log(`== ${student}`);
+  const jobs = Math.max(1, Math.min(students.length, Math.floor(opts.jobs ?? defaultJobs())));
+  const rows: BatchRow[] = new Array(students.length);
+  const graded: StudentGrades[] = new Array(students.length);
+  const gradeOne = async (i: number): Promise<void> => {
+    // every run of every student has its own stage and sandbox: one student's crash, hang or
+    // attack cannot reach another's files or results, and the parent writes the reports
+    const student = students[i]!;
+    const prefix = jobs > 1 ? `[${student}] ` : '';
+    if (jobs === 1) log(`== ${student}`);
     let report: GradeReport | null = null;
     let error: string | undefined;
     try {
-      report = await gradeTarget({ ...opts, target: path.join(submissionsDir, student), log });
+      report = await gradeTarget({ ...opts, target: path.join(submissionsDir, student), log: (line) => log(`${prefix}${line}`) });
     } catch (err) {
       // a rubric problem is the instructor's, not the student's: stop the batch for it
       if (err instanceof CourseError && /rubric/.test(err.message)) throw err;
@@ -62,9 +69,14 @@ export async function gradeSubmissions(
       fs.writeFileSync(path.join(dir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     }
     const scores = Object.fromEntries((report?.exercises ?? []).map((e) => [e.exercise, e.score]));
-    rows.push({ student, scores, total: report?.score ?? 0, error });
-    graded.push({ student, report, error });
-  }
+    rows[i] = { student, scores, total: report?.score ?? 0, error };
+    graded[i] = { student, report, error };
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < students.length; i = next++) await gradeOne(i);
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
   const testsDir = opts.testsDir ?? path.join(PROJECT_ROOT, 'test');
   const columns = exercises.map((e) => exerciseColumns(e, exerciseSpecs(e, testsDir, opts.hiddenDir).specs));
   const csv = gradesCsv(columns, graded);
@@ -72,4 +84,9 @@ export async function gradeSubmissions(
   fs.writeFileSync(path.join(outDir, 'grades.csv'), csv);
   fs.writeFileSync(path.join(outDir, 'grades.json'), `${JSON.stringify(gradesJson(columns, graded, opts.seed), null, 2)}\n`);
   return { rows, csv };
+}
+
+/** Parallel gradings by default: one per core (each exercise run is one vitest process plus one worker). */
+export function defaultJobs(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }

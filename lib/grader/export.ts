@@ -2,8 +2,10 @@
  * The batch's grade export: grades.csv for an LMS import (one row per student; the identifier
  * first, then per exercise its task columns followed by the exercise total, then the total:
  * plain numbers, one header row, no blank cells) and grades.json with the same numbers plus the
- * maxima, every test's result and any grading error.
+ * maxima, every test's result and any grading error. The last CSV column, "needs review", counts
+ * the lines the static scan flagged (lib/grader/scan.ts; 0 = nothing to look at): it is not a score.
  */
+import type { ScanFinding } from './scan.js';
 import type { ExerciseGrade, GradeReport, GradedTestSpec } from './types.js';
 
 export interface TaskColumn {
@@ -51,8 +53,13 @@ function taskScore(grade: ExerciseGrade | undefined, task: number | null): numbe
   return (grade?.tests ?? []).filter((t) => (t.task ?? null) === task).reduce((n, t) => n + t.points, 0);
 }
 
+/** Lines the static scan flagged in a student's submission (all exercises). */
+export function reviewCount(report: GradeReport | null): number {
+  return (report?.exercises ?? []).reduce((n, e) => n + (e.review?.length ?? 0), 0);
+}
+
 export function csvHeader(columns: readonly ExerciseColumns[]): string[] {
-  return ['student', ...columns.flatMap((c) => [...c.tasks.map((t) => `${c.exercise} ${taskLabel(t.task)}`), c.exercise]), 'total'];
+  return ['student', ...columns.flatMap((c) => [...c.tasks.map((t) => `${c.exercise} ${taskLabel(t.task)}`), c.exercise]), 'total', 'needs review'];
 }
 
 export function gradesCsv(columns: readonly ExerciseColumns[], students: readonly StudentGrades[]): string {
@@ -63,7 +70,7 @@ export function gradesCsv(columns: readonly ExerciseColumns[], students: readonl
       const grade = s.report?.exercises.find((e) => e.exercise === c.exercise);
       cells.push(...c.tasks.map((t) => num(taskScore(grade, t.task))), num(grade?.score ?? 0));
     }
-    cells.push(num(s.report?.score ?? 0));
+    cells.push(num(s.report?.score ?? 0), String(reviewCount(s.report)));
     lines.push(cells.join(','));
   }
   return `${lines.join('\n')}\n`;
@@ -78,7 +85,7 @@ export interface GradesJson {
     student: string;
     total: number;
     error?: string;
-    exercises: Record<string, { score: number; tasks: Record<string, number>; tests: { name: string; task: number | null; score: number; max_score: number; status: string; hidden: boolean; feedback: string; environment_error?: string }[]; notes: string[] }>;
+    exercises: Record<string, { score: number; tasks: Record<string, number>; tests: { name: string; task: number | null; score: number; max_score: number; status: string; hidden: boolean; feedback: string; environment_error?: string }[]; notes: string[]; needs_review: ScanFinding[] }>;
   }[];
 }
 
@@ -102,6 +109,7 @@ export function gradesJson(columns: readonly ExerciseColumns[], students: readon
               tasks: Object.fromEntries(c.tasks.map((t) => [taskLabel(t.task), taskScore(grade, t.task)])),
               tests: (grade?.tests ?? []).map((t) => ({ name: t.name, task: t.task ?? null, score: t.points, max_score: t.maxPoints, status: t.status, hidden: t.hidden, feedback: t.feedback, ...(t.environmentError ? { environment_error: t.environmentError } : {}) })),
               notes: grade?.notes ?? [],
+              needs_review: grade?.review ?? [],
             },
           ];
         }),

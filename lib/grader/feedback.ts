@@ -134,7 +134,8 @@ const LOAD_FAILED = /^did not run: the test file failed to load: /;
 
 /** A load error's text with staging paths cut down to the path inside the exercise folder. */
 export function relativiseLoadError(text: string, exercise: string): string {
-  return text.replace(new RegExp(`\\S*/${exercise.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`, 'g'), '');
+  // absolute (staged) paths only: a relative import in the message (../../solutions/NN-name/…) stays as written
+  return text.replace(new RegExp(`(^|[\\s('"\`])/\\S*/${exercise.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`, 'g'), '$1');
 }
 
 /**

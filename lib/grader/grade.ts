@@ -12,6 +12,9 @@ import { environmentError, environmentFeedback } from './env-errors.js';
 import { checkDependencies, failureFeedback, refineFeedback, type FeedbackContext } from './feedback.js';
 import { loadRubric } from './rubric.js';
 import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js';
+import { chooseIsolation, grantStage, type Isolation, type IsolationMode } from './sandbox/isolation.js';
+import { changedFiles, createStage, makeReadOnly, removeStage, stagesRoot } from './sandbox/stage.js';
+import { scanExercise } from './scan.js';
 import { describeSelection, isNarrowed, namePattern, selector, type Selection } from './select.js';
 import type { ExerciseGrade, GradeReport, GradedTest, GradedTestSpec, TestOutcome } from './types.js';
 
@@ -27,6 +30,8 @@ export interface GradeOptions {
   seed: number;
   testTimeoutS?: number;
   runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose' | 'signal'>;
+  /** isolation mode for every run (default: the strongest this machine allows) */
+  isolation?: IsolationMode;
   /** progress lines (stderr by default) */
   log?: (line: string) => void;
   /** grade only these tasks / tests (lib/grader/select.ts); the rest are not run */
@@ -82,6 +87,22 @@ export function exerciseSpecs(exercise: string, testsDir: string, hiddenDir?: st
 /** One line saying why a test failed (lib/grader/feedback.ts: file:line of a crash in the submission). */
 export { failureFeedback } from './feedback.js';
 
+/**
+ * A hidden test's outcome as the parent keeps it: only a reason from a fixed list. Its error
+ * messages (and a load error from its phase) could carry the hidden test's own text: expected
+ * values, or lines a submission read from the file and threw.
+ */
+function hiddenOutcome(outcome: TestOutcome): TestOutcome {
+  if (outcome.state === 'passed') return { state: 'passed', errors: [], ms: outcome.ms };
+  const r = outcome.runnerReason ?? '';
+  let reason = 'failed';
+  const byRunner: [RegExp, string][] = [[/^tampering/, 'tampering: the tests were modified'], [/^timed out/, 'timed out'], [/ran out of memory/, 'ran out of memory'], [/^crashed/, 'crashed'], [/^did not run/, 'did not run']];
+  if (r) reason = byRunner.find(([re]) => re.test(r))?.[1] ?? 'failed';
+  else if (outcome.errors.some((e) => e.message.startsWith('tampering detected'))) reason = 'tampering detected';
+  else if (outcome.errors.some((e) => e.name === 'NotImplemented' || /not implemented: /.test(e.message))) reason = 'not implemented';
+  return { state: 'failed', errors: [], runnerReason: `hidden test: ${reason}`, ms: outcome.ms };
+}
+
 function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: Map<string, TestOutcome>, seconds: number, notes: string[], ownRoots: string[] = [], ctx?: FeedbackContext): ExerciseGrade {
   const tests: GradedTest[] = specs.map((spec) => {
     const outcome = outcomes.get(spec.name) ?? { state: 'failed' as const, errors: [], runnerReason: 'did not run', ms: 0 };
@@ -94,7 +115,7 @@ function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: 
       points: passed ? spec.points : 0,
       maxPoints: spec.points,
       status: passed ? 'passed' : 'failed',
-      feedback: passed ? '' : envError ? environmentFeedback(envError) : failureFeedback(spec, outcome, ctx),
+      feedback: passed ? '' : envError ? environmentFeedback(envError) : spec.hidden ? `${spec.feedback} (${outcome.runnerReason ?? 'hidden test: failed'})` : failureFeedback(spec, outcome, ctx),
       hidden: spec.hidden,
       ...(envError ? { environmentError: envError.message.split('\n')[0] } : {}),
     };
@@ -110,6 +131,26 @@ function allFailed(exercise: string, specs: GradedTestSpec[], reason: string): E
   return gradeFromOutcomes(exercise, specs, outcomes, 0, []);
 }
 
+interface Phase {
+  phase: 'visible' | 'hidden';
+  files: string[];
+  /** every rubric entry of the phase's files (a test outside the selection is skipped, not unknown) */
+  specs: GradedTestSpec[];
+}
+
+/** Runs one phase in its own stage; the stage is gone (with everything it started) when this returns. */
+async function runPhase(exercise: string, folder: string, p: Phase, opts: GradeOptions, isolation: Isolation, pattern: string | undefined) {
+  const stage = createStage({ exercise, folder, testFiles: p.files, phase: p.phase });
+  try {
+    grantStage(isolation, path.dirname(stage.root), stage.work);
+    if (isolation.mode === 'none') makeReadOnly(stage.root);
+    const run = await runExercise({ exercise, stage, isolation, specs: p.specs, seed: opts.seed, testTimeoutS: opts.testTimeoutS, namePattern: pattern, ...opts.runner });
+    return { run, tampered: changedFiles(stage) };
+  } finally {
+    removeStage(stage);
+  }
+}
+
 export async function gradeExercise(exercise: string, opts: GradeOptions): Promise<ExerciseGrade> {
   const testsDir = opts.testsDir ?? path.join(PROJECT_ROOT, 'test');
   const { files, specs: allSpecs } = exerciseSpecs(exercise, testsDir, opts.hiddenDir);
@@ -121,48 +162,46 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
     return allFailed(exercise, specs, `did not run: the submission has no ${what} (${opts.target})`);
   }
   const t0 = Date.now();
-  // A submission outside the project is graded from a copy at <root>/.grade-<pid>-<exercise>/:
-  // exercise code imports the course library as ../../lib/… and packages from the project's
-  // node_modules, both of which only resolve from a folder directly inside the project.
-  const inside = !path.relative(PROJECT_ROOT, opts.target).startsWith('..');
-  const staged = inside ? null : path.join(PROJECT_ROOT, `.grade-${process.pid}-${exercise}`);
-  if (staged) {
-    fs.rmSync(staged, { recursive: true, force: true });
-    fs.cpSync(folder, path.join(staged, exercise), { recursive: true, filter: (src) => path.basename(src) !== 'node_modules' });
-  }
-  const target = staged ?? opts.target;
-  // Hidden tests run from a dot-named copy inside test/: module resolution then works exactly as
-  // for the visible tests (one tfjs instance, `../lib/…` imports), and plain `npm test` ignores
-  // dot-files. The copies are removed afterwards.
-  const copies = files.map((f, i) => (i === 0 ? f : path.join(PROJECT_ROOT, 'test', `.hidden-${process.pid}-${path.basename(f)}`)));
-  const run = await (async () => {
-    try {
-      copies.forEach((c, i) => i > 0 && fs.copyFileSync(files[i]!, c));
-      return await runExercise({
-        exercise,
-        files: copies,
-        specs: allSpecs,
-        target,
-        seed: opts.seed,
-        testTimeoutS: opts.testTimeoutS,
-        namePattern: keep ? namePattern(specs.map((s) => s.name)) : undefined,
-        ...opts.runner,
-      });
-    } finally {
-      copies.forEach((c, i) => i > 0 && fs.rmSync(c, { force: true }));
-      if (staged) fs.rmSync(staged, { recursive: true, force: true });
+  // what an instructor should look at, whatever the tests say (never changes the score)
+  const review = scanExercise(folder, path.join(path.dirname(path.dirname(folder)), 'lib'));
+  const isolation = chooseIsolation(opts.isolation);
+  const pattern = keep ? namePattern(specs.map((s) => s.name)) : undefined;
+  // Visible and hidden tests run in separate stages, one after the other: hidden tests are on
+  // disk only while their own phase runs, never next to code that produces visible feedback.
+  const phases: Phase[] = [{ phase: 'visible', files: [files[0]!], specs: allSpecs.filter((s) => !s.hidden) }];
+  if (files.length > 1 && specs.some((s) => s.hidden)) phases.push({ phase: 'hidden', files: files.slice(1), specs: allSpecs.filter((s) => s.hidden) });
+  const outcomes = new Map<string, TestOutcome>();
+  const notes: string[] = [];
+  const tampered: string[] = [];
+  let leftovers = 0;
+  for (const p of phases) {
+    if (p.phase === 'visible' && !specs.some((s) => !s.hidden)) continue;
+    const { run, tampered: changed } = await runPhase(exercise, folder, p, opts, isolation, pattern);
+    if (run.unknownTests.length > 0) {
+      const names = run.unknownTests.map((t) => `"${t.name}"`).join(', ');
+      const rubric = path.basename(rubricFor(p.files.find((f) => path.basename(f) === path.basename(run.unknownTests[0]!.file)) ?? p.files[0]!));
+      throw new CourseError(
+        `${exercise}: test ${names} ran but has no points in the rubric`,
+        `add ${run.unknownTests.length > 1 ? 'them' : 'it'} to ${rubric} with points and a feedback line`,
+      );
     }
-  })();
-  if (run.unknownTests.length > 0) {
-    const names = run.unknownTests.map((t) => `"${t.name}"`).join(', ');
-    throw new CourseError(
-      `${exercise}: test ${names} ran but has no points in the rubric`,
-      `add ${run.unknownTests.length > 1 ? 'them' : 'it'} to ${path.basename(rubricFor(run.unknownTests[0]!.file || files[0]!)).replace(/^\.hidden-\d+-/, '')} with points and a feedback line`,
-    );
+    for (const [k, v] of run.outcomes) outcomes.set(k, p.phase === 'hidden' ? hiddenOutcome(v) : v);
+    // a hidden test's name is in the rubric, but how it hung stays out of the visible output
+    notes.push(...(p.phase === 'hidden' ? run.notes.map(() => 'a hidden test hung or crashed; the remaining tests were resumed') : run.notes));
+    tampered.push(...changed);
+    leftovers += run.leftovers;
+  }
+  if (leftovers > 0) notes.push(`the submission left ${leftovers} process(es) running after its tests; they were killed`);
+  if (tampered.length > 0) {
+    const list = tampered.slice(0, 3).join(', ') + (tampered.length > 3 ? ` and ${tampered.length - 3} more` : '');
+    const reason = `tampering: the tests were modified (${list}); this exercise's run is void`;
+    const g = allFailed(exercise, specs, reason);
+    return { ...g, seconds: (Date.now() - t0) / 1000, notes: [...notes, reason], isolation: isolation.mode, review };
   }
   // code that is not a library: an error thrown first from here is never the environment's
-  const ownRoots = [opts.target, target, testsDir, ...files.map((f) => path.dirname(f)), path.join(PROJECT_ROOT, 'lib')];
-  return gradeFromOutcomes(exercise, specs, run.outcomes, (Date.now() - t0) / 1000, run.notes, ownRoots, { exercise, submissionDir: folder });
+  const ownRoots = [opts.target, stagesRoot(), testsDir, ...files.map((f) => path.dirname(f)), path.join(PROJECT_ROOT, 'lib')];
+  const grade = gradeFromOutcomes(exercise, specs, outcomes, (Date.now() - t0) / 1000, notes, ownRoots, { exercise, submissionDir: folder });
+  return { ...grade, isolation: isolation.mode, review };
 }
 
 export async function gradeTarget(opts: GradeOptions): Promise<GradeReport> {

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './runner.js';
+import { formatFindings } from './scan.js';
 import type { GradeReport } from './types.js';
 
 export interface GradescopeTest {
@@ -52,9 +53,15 @@ export function environmentErrorLines(report: GradeReport): string[] {
 
 const ENV_HEADING = 'Environment errors (not the student\'s code; fix the environment with `course doctor`, then grade again):';
 
+/** "isolation: bwrap" (the sandbox the test processes ran in; see lib/grader/sandbox/isolation.ts). */
+export function isolationLine(report: GradeReport): string {
+  const modes = [...new Set(report.exercises.map((e) => e.isolation).filter((m): m is NonNullable<typeof m> => !!m))];
+  return `isolation: ${modes.join(', ') || 'not run'}`;
+}
+
 /** The Markdown `output` of results.json: the total, one line per exercise, the grader's notes. */
 export function gradescopeOutput(report: GradeReport): string {
-  const lines = [`**Total: ${fmt(report.score)} / ${fmt(report.maxScore)}** (seed ${report.seed}, ${report.seconds.toFixed(0)} s)`, ''];
+  const lines = [`**Total: ${fmt(report.score)} / ${fmt(report.maxScore)}** (seed ${report.seed}, ${report.seconds.toFixed(0)} s), ${isolationLine(report)}`, ''];
   for (const e of report.exercises) lines.push(`- ${e.exercise}: ${fmt(e.score)} / ${fmt(e.maxScore)}`);
   const notes = report.exercises.flatMap((e) => [
     ...(e.loadError ? [`- ${e.exercise}: the submission failed to load: ${e.loadError}`] : []),
@@ -165,7 +172,7 @@ function mdCell(s: string): string {
 
 /** report.md; plot links are relative to `outDir`, where the file is written. */
 export function formatMarkdown(report: GradeReport, outDir: string, reportsDir = path.join(PROJECT_ROOT, 'reports')): string {
-  const out: string[] = [`# Grade report`, '', `Target: \`${report.target}\`  `, `Seed: ${report.seed}  `, `Score: **${fmt(report.score)} / ${fmt(report.maxScore)}**`, ''];
+  const out: string[] = [`# Grade report`, '', `Target: \`${report.target}\`  `, `Seed: ${report.seed}  `, `Score: **${fmt(report.score)} / ${fmt(report.maxScore)}**  `, isolationLine(report).replace(/^isolation/, 'Isolation'), ''];
   if (report.narrowed) out.splice(out.length - 1, 0, `Narrowed to: ${report.narrowed} (not a full grade)  `);
   const env = environmentErrorLines(report);
   if (env.length > 0) out.push(`## ${ENV_HEADING}`, '', ...env.map((l) => `- ${mdCell(l)}`), '');
@@ -180,6 +187,9 @@ export function formatMarkdown(report: GradeReport, outDir: string, reportsDir =
     }
     out.push('');
     for (const n of e.notes) out.push(`- note: ${n}`);
+    if (e.review && e.review.length > 0) {
+      out.push('', `**Needs review** (static scan, lib/grader/scan.ts; the score is not affected):`, '', ...formatFindings(e.review).map((l) => `- ${l}`));
+    }
     // the full run's plots, else those of the last --quick run (its own folder)
     const pngs = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.png')).sort() : []);
     const full = path.join(reportsDir, e.exercise);

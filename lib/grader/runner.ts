@@ -1,33 +1,35 @@
 /**
  * Runs one exercise's graded tests in a child process and returns what happened to each test.
  *
- * The child is `vitest run` with lib/grader/vitest.grade.config.ts. Results come back only over
- * the IPC channel (lib/grader/ipc-reporter.ts). A watchdog here kills the child's whole process
- * group when the running test exceeds its limit (a synchronous infinite loop never lets vitest's
- * own timeout fire) or the exercise exceeds its overall limit. When the child was killed or a
- * worker died, the test that was running (from the harness's progress file) is failed with the
- * reason, and the exercise is run again skipping every test that already has an outcome, so a
- * hang or crash costs only the tests it hit.
+ * The child is `vitest run` with the staged copy of lib/grader/vitest.grade.config.ts, started in
+ * the staged project (sandbox/stage.ts) inside the strongest isolation this machine allows
+ * (sandbox/isolation.ts). Results come back only over the IPC channel (lib/grader/ipc-reporter.ts).
+ * A watchdog here kills the child's whole process group when the running test exceeds its limit
+ * (a synchronous infinite loop never lets vitest's own timeout fire) or the exercise exceeds its
+ * overall limit. After every attempt, whatever the run started is killed (PID namespace, process
+ * group, then a sweep by uid / environment marker / cwd) before the parent looks at the results.
+ * When the child was killed or a worker died, the test that was running (from the harness's
+ * progress file) is failed with the reason, and the exercise is run again skipping every test that
+ * already has an outcome, so a hang or crash costs only the tests it hit.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from './paths.js';
+import { sandboxEnv, sweep, wrapCommand, type Isolation } from './sandbox/isolation.js';
+import type { Stage } from './sandbox/stage.js';
 import type { ChildMessage, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
 
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const VITEST_BIN = path.join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs');
-const GRADE_CONFIG = path.join(PROJECT_ROOT, 'lib/grader/vitest.grade.config.ts');
+export { PROJECT_ROOT };
 
 export interface RunExerciseOptions {
   exercise: string;
-  /** absolute paths of the test files (visible + hidden) */
-  files: string[];
+  /** the staged project this run uses (its test files, `@target` folder and work folder) */
+  stage: Stage;
+  isolation: Isolation;
   /** rubric entries for those files (their timeouts set the watchdog) */
   specs: GradedTestSpec[];
-  /** absolute path of the folder `@target` points at */
-  target: string;
   seed: number;
   /** per-test limit in seconds for every test (overrides the rubric) */
   testTimeoutS?: number;
@@ -56,6 +58,8 @@ export interface RunExerciseResult {
   unknownTests: { name: string; file: string }[];
   notes: string[];
   attempts: number;
+  /** processes the run left behind that the sweep had to kill */
+  leftovers: number;
 }
 
 const DEFAULT_TEST_TIMEOUT_S = 120;
@@ -74,6 +78,7 @@ interface AttemptResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stderrTail: string;
+  leftovers: number;
 }
 
 function firstLine(text: string): string {
@@ -84,7 +89,8 @@ function firstLine(text: string): string {
 function loadError(message: string, target: string): string {
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
   const line = (/^Transform failed/.test(lines[0] ?? '') && lines[1] ? lines[1] : (lines[0] ?? '')).slice(0, 300);
-  return line.split(`${target}/`).join('');
+  // staged paths mean nothing to a student: show them relative to the submission / the project
+  return line.split(`${target}/`).join('').split(`${path.dirname(target)}/`).join('');
 }
 
 function readLastStarted(file: string): string | null {
@@ -105,23 +111,41 @@ function runAttempt(
   progressFile: string,
 ): Promise<AttemptResult> {
   fs.writeFileSync(progressFile, '');
-  // Drop a surrounding vitest's own variables (the grader's self-tests run inside vitest).
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(__)?VITEST/.test(k)));
-  const env: NodeJS.ProcessEnv = {
-    ...inherited,
-    COURSE_TARGET: opts.target,
-    COURSE_SEED: String(opts.seed),
-    COURSE_GRADER_FILES: JSON.stringify(opts.files),
-    COURSE_GRADER_PROGRESS: progressFile,
-    COURSE_GRADER_SKIP: JSON.stringify([...skip]),
-    COURSE_GRADER_TEST_TIMEOUT_MS: String(limits.vitestTimeoutMs),
-    COURSE_GRADER_HEAP_MB: String(opts.heapMb ?? 2048),
-    COURSE_QUIET_BACKEND: '1',
-    FORCE_COLOR: '0',
-    ...(opts.namePattern ? { COURSE_GRADER_NAME_PATTERN: opts.namePattern } : {}),
-  };
-  const child = spawn(process.execPath, [VITEST_BIN, 'run', '--config', GRADE_CONFIG], {
-    cwd: PROJECT_ROOT,
+  const { stage, isolation } = opts;
+  if (isolation.uid !== undefined) fs.chownSync(progressFile, isolation.uid, isolation.uid);
+  const marker = `COURSE_GRADER_RUN=${randomBytes(8).toString('hex')}`;
+  const env = sandboxEnv(
+    {
+      COURSE_GRADER_RUN: marker.split('=')[1]!,
+      COURSE_TARGET: stage.target,
+      COURSE_SEED: String(opts.seed),
+      COURSE_GRADER_FILES: JSON.stringify(stage.testFiles),
+      COURSE_GRADER_PROGRESS: progressFile,
+      COURSE_GRADER_SKIP: JSON.stringify([...skip]),
+      COURSE_GRADER_TEST_TIMEOUT_MS: String(limits.vitestTimeoutMs),
+      COURSE_GRADER_HEAP_MB: String(opts.heapMb ?? 2048),
+      COURSE_GRADER_CACHE: path.join(stage.work, 'cache'),
+      COURSE_QUIET_BACKEND: '1',
+      FORCE_COLOR: '0',
+      ...(opts.namePattern ? { COURSE_GRADER_NAME_PATTERN: opts.namePattern } : {}),
+    },
+    stage.work,
+  );
+  const readOnly = ['data', 'node_modules'].map((l) => fs.realpathSync(path.join(stage.root, l)));
+  const wrap = wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly });
+  const argv = [
+    ...wrap,
+    process.execPath,
+    path.join(stage.root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    // load the config in memory: the default bundles it to node_modules/.vite-temp (read-only here)
+    '--configLoader',
+    'runner',
+    '--config',
+    path.join(stage.root, 'lib/grader/vitest.grade.config.ts'),
+  ];
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: stage.root,
     env,
     detached: true, // own process group: the watchdog kills vitest and its workers together
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -136,6 +160,7 @@ function runAttempt(
     exitCode: null,
     signal: null,
     stderrTail: '',
+    leftovers: 0,
   };
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -198,14 +223,20 @@ function runAttempt(
       res.exitCode = code;
       res.signal = signal;
       res.lastStarted = readLastStarted(progressFile);
-      // the group may still hold workers if vitest itself died first
+      // the group may still hold workers if vitest itself died first; detached processes left
+      // the group: the sweep finds them by uid, environment marker or cwd
       try {
         process.kill(-child.pid!, 'SIGKILL');
       } catch {
         // already gone
       }
       res.stderrTail = stderr;
-      resolve(res);
+      // a PID namespace is torn down by the kernel as its first process exits: give that a
+      // moment, so the sweep counts only what really outlived the run
+      setTimeout(() => {
+        res.leftovers = sweep({ uid: isolation.uid, marker, base: path.dirname(stage.root) });
+        resolve(res);
+      }, 250);
     });
   });
 }
@@ -234,16 +265,17 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
   const maxReruns = opts.maxReruns ?? 5;
   const heapMb = opts.heapMb ?? 2048;
 
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `course-grade-${opts.exercise}-`));
   const outcomes = new Map<string, TestOutcome>();
   const files = new Map<string, string>();
   const notes: string[] = [];
   const skip = new Set<string>();
   let attempts = 0;
-  try {
+  let leftovers = 0;
+  {
     for (;;) {
       attempts++;
-      const a = await runAttempt(opts, { testLimitS, idleS, deadline, vitestTimeoutMs }, skip, path.join(tmp, `progress-${attempts}.txt`));
+      const a = await runAttempt(opts, { testLimitS, idleS, deadline, vitestTimeoutMs }, skip, path.join(opts.stage.work, `progress-${attempts}.txt`));
+      leftovers += a.leftovers;
       for (const [name, r] of a.results) {
         outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms });
         files.set(name, r.file);
@@ -268,7 +300,7 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
       if (clean || missing.length === 0) {
         for (const s of missing) {
           const why = a.moduleErrors.length
-            ? `the test file failed to load: ${loadError(a.moduleErrors[0]!.message, opts.target)}`
+            ? `the test file failed to load: ${loadError(a.moduleErrors[0]!.message, opts.stage.target)}`
             : 'the test file has no such test (check the rubric name)';
           // the load error itself travels along: lib/grader/feedback.ts reads its location
           outcomes.set(s.name, { state: 'failed', errors: a.moduleErrors.slice(0, 1), runnerReason: `did not run: ${why}`, ms: 0 });
@@ -291,11 +323,9 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
       notes.push(`${culprit}: ${outcomes.get(culprit!)!.runnerReason}; resumed the remaining tests`);
       for (const name of outcomes.keys()) skip.add(name);
     }
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
   }
   const unknownTests = [...files.entries()]
     .filter(([name]) => !known.has(name))
     .map(([name, file]) => ({ name, file }));
-  return { outcomes, unknownTests, notes, attempts };
+  return { outcomes, unknownTests, notes, attempts, leftovers };
 }

@@ -2,6 +2,7 @@
  * Shapes shared by the grader's parts: the rubric, what the vitest child reports over IPC,
  * and the graded results the parent computes from them.
  */
+import type { ScanFinding } from './scan.js';
 
 export interface RubricEntry {
   /** vitest full name: 'describe > test' or just 'test' */
@@ -80,6 +81,10 @@ export interface ExerciseGrade {
   notes: string[];
   /** the submission failed to load (syntax error, …): said once, with its location */
   loadError?: string;
+  /** the isolation the exercise's test process ran in (lib/grader/sandbox/isolation.ts) */
+  isolation?: 'bwrap' | 'setpriv' | 'none';
+  /** lines the static scan (lib/grader/scan.ts) flags for an instructor's review; never scored */
+  review?: ScanFinding[];
 }
 
 export interface GradeReport {

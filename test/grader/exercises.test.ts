@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { exerciseSpecs, gradeTarget, listExercises } from '../../lib/grader/grade.js';
 import { toGradescope, writeReports } from '../../lib/grader/report.js';
 import { PROJECT_ROOT } from '../../lib/grader/runner.js';
-import { findCorrectVariants, findPlantedBugs, matchName } from '../support/grader-fixtures.js';
+import { findCorrectVariants, findPlantedBugs, matchName, materializeFixture } from '../support/grader-fixtures.js';
 
 const SLOW = process.env.COURSE_SLOW_TESTS === '1';
 const FAST_EXERCISE = '01-ffnn-from-scratch';
@@ -71,7 +71,10 @@ describe.skipIf(!available.includes(FAST_EXERCISE))('grader on the course exerci
         return found!;
       });
       expect(mustFail.length, 'bug.json must name at least one test').toBeGreaterThan(0);
-      const report = await gradeTarget({ target: bug.dir, only: [bug.exercise], seed: 1234, testTimeoutS: bug.timeout, log: quiet, runner: { watchdogMarginS: 5 } });
+      const target = materializeFixture(bug.dir, bug.exercise, fs.mkdtempSync(path.join(os.tmpdir(), 'planted-')), PROJECT_ROOT);
+      const report = await gradeTarget({ target, only: [bug.exercise], seed: 1234, testTimeoutS: bug.timeout, log: quiet, runner: { watchdogMarginS: 5 } }).finally(() =>
+        fs.rmSync(target, { recursive: true, force: true }),
+      );
       const failed = report.exercises[0]!.tests.filter((t) => t.status === 'failed');
       expect(failed.map((t) => t.name).sort(), failed.map((t) => `${t.name}: ${t.feedback}`).join('\n')).toEqual([...mustFail].sort());
     }, 600_000);
@@ -81,7 +84,10 @@ describe.skipIf(!available.includes(FAST_EXERCISE))('grader on the course exerci
   for (const variant of variants) {
     const run = (SLOW || (variant.exercise === FAST_EXERCISE && !variant.slow)) ? it : it.skip;
     run(`correct variant ${variant.exercise}/${variant.slug} gets full marks`, async () => {
-      const report = await gradeTarget({ target: variant.dir, only: [variant.exercise], seed: 1234, log: quiet, runner: { watchdogMarginS: 5 } });
+      const target = materializeFixture(variant.dir, variant.exercise, fs.mkdtempSync(path.join(os.tmpdir(), 'variant-')), PROJECT_ROOT);
+      const report = await gradeTarget({ target, only: [variant.exercise], seed: 1234, log: quiet, runner: { watchdogMarginS: 5 } }).finally(() =>
+        fs.rmSync(target, { recursive: true, force: true }),
+      );
       const failed = report.exercises[0]!.tests.filter((t) => t.status === 'failed').map((t) => `${t.name}: ${t.feedback}`);
       expect(failed, variant.description).toEqual([]);
       expect(report.score).toBe(report.maxScore);

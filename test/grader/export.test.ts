@@ -30,13 +30,13 @@ describe('grade export', () => {
 
   it('has the identifier first, each exercise\'s tasks then its total, then the total; every cell a number', () => {
     const lines = gradesCsv(columns, students).trimEnd().split('\n');
-    expect(lines[0]).toBe('student,01-a task 1,01-a task 2,01-a other,01-a,02-b task 1,02-b,total');
-    expect(lines[1]).toBe('ann,3,0,4,7,5,5,12');
-    expect(lines[2]).toBe('"lee, bo ""jr""",0,3,0,3,0,0,3');
-    expect(lines[3]).toBe('max,0,0,0,0,0,0,0');
+    expect(lines[0]).toBe('student,01-a task 1,01-a task 2,01-a other,01-a,02-b task 1,02-b,total,needs review');
+    expect(lines[1]).toBe('ann,3,0,4,7,5,5,12,0');
+    expect(lines[2]).toBe('"lee, bo ""jr""",0,3,0,3,0,0,3,0');
+    expect(lines[3]).toBe('max,0,0,0,0,0,0,0,0');
     // the task columns add up to the exercise column, the exercise columns to the total
     for (const line of lines.slice(1)) {
-      const n = line.split(',').slice(-7).map(Number);
+      const n = line.split(',').slice(-8, -1).map(Number); // the last column counts review flags
       expect(n[0]! + n[1]! + n[2]!).toBe(n[3]);
       expect(n[3]! + n[5]!).toBe(n[6]);
     }
@@ -49,6 +49,6 @@ describe('grade export', () => {
     expect(json.students[0]!.exercises['01-a']!.tasks).toEqual({ 'task 1': 3, 'task 2': 0, other: 4 });
     expect(json.students[0]!.exercises['01-a']!.tests.find((t) => t.name === 'h')).toMatchObject({ hidden: true, score: 4, status: 'passed' });
     expect(json.students[2]).toMatchObject({ student: 'max', total: 0, error: 'grading failed: boom' });
-    expect(json.students[2]!.exercises['02-b']).toEqual({ score: 0, tasks: { 'task 1': 0 }, tests: [], notes: [] });
+    expect(json.students[2]!.exercises['02-b']).toEqual({ score: 0, tasks: { 'task 1': 0 }, tests: [], notes: [], needs_review: [] });
   });
 });

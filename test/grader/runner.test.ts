@@ -10,13 +10,19 @@ import { describe, expect, it } from 'vitest';
 import { gradeSubmissions } from '../../lib/grader/batch.js';
 import { gradeTarget, type GradeOptions } from '../../lib/grader/grade.js';
 import { PROJECT_ROOT } from '../../lib/grader/runner.js';
-import { findPlantedBugs } from '../support/grader-fixtures.js';
+import { findPlantedBugs, materializeFixture } from '../support/grader-fixtures.js';
 
 const TOY = path.join(PROJECT_ROOT, 'test/fixtures/grader');
 const TARGETS = path.join(TOY, 'targets');
 const quiet = () => {};
-const toy = (target: string, extra: Partial<GradeOptions> = {}): Promise<Awaited<ReturnType<typeof gradeTarget>>> =>
-  gradeTarget({ target, testsDir: path.join(TOY, 'tests'), seed: 7, log: quiet, runner: { watchdogMarginS: 3, heapMb: 384, idleTimeoutS: 90 }, ...extra });
+const toy = async (fixture: string, extra: Partial<GradeOptions> = {}): Promise<Awaited<ReturnType<typeof gradeTarget>>> => {
+  const target = materializeFixture(fixture, '00-toy', fs.mkdtempSync(path.join(os.tmpdir(), 'toy-')), PROJECT_ROOT);
+  try {
+    return await gradeTarget({ target, testsDir: path.join(TOY, 'tests'), seed: 7, log: quiet, runner: { watchdogMarginS: 3, heapMb: 384, idleTimeoutS: 90 }, ...extra });
+  } finally {
+    fs.rmSync(target, { recursive: true, force: true });
+  }
+};
 
 describe('grader runner on the toy exercise', () => {
   it('gives full marks to the good target and 0 with "not implemented" to the stub', async () => {
@@ -81,7 +87,7 @@ describe('grader runner on the toy exercise', () => {
     const subs = fs.mkdtempSync(path.join(os.tmpdir(), 'subs-'));
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'grades-'));
     try {
-      fs.cpSync(path.join(TARGETS, 'good'), path.join(subs, 'alice'), { recursive: true });
+      materializeFixture(path.join(TARGETS, 'good'), '00-toy', path.join(subs, 'alice'), PROJECT_ROOT);
       fs.mkdirSync(path.join(subs, 'bob', '00-toy'), { recursive: true });
       fs.writeFileSync(path.join(subs, 'bob', '00-toy', 'index.ts'), 'export function add(a: number, b: number) { return a + ; }\n');
       fs.mkdirSync(path.join(subs, 'carol')); // handed in nothing
@@ -96,8 +102,8 @@ describe('grader runner on the toy exercise', () => {
       fs.rmSync(hidden, { recursive: true, force: true });
       expect(rows.map((r) => [r.student, r.total])).toEqual([['alice', 10], ['bob', 0], ['carol', 0]]);
       // per task (the hidden test has no task: "other"), then the exercise, then the total
-      expect(csv.split('\n')[0]).toBe('student,00-toy task 1,00-toy task 2,00-toy task 3,00-toy other,00-toy,total');
-      expect(fs.readFileSync(path.join(out, 'grades.csv'), 'utf8')).toContain('alice,2,2,3,3,10,10\nbob,0,0,0,0,0,0\n');
+      expect(csv.split('\n')[0]).toBe('student,00-toy task 1,00-toy task 2,00-toy task 3,00-toy other,00-toy,total,needs review');
+      expect(fs.readFileSync(path.join(out, 'grades.csv'), 'utf8')).toContain('alice,2,2,3,3,10,10,0\nbob,0,0,0,0,0,0,0\n');
       const json = JSON.parse(fs.readFileSync(path.join(out, 'grades.json'), 'utf8')) as { max_total: number; students: { student: string; total: number }[] };
       expect(json.max_total).toBe(10);
       expect(json.students.map((s) => [s.student, s.total])).toEqual([['alice', 10], ['bob', 0], ['carol', 0]]);

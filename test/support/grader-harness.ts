@@ -6,7 +6,8 @@
  *  - skips the tests listed in COURSE_GRADER_SKIP (finished or fatal in an earlier attempt);
  *  - fails a test during which a promise rejection or exception went unhandled;
  *  - fails a test during or before which the submission replaced a function the tests rely
- *    on (expect/chai, tfjs, kernels, JS built-ins), then restores the originals.
+ *    on (expect/chai, tfjs and its engine/backend prototypes, kernels, gradients, JS built-ins),
+ *    then restores the originals; checked before and after each test and at every assertion.
  */
 import fs from 'node:fs';
 import { afterEach, beforeEach, chai, expect, type TestContext } from 'vitest';
@@ -50,8 +51,48 @@ for (const [key, value] of Object.entries(tf)) {
   }
 }
 const engine = tf.engine();
-guard.watch('tf.engine()', engine);
 guard.watch('tf.engine() class', Object.getPrototypeOf(engine));
+// Leak counts: tf.memory() reads engine.state.numTensors / numDataBuffers, plain numbers a
+// submission could lower to hide a leak. tfjs changes them only by ±1 inside trackTensor,
+// disposeTensor and removeDataId: those are wrapped (on the engine instance, watched below) to
+// mark when a change is tfjs's own, and accessors on the counters keep the true values, ignore
+// any other write and report it as tampering.
+const counterTampering: string[] = [];
+const inside = { trackTensor: 0, disposeTensor: 0, removeDataId: 0 };
+const engineProto = Object.getPrototypeOf(engine) as Record<string, (...args: unknown[]) => unknown>;
+for (const method of Object.keys(inside) as (keyof typeof inside)[]) {
+  const original = engineProto[method]!;
+  Object.defineProperty(engine, method, {
+    configurable: true,
+    writable: true,
+    value: function (this: unknown, ...args: unknown[]) {
+      inside[method]++;
+      try {
+        return original.apply(this, args);
+      } finally {
+        inside[method]--;
+      }
+    },
+  });
+}
+const legitimate = (key: string, delta: number): boolean =>
+  (delta === 1 && inside.trackTensor > 0) || (delta === -1 && (key === 'numTensors' ? inside.disposeTensor : inside.removeDataId) > 0);
+const state = (engine as unknown as { state: Record<string, number> }).state;
+for (const key of ['numTensors', 'numDataBuffers']) {
+  let value = state[key]!;
+  Object.defineProperty(state, key, {
+    configurable: true,
+    enumerable: true,
+    get: () => value,
+    set: (v: number) => {
+      if (legitimate(key, v - value)) value = v;
+      else counterTampering.push(`tf.engine().state.${key} was set from ${value} to ${v} outside tfjs (the true count is kept)`);
+    },
+  });
+}
+guard.watch('tf.engine()', engine);
+guard.watch('tf.engine().state', state);
+guard.watchTable('tf.engine()', () => new Map([['state', (engine as unknown as { state: unknown }).state]]));
 const backend = tf.backend();
 guard.watch('tf.backend()', backend);
 guard.watch('tf.backend() class', Object.getPrototypeOf(backend));
@@ -59,6 +100,21 @@ const backendName = tf.getBackend();
 const kernelConfigs = new Map(tf.getKernelsForBackend(backendName).map((k) => [k.kernelName, k]));
 const readKernels = () => new Map(tf.getKernelsForBackend(backendName).map((k) => [k.kernelName, k.kernelFunc as unknown]));
 guard.watchTable(`${backendName} kernel`, readKernels);
+// The gradient registry (tf.registerGradient) and every gradient config in it: a submission
+// that re-registers or mutates a built-in op's gradient changes what tf.grad computes for the tests.
+const tfGlobals = (globalThis as { _tfGlobals?: Map<string, unknown> })._tfGlobals;
+const gradRegistry = tfGlobals?.get('gradRegistry') as Map<string, { gradFunc: unknown }> | undefined;
+const readGradients = () => {
+  const out = new Map<string, unknown>();
+  for (const [name, config] of gradRegistry ?? []) {
+    out.set(name, config);
+    out.set(`${name}.gradFunc`, config.gradFunc);
+  }
+  return out;
+};
+const gradientConfigs = new Map(gradRegistry ?? []);
+const gradientFuncs = new Map([...(gradRegistry ?? [])].map(([k, c]) => [k, c.gradFunc]));
+guard.watchTable('gradient of', readGradients);
 const builtins: [string, unknown][] = [
   ['Math', Math], ['Number', Number], ['Object', Object], ['JSON', JSON], ['Reflect', Reflect], ['Array', Array],
   ['Array.prototype', Array.prototype], ['Function.prototype', Function.prototype], ['Promise', Promise],
@@ -79,14 +135,63 @@ function restoreKernels(): void {
   }
 }
 
+function restoreGradients(): void {
+  if (!gradRegistry) return;
+  for (const [name, config] of gradientConfigs) {
+    config.gradFunc = gradientFuncs.get(name);
+    gradRegistry.set(name, config);
+  }
+}
+
 function checkIntegrity(when: string): void {
-  const found = guard.check();
+  const found = [...guard.check(), ...counterTampering.splice(0)];
   if (found.length === 0) return;
   guard.restore();
   restoreKernels();
+  restoreGradients();
   const list = found.slice(0, 3).join('; ') + (found.length > 3 ? `; and ${found.length - 3} more` : '');
   throw new Error(`tampering detected ${when}: ${list}`);
 }
+
+// Checked on every assertion too, synchronously: a patch undone in a microtask before afterEach
+// would otherwise never be seen. chai reads config.useProxy each time it builds an Assertion
+// (every expect() and every chained word), so a getter there runs the check at that moment.
+// A test that patches tfjs itself for a moment (01's autodiff guard) runs that code through
+// pauseAssertionChecks; what is still patched when it returns is caught at the next check.
+let useProxy = chai.config.useProxy;
+let checking = false;
+let paused = 0;
+Object.defineProperty(globalThis, Symbol.for('course.grader.pauseAssertionChecks'), {
+  value: <R>(fn: () => R): R => {
+    paused++;
+    try {
+      return fn();
+    } finally {
+      paused--;
+    }
+  },
+  writable: false,
+  configurable: false,
+});
+Object.defineProperty(chai.config, 'useProxy', {
+  configurable: true,
+  enumerable: true,
+  get(): boolean {
+    if (!checking && paused === 0) {
+      checking = true;
+      try {
+        checkIntegrity('when an assertion was made');
+      } finally {
+        checking = false;
+      }
+    }
+    return useProxy;
+  },
+  set(v: boolean) {
+    useProxy = v;
+  },
+});
+guard.watch('chai.config', chai.config);
 
 // Unhandled rejections / exceptions from the submission fail the test they happened in.
 const stray: string[] = [];

@@ -1,0 +1,254 @@
+/**
+ * Which isolation the grader can put around a test process on this machine, and the command
+ * line that does it. No home-made jail: bubblewrap (bwrap) and util-linux's setpriv/unshare.
+ *
+ *  - 'bwrap'   bubblewrap works: the test process sees only read-only binds of the system
+ *              (/usr, …), the staged project, the data and node_modules, plus one writable work
+ *              folder; its own PID, network, IPC and user namespaces (no network, and every
+ *              process it starts dies with it). When the grader is root it first drops to a
+ *              dedicated unprivileged uid with setpriv, so the sandbox is not root's.
+ *  - 'setpriv' root without bwrap: `unshare --pid --net --fork --kill-child` then setpriv to a
+ *              dedicated uid that owns nothing but the work folder (the staged files are root's
+ *              and read-only to it).
+ *  - 'none'    neither (a student grading their own work as an ordinary user, no user
+ *              namespaces): the staged files are read-only and hash-checked after the run, the
+ *              process group and a sweep (environment marker, cwd) end what it started.
+ * COURSE_GRADER_ISOLATION=none|setpriv|bwrap forces a weaker mode (self-tests of the fallbacks).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type IsolationMode = 'bwrap' | 'setpriv' | 'none';
+
+export interface Isolation {
+  mode: IsolationMode;
+  /** uid/gid the test process runs as (root modes only) */
+  uid?: number;
+  /** one line for `course doctor` and report.md */
+  describe: string;
+}
+
+const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+
+function which(bin: string): string | null {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const p = path.join(dir, bin);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+/** uids the sandbox runs as: one per concurrent run, in a range no account uses. */
+const UID_BASE = 210_000;
+let nextSlot = 0;
+export function sandboxUid(): number {
+  const slot = nextSlot++ % 64;
+  return UID_BASE + (process.pid % 4096) * 64 + slot;
+}
+
+function works(cmd: string[]): boolean {
+  const r = spawnSync(cmd[0]!, cmd.slice(1), { stdio: 'ignore', timeout: 10_000 });
+  return r.status === 0;
+}
+
+let cached: { mode: IsolationMode; why: string[] } | null = null;
+/** setpriv mode: whether unshare could add PID and network namespaces */
+let namespaces = true;
+
+/** Probe once: what works on this kernel, as this user. */
+export function detectIsolation(): { mode: IsolationMode; why: string[] } {
+  if (cached) return cached;
+  const why: string[] = [];
+  const forced = process.env.COURSE_GRADER_ISOLATION as IsolationMode | undefined;
+  const order: IsolationMode[] = ['bwrap', 'setpriv', 'none'];
+  const allowed = forced && order.includes(forced) ? order.slice(order.indexOf(forced)) : order;
+  if (forced) why.push(`COURSE_GRADER_ISOLATION=${forced}`);
+  const drop = dropTo(65534);
+  let mode: IsolationMode = 'none';
+  if (allowed.includes('bwrap')) {
+    if (!which('bwrap')) why.push('bwrap not installed (apt-get install bubblewrap)');
+    else if (isRoot() && !which('setpriv')) why.push('setpriv not installed (util-linux)');
+    else {
+      const probe = isRoot()
+        ? ['bwrap', '--ro-bind', '/', '/', '--unshare-pid', '--unshare-net', '--die-with-parent', '--', ...drop, 'true']
+        : ['bwrap', '--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', 'true'];
+      if (works(probe)) mode = 'bwrap';
+      else why.push('bwrap cannot create namespaces here (user namespaces disabled?)');
+    }
+  }
+  if (mode === 'none' && allowed.includes('setpriv')) {
+    if (!isRoot()) why.push('not root: cannot switch to a sandbox user');
+    else if (!which('setpriv') || !which('unshare')) why.push('setpriv/unshare not installed (util-linux)');
+    else if (works(['unshare', '--pid', '--net', '--fork', '--kill-child', '--', ...drop, 'true'])) mode = 'setpriv';
+    else if (works([...drop, 'true'])) {
+      // e.g. a Docker container without CAP_SYS_ADMIN: still a uid that owns nothing
+      mode = 'setpriv';
+      namespaces = false;
+      why.push('unshare --pid --net failed here: setpriv without PID/network namespaces');
+    } else why.push('setpriv failed here');
+  }
+  cached = { mode, why };
+  return cached;
+}
+
+export function isolationLine(mode: IsolationMode = detectIsolation().mode): string {
+  switch (mode) {
+    case 'bwrap':
+      return isRoot()
+        ? 'bwrap sandbox as an unprivileged uid: read-only staged project, no network, own PID namespace'
+        : 'bwrap sandbox (user namespace): read-only staged project, no network, own PID namespace';
+    case 'setpriv':
+      return namespaces
+        ? 'setpriv to an unprivileged uid in its own PID and network namespace (no bwrap): staged files read-only to it'
+        : 'setpriv to an unprivileged uid (no bwrap, no namespaces: network open; leftovers killed by uid)';
+    case 'none':
+      return 'no sandbox (not root, no user namespaces): staged read-only copy, hash-checked after the run';
+  }
+}
+
+/** The isolation for one run: `mode` (e.g. from a self-test) or the strongest that works here. */
+export function chooseIsolation(forced?: IsolationMode): Isolation {
+  const mode = forced ?? detectIsolation().mode;
+  return { mode, uid: mode !== 'none' && isRoot() ? sandboxUid() : undefined, describe: isolationLine(mode) };
+}
+
+export interface WrapPaths {
+  /** staged project (read-only) */
+  root: string;
+  /** writable work folder */
+  work: string;
+  /** real paths the staged links point at (read-only) */
+  readOnly: string[];
+}
+
+const SYSTEM_RO = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/localtime', '/etc/hosts'];
+
+/** The node binary's install prefix (…/bin/node → …), bound when it lies outside /usr. */
+function nodePrefix(): string {
+  return path.dirname(path.dirname(fs.realpathSync(process.execPath)));
+}
+
+/** Drops to the sandbox uid for good: no groups, no capabilities (not even inheritable), no setuid gains. */
+function dropTo(uid: number): string[] {
+  return ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
+}
+
+/**
+ * argv prefix that runs a command inside the chosen isolation. As root, bwrap itself runs as
+ * root (it can bind any path, e.g. a project under /root) without a user namespace, and the
+ * command inside it drops to the sandbox uid with setpriv: the processes are that uid inside and
+ * outside. As an ordinary user, bwrap makes a user namespace and the command keeps the user's uid.
+ */
+export function wrapCommand(iso: Isolation, p: WrapPaths): string[] {
+  const drop = iso.uid !== undefined ? dropTo(iso.uid) : [];
+  if (iso.mode === 'none') return [];
+  if (iso.mode === 'setpriv') return namespaces ? ['unshare', '--pid', '--net', '--fork', '--kill-child', '--', ...drop] : drop;
+  const unshare = iso.uid !== undefined ? ['--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'] : ['--unshare-all'];
+  const args = ['bwrap', ...unshare, '--die-with-parent', '--new-session', '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp'];
+  const binds: [string, string][] = SYSTEM_RO.map((s) => ['--ro-bind-try', s]);
+  const prefix = nodePrefix();
+  if (!prefix.startsWith('/usr/') && prefix !== '/usr') binds.push(['--ro-bind', prefix]);
+  for (const r of p.readOnly) binds.push(['--ro-bind', r]);
+  binds.push(['--ro-bind', p.root], ['--bind', p.work]);
+  // the folders above each mount point: bwrap would create them 0700 (root's) when run as root
+  const made = new Set<string>(['/', '/tmp', '/proc', '/dev']);
+  for (const [, dest] of binds) {
+    const parts = dest.split('/').filter(Boolean).slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = `/${parts.slice(0, i).join('/')}`;
+      if (made.has(dir) || binds.some(([, d]) => d === dir)) continue;
+      made.add(dir);
+      args.push('--perms', '0755', '--dir', dir);
+    }
+  }
+  for (const [flag, dest] of binds) args.push(flag, dest, dest);
+  args.push('--chdir', p.root, '--');
+  return [...args, ...drop];
+}
+
+/** Let the sandbox uid read the stage and write its work folder (root modes). */
+export function grantStage(iso: Isolation, base: string, work: string): void {
+  if (iso.uid === undefined) return;
+  fs.chownSync(base, 0, iso.uid);
+  fs.chmodSync(base, 0o750);
+  const own = (dir: string) => {
+    fs.chownSync(dir, iso.uid!, iso.uid!);
+    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, d.name);
+      if (d.isDirectory()) own(p);
+      else fs.chownSync(p, iso.uid!, iso.uid!);
+    }
+  };
+  own(work);
+}
+
+/** Environment for the test process: an allow-list, so the instructor's tokens and keys stay out. */
+export function sandboxEnv(extra: Record<string, string>, work: string): NodeJS.ProcessEnv {
+  const keep = /^(PATH|LANG|LC_[A-Z]+|TZ|TFJS_BACKEND|TF_CPP_MIN_LOG_LEVEL|CUDA_VISIBLE_DEVICES|LD_LIBRARY_PATH|NODE_OPTIONS|COURSE_[A-Z_]+)$/;
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (keep.test(k) && !/^COURSE_GRADER_/.test(k)) env[k] = v;
+  }
+  return { ...env, HOME: path.join(work, 'tmp'), TMPDIR: path.join(work, 'tmp'), ...extra };
+}
+
+function readProc(pid: string, what: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${what}`, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Kill every process the run left behind: those of the sandbox uid (root modes), those whose
+ * environment carries the run's marker, and those whose cwd lies in the stage. Repeated until a
+ * pass finds nothing (a process may fork while we look). Returns how many were killed.
+ */
+export function sweep(opts: { uid?: number; marker: string; base: string }): number {
+  let killed = 0;
+  for (let round = 0; round < 20; round++) {
+    let found = 0;
+    let pids: string[] = [];
+    try {
+      pids = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid);
+    } catch {
+      return killed; // no /proc (not Linux): the process group kill is all we have
+    }
+    for (const pid of pids) {
+      const status = readProc(pid, 'status');
+      if (/^State:\s+[ZX]/m.test(status)) continue; // a zombie is dead already
+      let hit = false;
+      if (opts.uid !== undefined) {
+        const m = /^Uid:\s+(\d+)/m.exec(status);
+        hit = m !== null && Number(m[1]) === opts.uid;
+      }
+      if (!hit) hit = readProc(pid, 'environ').split('\0').includes(opts.marker);
+      if (!hit) {
+        try {
+          const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
+          hit = cwd === opts.base || cwd.startsWith(`${opts.base}/`);
+        } catch {
+          hit = false;
+        }
+      }
+      if (hit) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+          found++;
+        } catch {
+          // gone already
+        }
+      }
+    }
+    killed += found;
+    if (found === 0) break;
+  }
+  return killed;
+}

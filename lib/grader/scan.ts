@@ -1,0 +1,167 @@
+/**
+ * A static review scan of a submission (TypeScript's own parser, no type checking): lists the
+ * lines an instructor should look at because they do things exercise code has no reason to do,
+ * e.g. start processes, write files, read /proc, open the network, evaluate strings as code,
+ * import from outside the exercise folder and lib/, or patch tfjs, chai or built-in prototypes.
+ * A finding marks the submission "needs review" in report.md and grades.csv; it never changes the
+ * score (the sandbox and the harness handle what the code actually does).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+
+export type ScanRule = 'child-process' | 'fs-write' | 'proc' | 'process-binding' | 'network' | 'eval' | 'outside-import' | 'patch';
+
+export interface ScanFinding {
+  /** path relative to the folder that was scanned's parent (e.g. 01-ffnn-from-scratch/index.ts) */
+  file: string;
+  line: number;
+  rule: ScanRule;
+  /** the source line, trimmed and clipped */
+  text: string;
+}
+
+export const SCAN_RULES: Record<ScanRule, string> = {
+  'child-process': 'starts processes or threads (child_process, worker_threads, cluster, process.kill)',
+  'fs-write': 'writes, moves or deletes files',
+  proc: 'reads /proc',
+  'process-binding': 'uses process.binding / process.dlopen (native internals)',
+  network: 'uses the network (net, http, dns, fetch, WebSocket, …)',
+  eval: 'evaluates strings as code (eval, Function, vm)',
+  'outside-import': 'imports from outside its exercise folder and lib/ (or a computed path)',
+  patch: 'patches tfjs, chai/expect or a built-in prototype, or reaches into the test runner or tfjs\'s engine',
+};
+
+const PROCESS_MODULES = new Set(['child_process', 'worker_threads', 'cluster']);
+const NETWORK_MODULES = new Set(['net', 'http', 'https', 'http2', 'dgram', 'tls', 'dns', 'undici', 'ws']);
+const EVAL_MODULES = new Set(['vm']);
+const FS_WRITES = /^(writeFile|appendFile|rm|rmdir|unlink|rename|chmod|chown|mkdir|mkdtemp|createWriteStream|copyFile|cp|symlink|link|truncate|utimes|open)(Sync)?$/;
+const PATCH_ROOTS = /^(tf|chai|expect|vi|vitest|globalThis|global)$/;
+const PATCH_CALLS = new Set(['registerGradient', 'registerKernel', 'unregisterKernel', 'unregisterGradient', 'registerBackend', 'removeBackend', 'setBackend']);
+const DEFINE_CALLS = /^(Object|Reflect)\.(defineProperty|defineProperties|setPrototypeOf|assign)$/;
+
+function moduleName(spec: string): string {
+  return spec.replace(/^node:/, '').split('/')[0]!;
+}
+
+/** Every .ts/.js file under `dir` (a submission's exercise folder). */
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, d.name);
+    if (d.isDirectory() && d.name !== 'node_modules') out.push(...sourceFiles(p));
+    else if (d.isFile() && /\.(m|c)?(t|j)sx?$/.test(d.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Scans one exercise folder of a submission; `libDir` is where its `../../lib` points. */
+export function scanExercise(folder: string, libDir: string): ScanFinding[] {
+  const findings: ScanFinding[] = [];
+  for (const file of sourceFiles(folder)) findings.push(...scanFile(file, folder, libDir));
+  return findings;
+}
+
+export function scanFile(file: string, folder: string, libDir: string): ScanFinding[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const lines = text.split('\n');
+  const findings: ScanFinding[] = [];
+  const seen = new Set<string>();
+  const flag = (node: ts.Node, rule: ScanRule) => {
+    const line = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1;
+    const key = `${line}:${rule}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const src = (lines[line - 1] ?? '').trim();
+    findings.push({ file: path.relative(path.dirname(folder), file), line, rule, text: src.length > 120 ? `${src.slice(0, 117)}...` : src });
+  };
+  const fsNames = new Set<string>(); // local names bound to the fs module (import fs / * as fs / require)
+  const checkSpecifier = (node: ts.Node, spec: string) => {
+    const mod = moduleName(spec);
+    // the test runner's own objects (chai, expect, vi) have no use in exercise code
+    if (mod === 'vitest' || mod === 'chai' || mod === '@vitest') flag(node, 'patch');
+    if (PROCESS_MODULES.has(mod)) flag(node, 'child-process');
+    if (NETWORK_MODULES.has(mod)) flag(node, 'network');
+    if (EVAL_MODULES.has(mod)) flag(node, 'eval');
+    if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('file:')) {
+      const target = path.resolve(path.dirname(file), spec.replace(/^file:\/\//, ''));
+      const inside = (dir: string) => target === dir || target.startsWith(`${dir}${path.sep}`);
+      if (!inside(folder) && !inside(libDir)) flag(node, 'outside-import');
+    }
+  };
+  const rootName = (e: ts.Expression): string | null => {
+    let cur: ts.Expression = e;
+    while (ts.isPropertyAccessExpression(cur) || ts.isElementAccessExpression(cur) || ts.isCallExpression(cur) || ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur) || ts.isNonNullExpression(cur)) {
+      cur = ts.isCallExpression(cur) ? cur.expression : cur.expression;
+    }
+    return ts.isIdentifier(cur) ? cur.text : null;
+  };
+  const isPatchTarget = (e: ts.Expression): boolean => {
+    const t = e.getText(sf);
+    if (/\.prototype\b|__proto__/.test(t)) return true;
+    const root = rootName(e);
+    return root !== null && PATCH_ROOTS.test(root);
+  };
+
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      const spec = node.moduleSpecifier.text;
+      checkSpecifier(node, spec);
+      if (ts.isImportDeclaration(node) && moduleName(spec).startsWith('fs')) {
+        const clause = node.importClause;
+        if (clause?.name) fsNames.add(clause.name.text);
+        const nb = clause?.namedBindings;
+        if (nb && ts.isNamespaceImport(nb)) fsNames.add(nb.name.text);
+        if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) if (FS_WRITES.test((el.propertyName ?? el.name).text)) flag(el, 'fs-write');
+      }
+    }
+    if (ts.isCallExpression(node)) {
+      const callee = node.expression;
+      const calleeText = callee.getText(sf);
+      const arg0 = node.arguments[0];
+      // import('x') / require('x')
+      if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) {
+        if (arg0 && ts.isStringLiteralLike(arg0)) {
+          checkSpecifier(node, arg0.text);
+          if (moduleName(arg0.text).startsWith('fs') && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name)) fsNames.add(node.parent.name.text);
+        } else flag(node, 'outside-import');
+      }
+      if (ts.isIdentifier(callee) && (callee.text === 'eval' || callee.text === 'Function')) flag(node, 'eval');
+      if (ts.isIdentifier(callee) && callee.text === 'fetch') flag(node, 'network');
+      if (ts.isPropertyAccessExpression(callee)) {
+        const name = callee.name.text;
+        const root = rootName(callee.expression);
+        // also through casts and parentheses: (process as any).binding('fs')
+        if (root === 'process' && /^(binding|_linkedBinding|dlopen)$/.test(name)) flag(node, 'process-binding');
+        if (root === 'process' && name === 'kill') flag(node, 'child-process');
+        if (FS_WRITES.test(name) && root !== null && (fsNames.has(root) || /^(fs|fsp|promises)$/.test(root))) flag(node, 'fs-write');
+        if (PATCH_CALLS.has(name) && root === 'tf') flag(node, 'patch');
+        // tfjs's engine holds the autodiff tape and the tensor counts the tests read
+        if (name === 'engine' && root === 'tf') flag(node, 'patch');
+        if (name === 'extend' && root === 'expect') flag(node, 'patch');
+        if (name === 'use' && root === 'chai') flag(node, 'patch');
+      }
+      if (DEFINE_CALLS.test(calleeText) && arg0 && isPatchTarget(arg0)) flag(node, 'patch');
+    }
+    if (ts.isNewExpression(node)) {
+      const t = node.expression.getText(sf);
+      if (t === 'Function') flag(node, 'eval');
+      if (t === 'WebSocket' || t === 'XMLHttpRequest' || t === 'EventSource') flag(node, 'network');
+    }
+    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+      const left = node.left;
+      if ((ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) && isPatchTarget(left.expression)) flag(node, 'patch');
+    }
+    if ((ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) && /(^|[^\w])\/proc(\/|$)/.test(node.text)) flag(node, 'proc');
+    if (ts.isPropertyAccessExpression(node) && node.getText(sf) === 'process.binding' && !ts.isCallExpression(node.parent)) flag(node, 'process-binding');
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return findings.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
+}
+
+/** "01-ffnn-from-scratch/index.ts:12 child-process — spawn(…)" lines for report.md. */
+export function formatFindings(findings: ScanFinding[]): string[] {
+  return findings.map((f) => `${f.file}:${f.line} ${f.rule} (${SCAN_RULES[f.rule]}): \`${f.text.replace(/`/g, "'")}\``);
+}
