@@ -28,7 +28,9 @@ export const SETUP_SH = `#!/usr/bin/env bash
 # NodeSource, then the project exactly as its lockfile says.
 set -euo pipefail
 apt-get update
-apt-get install -y curl ca-certificates
+# bubblewrap: the grader's sandbox (lib/grader/sandbox/isolation.ts); where the container forbids
+# namespaces, the grader drops to an unprivileged uid with setpriv instead
+apt-get install -y curl ca-certificates bubblewrap
 curl -fsSL https://deb.nodesource.com/setup_24.x | bash -
 apt-get install -y nodejs
 cd /autograder/source
