@@ -1,7 +1,7 @@
 """Keras peer for `npm run bench -- --keras PYTHON` (optional, never in CI).
 
 Runs one of the generic bench cases (bench/cases/{mlp,small-cnn,transfer-head,lstm-char,
-gru-char,dcgan-step}.ts) with the same architecture, batch size, optimiser and loss in Keras
+gru-char,dcgan-step}.ts), or 02-activations-mlp6-gelu / 03-char-rnn-lstm96-seq40, with the same architecture, batch size, optimiser and loss in Keras
 (PyPI tensorflow-cpu, its default compiled train step), and prints the same "BENCH {json}"
 event lines as bench/run.ts's children, so the parent times it like any other backend.
 
@@ -78,6 +78,30 @@ def build(name, tf, keras):
             cell(128, recurrent_activation="hard_sigmoid", kernel_initializer=g(1), recurrent_initializer=g(2), **extra),
             L.Dense(vocab, activation="softmax", kernel_initializer=g(3)),
         ], keras.optimizers.RMSprop(0.01), x, y)
+    if name == "02-activations-mlp6-gelu":
+        # 784 → 5×64 GELU (tanh approximation) → 10 logits, Adam 1e-3, softmax cross-entropy
+        layers = [keras.Input([784])]
+        layers += [L.Dense(64, activation=lambda t: keras.activations.gelu(t, approximate=True), kernel_initializer=g(i)) for i in range(5)]
+        layers += [L.Dense(10, kernel_initializer=g(9))]
+        model = keras.Sequential(layers)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        x, y = rnd.uniform([BATCH, 784]), onehot(BATCH, 10)
+        return lambda: model.train_on_batch(x, y)
+    if name == "03-char-rnn-lstm96-seq40":
+        # embedding 32 → LSTM 96 (all steps) → dense logits over 80 chars; 32 windows of 40;
+        # Adam 0.01 with global-norm clipping 1; mean cross-entropy over every position
+        vocab, batch, seq = 80, 32, 40
+        model = keras.Sequential([
+            keras.Input([seq], dtype="int32"),
+            L.Embedding(vocab, 32),
+            L.LSTM(96, return_sequences=True, recurrent_activation="hard_sigmoid", recurrent_initializer=g(2)),
+            L.Dense(vocab),
+        ])
+        model.compile(optimizer=keras.optimizers.Adam(0.01, global_clipnorm=1.0),
+                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        x = rnd.uniform([batch, seq], 0, vocab, dtype=tf.int32)
+        y = rnd.uniform([batch, seq], 0, vocab, dtype=tf.int32)
+        return lambda: model.train_on_batch(x, y)
     if name == "dcgan-step":
         latent = 100
         gen = keras.Sequential([
