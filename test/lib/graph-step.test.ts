@@ -15,22 +15,18 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { compileStep } from '../../lib/backend/graph/index.js';
 import { makeRng, seedEverything } from '../../lib/random.js';
+import { loadNativeBackend } from '../support/native-backend.js';
 
 const STEPS = 20;
 const TOLERANCE = 1e-4;
 const required = process.env.COURSE_REQUIRE_NATIVE === '1';
 
-let native = false;
+const { available: native, reason } = await loadNativeBackend();
+if (!native) console.warn(`[graph-step.test] ${required ? 'FAILING' : 'skipped'}: the compiled step needs tfjs-node (${reason})`);
 let before = '';
 beforeAll(async () => {
   before = tf.getBackend();
-  try {
-    await import('@tensorflow/tfjs-node');
-    native = (await tf.setBackend('tensorflow')) === true;
-  } catch (err) {
-    console.warn(`[graph-step.test] native backend unavailable: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (!native && !required) console.warn('[graph-step.test] skipped: the compiled step needs tfjs-node');
+  if (native) expect(await tf.setBackend('tensorflow')).toBe(true);
 });
 afterAll(async () => {
   if (before && before !== tf.getBackend()) await tf.setBackend(before);
@@ -106,7 +102,7 @@ function classifierStep(model: tf.LayersModel, opt: tf.Optimizer) {
     opt.minimize(() => tf.metrics.categoricalCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor).mean() as tf.Scalar, true);
 }
 
-describe.runIf(() => native)('compiled step agrees with the eager step over 20 steps', () => {
+describe.runIf(native)('compiled step agrees with the eager step over 20 steps', () => {
   test('MLP (dense ReLU → softmax, Adam)', async () => {
     const r = await agreement(() => {
       const model = tf.sequential({
@@ -252,7 +248,7 @@ describe.runIf(() => native)('compiled step agrees with the eager step over 20 s
   });
 });
 
-describe.runIf(() => native)('a step that returns its loss as a number', () => {
+describe.runIf(native)('a step that returns its loss as a number', () => {
   test("03-char-rnn's trainStep (embedding → LSTM, global-norm clipping, Adam; returns dataSync()[0])", async () => {
     const { buildCharModel, makeOptimizer, trainStep } = await import('../../solutions/03-char-rnn/index.js');
     const r = await agreement(() => {
@@ -280,7 +276,7 @@ describe.runIf(() => native)('a step that returns its loss as a number', () => {
   });
 });
 
-describe.runIf(() => native)('what the trace cannot capture runs eagerly, with the reason', () => {
+describe.runIf(native)('what the trace cannot capture runs eagerly, with the reason', () => {
   const small = () => {
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, kernelInitializer: glorot(1) })] });
     const opt = tf.train.sgd(0.1);
