@@ -312,6 +312,24 @@ describe.runIf(native)('what the trace cannot capture runs eagerly, with the rea
     model.dispose();
   });
 
+  test('a batch of another shape runs eagerly; the graph is used again afterwards', () => {
+    const { model, opt } = small();
+    const step = compileStep((x: tf.Tensor) => opt.minimize(() => tf.mean(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar, true), { log: null });
+    const x = batch(1, [5, 4]);
+    const smaller = batch(2, [3, 4]);
+    for (let i = 0; i < 4; i++) tf.dispose(step(x) ?? []);
+    expect(step.mode).toBe('graph');
+    const before = model.getWeights()[0]!.dataSync().slice();
+    const loss = step(smaller)!;
+    expect(Number.isFinite(loss.dataSync()[0]!)).toBe(true);
+    expect(model.getWeights()[0]!.dataSync()).not.toEqual(before); // the eager step trained
+    tf.dispose([loss, step(x) ?? []]);
+    expect(step.mode).toBe('graph');
+    step.dispose();
+    tf.dispose([x, smaller]);
+    model.dispose();
+  });
+
   test('another backend', async () => {
     await tf.setBackend('cpu');
     try {

@@ -36,7 +36,7 @@ export interface CompiledStep<R extends StepResult> {
   readonly mode: StepMode;
   /** why the step runs eagerly (null while tracing or when compiled) */
   readonly reason: string | null;
-  /** ops in the compiled graph (0 unless mode is 'graph') */
+  /** nodes in the compiled graph, placeholders and constants included (0 unless mode is 'graph') */
   readonly opCount: number;
   /** release the TensorFlow session */
   dispose(): void;
@@ -91,9 +91,12 @@ export function compileStep<R extends StepResult>(fn: (...args: tf.Tensor[]) => 
   let reason: string | null = mode === 'eager' ? 'COURSE_GRAPH=0' : null;
   let previous: { text: string; shapes: string } | null = null;
   let loaded: Loaded | null = null;
-  // tracing is async (the recording awaits nothing, but withBinding is async-safe); run it sync
   let resultKind: ResultKind = 'single';
 
+  const release = (): void => {
+    if (loaded) loaded.be.binding.deleteSavedModel(loaded.modelId);
+    loaded = null;
+  };
   const giveUp = (why: string): void => {
     mode = 'eager';
     reason = why;
@@ -104,8 +107,15 @@ export function compileStep<R extends StepResult>(fn: (...args: tf.Tensor[]) => 
     calls++;
     if (mode === 'eager') return fn(...args);
     if (mode === 'graph' && loaded) {
-      if (shapesKey(args) === loaded.argShapes && tf.getBackend() === 'tensorflow') return runGraph(loaded, args, resultKind);
-      return fn(...args);
+      if (shapesKey(args) !== loaded.argShapes || tf.getBackend() !== 'tensorflow') return fn(...args);
+      try {
+        return runGraph(loaded, args, resultKind);
+      } catch (err) {
+        // e.g. a variable the graph feeds was disposed: give up on the graph, keep training
+        release();
+        giveUp(`the compiled step failed (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
+        return fn(...args);
+      }
     }
     const be = nodeBackend();
     if (!be) {
@@ -125,7 +135,11 @@ export function compileStep<R extends StepResult>(fn: (...args: tf.Tensor[]) => 
       previous = { text, shapes };
       return rec.result;
     }
-    if (previous.text !== text || previous.shapes !== shapes) {
+    if (previous.shapes !== shapes) {
+      previous = { text, shapes }; // e.g. a smaller last batch came between: trace again
+      return rec.result;
+    }
+    if (previous.text !== text) {
       giveUp(`two calls of the step ran different ops or used different constant values (${firstDifference(previous.text, text)}); random numbers drawn in JavaScript or values read back mid-step do that`);
       return rec.result;
     }
@@ -144,9 +158,8 @@ export function compileStep<R extends StepResult>(fn: (...args: tf.Tensor[]) => 
     opCount: { get: () => (loaded ? loaded.graph.nodes.length : 0) },
     dispose: {
       value: () => {
-        if (loaded) loaded.be.binding.deleteSavedModel(loaded.modelId);
-        loaded = null;
-        if (mode === 'graph') mode = 'eager';
+        release();
+        if (mode !== 'eager') mode = 'eager';
         reason ??= 'disposed';
       },
     },
