@@ -15,6 +15,7 @@
  *   --concurrency N  parallel test runners (default 1)
  *   --timeout-ms N   allowance added to each mutant's measured test time (default 60000)
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,17 @@ async function backendLine(): Promise<string> {
   const { initBackend } = await import('../lib/backend/index.js');
   const info = await initBackend({ quiet: true });
   return info.line;
+}
+
+/** The commit measured (tests and solutions), with "+changes" when the work tree differs from it. */
+function gitState(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'solutions', 'test', 'lib'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 async function main(): Promise<void> {
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
   const record = {
     ...summary,
     line: summaryLine(summary, seconds),
-    measured: { date: new Date().toISOString(), seconds: Math.round(seconds), node: process.version, backend, concurrency: opts.concurrency, incremental: opts.incremental },
+    measured: { date: new Date().toISOString(), commit: gitState(), seconds: Math.round(seconds), node: process.version, backend, concurrency: opts.concurrency, incremental: opts.incremental },
   };
   fs.writeFileSync(path.join(ROOT, out.summary), `${JSON.stringify(record, null, 2)}\n`);
   for (const s of summary.survivors) console.log(`  survived ${s.file}:${s.line} ${s.mutator}: ${JSON.stringify(s.original)} → ${JSON.stringify(s.replacement)}${s.why ? ` (${s.why})` : ''}`);
