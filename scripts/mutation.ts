@@ -11,6 +11,7 @@
  * reason they cannot be killed) are excluded from the score. A benchmark, not part of `npm test`.
  *
  *   --list           print the files that would be mutated, the test file and exit
+ *   --rescore        re-read mutation/NN-name.json (after editing equivalents.json) without running Stryker
  *   --incremental    reuse results of unchanged mutants/tests from the previous run
  *   --concurrency N  parallel test runners (default 1)
  *   --timeout-ms N   allowance added to each mutant's measured test time (default 60000)
@@ -60,8 +61,9 @@ async function main(): Promise<void> {
     .option('--timeout-ms <n>', 'extra time allowed per mutant (ms)', positiveInt('--timeout-ms'), DEFAULT_RUN_OPTIONS.timeoutMS)
     .option('--incremental', 'reuse results of unchanged mutants and tests', false)
     .option('--list', 'print the files to mutate and the test file, then exit', false)
+    .option('--rescore', 'summarise the existing report again (e.g. after editing equivalents.json)', false)
     .parse();
-  const opts = program.opts<{ concurrency: number; timeoutMs: number; incremental: boolean; list: boolean }>();
+  const opts = program.opts<{ concurrency: number; timeoutMs: number; incremental: boolean; list: boolean; rescore: boolean }>();
   const exercise = resolveExercise(ROOT, program.args[0]);
   const options = strykerOptions(ROOT, exercise, { concurrency: opts.concurrency, timeoutMS: opts.timeoutMs, incremental: opts.incremental });
   if (opts.list) {
@@ -73,15 +75,20 @@ async function main(): Promise<void> {
   // The sandbox's vitest.config.ts must resolve @target/ to the sandbox's (mutated) solutions.
   process.env.COURSE_TARGET = 'solutions';
   process.env[TEST_FILE_ENV] = testFileFor(exercise);
-  const backend = await backendLine();
   const out = reportPaths(exercise);
-  fs.mkdirSync(path.dirname(path.join(ROOT, out.incremental)), { recursive: true });
-  fs.rmSync(path.join(ROOT, out.json), { force: true });
-
-  const started = Date.now();
-  const { Stryker } = await import('@stryker-mutator/core');
-  await new Stryker(options).runMutationTest();
-  const seconds = (Date.now() - started) / 1000;
+  const previous = opts.rescore && fs.existsSync(path.join(ROOT, out.summary))
+    ? (JSON.parse(fs.readFileSync(path.join(ROOT, out.summary), 'utf8')) as { measured?: Record<string, unknown> }).measured
+    : undefined;
+  let seconds = Number(previous?.seconds ?? 0);
+  const backend = opts.rescore ? String(previous?.backend ?? 'unknown') : await backendLine();
+  if (!opts.rescore) {
+    fs.mkdirSync(path.dirname(path.join(ROOT, out.incremental)), { recursive: true });
+    fs.rmSync(path.join(ROOT, out.json), { force: true });
+    const started = Date.now();
+    const { Stryker } = await import('@stryker-mutator/core');
+    await new Stryker(options).runMutationTest();
+    seconds = (Date.now() - started) / 1000;
+  }
 
   if (!fs.existsSync(path.join(ROOT, out.json))) throw new CourseError(`Stryker wrote no ${out.json}`, 'read the Stryker output above for the error');
   const report = JSON.parse(fs.readFileSync(path.join(ROOT, out.json), 'utf8')) as StrykerReport;
@@ -99,7 +106,7 @@ async function main(): Promise<void> {
   const record = {
     ...summary,
     line: summaryLine(summary, seconds),
-    measured: { date: new Date().toISOString(), commit: gitState(), seconds: Math.round(seconds), node: process.version, backend, concurrency: opts.concurrency, incremental: opts.incremental },
+    measured: previous ?? { date: new Date().toISOString(), commit: gitState(), seconds: Math.round(seconds), node: process.version, backend, concurrency: opts.concurrency, incremental: opts.incremental },
   };
   fs.writeFileSync(path.join(ROOT, out.summary), `${JSON.stringify(record, null, 2)}\n`);
   for (const s of summary.survivors) console.log(`  survived ${s.file}:${s.line} ${s.mutator}: ${JSON.stringify(s.original)} → ${JSON.stringify(s.replacement)}${s.why ? ` (${s.why})` : ''}`);

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as rnn from '@target/03-char-rnn/index.js';
 import type { Vocab, Windows } from '@target/03-char-rnn/index.js';
 import { loadText } from '../lib/data/text.js';
+import { CourseError } from '../lib/errors.js';
 import { makeRng } from '../lib/random.js';
 
 /** Long synchronous loops starve vitest's worker RPC (60 s timeout); let it breathe. */
@@ -99,6 +100,10 @@ function lastLogits(model: tf.LayersModel, ids: number[]): number[] {
     const out = model.predict(tf.tensor2d(ids, [1, ids.length], 'int32')) as tf.Tensor3D;
     return Array.from(out.slice([0, ids.length - 1, 0], [1, 1, -1]).dataSync());
   });
+}
+
+function maxAbsDiff(a: number[], b: number[]): number {
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 }
 
 function argmax(xs: number[]): number {
@@ -238,6 +243,43 @@ describe('task 1: vocabulary and windows', () => {
     const distinct = new Set([1, 2, 3, 4, 5].map((seed) => rnn.splitWindows(ids, { ...opts, seed }).val.starts.join(',')));
     expect(distinct.size).toBeGreaterThan(1);
   });
+
+  it('splitWindows: blocks of ⌊length / blocks⌋ ids, the last takes the remainder, max(1, round(valFraction · blocks)) are validation', () => {
+    // 127 ids in 10 blocks of 12 (the last 12 + 7 = 19); windows of 4 + 1 ids every 2 positions:
+    // 4 per block, 8 in the last one → 44 windows, each inside one block.
+    const ids = Array.from({ length: 127 }, (_, i) => i % 7);
+    const blockOf = (start: number) => Math.min(9, Math.floor(start / 12));
+    const expectedStarts: number[] = [];
+    for (let b = 0; b < 10; b++) {
+      const end = b === 9 ? 127 : 12 * b + 12;
+      for (let s = 12 * b; s + 5 <= end; s += 2) expectedStarts.push(s);
+    }
+    for (const [valFraction, nVal] of [[0.3, 3], [0.01, 1], [0.1, 1]] as const) {
+      for (const seed of [1, 2, 3]) {
+        const { train, val } = rnn.splitWindows(ids, { seqLength: 4, step: 2, valFraction, seed });
+        const all = [...train.starts, ...val.starts].sort((a, b) => a - b);
+        expect(all, `window starts (valFraction ${valFraction}, seed ${seed})`).toEqual(expectedStarts);
+        const valBlocks = new Set(val.starts.map(blockOf));
+        expect(valBlocks.size, `validation blocks for valFraction ${valFraction} (seed ${seed})`).toBe(nVal);
+        for (const s of train.starts) expect(valBlocks.has(blockOf(s)), `training window at ${s} in a validation block`).toBe(false);
+      }
+    }
+  });
+
+  it('bad arguments to buildVocab, decode, makeWindows and splitWindows are CourseErrors', () => {
+    const ids = Array.from({ length: 16 }, (_, i) => i % 5);
+    expect(() => rnn.buildVocab('')).toThrow(CourseError);
+    expect(() => rnn.decode(TINY_VOCAB, [0, TINY_VOCAB.size])).toThrow(CourseError);
+    expect(() => rnn.decode(TINY_VOCAB, [-1])).toThrow(CourseError);
+    expect(() => rnn.makeWindows(ids, 0, 1)).toThrow(CourseError);
+    expect(() => rnn.makeWindows(ids, 3, 0)).toThrow(CourseError);
+    for (const valFraction of [0, 1, -0.1, 1.5]) {
+      expect(() => rnn.splitWindows(ids, { seqLength: 3, step: 1, valFraction, seed: 1, blocks: 4 }), `valFraction ${valFraction}`).toThrow(CourseError);
+    }
+    // 16 ids in 4 blocks of 4: exactly one window of 3 + 1 fits in each; 15 ids (blocks of 3) is too short
+    expect(rnn.splitWindows(ids, { seqLength: 3, step: 1, valFraction: 0.25, seed: 1, blocks: 4 }).train.n).toBe(3);
+    expect(() => rnn.splitWindows(ids.slice(0, 15), { seqLength: 3, step: 1, valFraction: 0.25, seed: 1, blocks: 4 })).toThrow(CourseError);
+  });
 });
 
 // ───────────────────────────── task 2 ─────────────────────────────
@@ -274,6 +316,31 @@ describe('task 2: model', () => {
     const model = rnn.buildCharModel(cfg);
     expect(model.countParams()).toBe(paramCountFormula(30, 5, 'gru', 12, 3));
     model.dispose();
+  });
+
+  it('dropout > 0 is active in training mode only; dropout 0 changes nothing', () => {
+    const x = tf.tensor2d([[1, 2, 3, 4, 5], [5, 4, 3, 2, 1]], [2, 5], 'int32');
+    const run = (dropout: number) => {
+      const model = rnn.buildCharModel({ vocabSize: 6, embeddingDim: 8, cell: 'gru', units: 16, layers: 2, dropout });
+      const out = tf.tidy(() => {
+        const infer = Array.from((model.predict(x) as tf.Tensor).dataSync());
+        const train = Array.from((model.apply(x, { training: true }) as tf.Tensor).dataSync());
+        return { infer, train };
+      });
+      model.dispose();
+      return out;
+    };
+    const off = run(0);
+    expect(maxAbsDiff(off.train, off.infer), 'dropout 0: training-mode output equals inference output').toBeLessThan(1e-6);
+    const on = run(0.5);
+    expect(maxAbsDiff(on.train, on.infer), 'dropout 0.5: training-mode output must differ from inference output').toBeGreaterThan(1e-4);
+    x.dispose();
+  });
+
+  it('buildCharModel rejects an unknown cell or layers < 1 with a CourseError', () => {
+    const base = { vocabSize: 6, embeddingDim: 4, units: 4, layers: 1, dropout: 0 };
+    expect(() => rnn.buildCharModel({ ...base, cell: 'rnn' as 'gru' })).toThrow(CourseError);
+    expect(() => rnn.buildCharModel({ ...base, cell: 'gru', layers: 0 })).toThrow(CourseError);
   });
 });
 
@@ -491,6 +558,23 @@ describe('task 4: sampling', () => {
     const after25 = tf.memory().numTensors;
     expect(after5 - before).toBe(0);
     expect(after25 - before).toBe(0);
+    model.dispose();
+  });
+
+  it('nextCharProbs does not overflow for logits near 1000 at temperatures 0.5 and 2', () => {
+    const logits = [1000, 998, 995, 990];
+    for (const T of [0.5, 2]) {
+      const z = logits.map((l) => (l - 1000) / T); // the softmax of logits / T, shifted by its max
+      const e = z.map((v) => Math.exp(v));
+      const want = e.map((v) => v / e.reduce((a, b) => a + b, 0));
+      const got = Array.from(rnn.nextCharProbs(logits, T));
+      got.forEach((p, i) => expect(p, `T = ${T}, p[${i}]`).toBeCloseTo(want[i]!, 6));
+    }
+  });
+
+  it('generate rejects an empty seed text with a CourseError', () => {
+    const model = tinyModel(TINY_VOCAB.size);
+    expect(() => rnn.generate(model, TINY_VOCAB, '', 3)).toThrow(CourseError);
     model.dispose();
   });
 });
