@@ -75,6 +75,8 @@ interface AttemptResult {
   /** why the parent killed the child, if it did */
   killed?: 'test-timeout' | 'idle-timeout' | 'exercise-timeout' | 'aborted';
   lastStarted: string | null;
+  /** tests the harness saw fail (read from the progress file whenever it grew, and at the end) */
+  failedSeen: Set<string>;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stderrTail: string;
@@ -93,15 +95,20 @@ function loadError(message: string, target: string): string {
   return line.split(`${target}/`).join('').split(`${path.dirname(target)}/`).join('');
 }
 
-function readLastStarted(file: string): string | null {
+/** The progress file: "start <test>" before each test, "fail <test>" the moment one fails (grader-harness.ts). */
+function readProgress(file: string): { lastStarted: string | null; failed: string[] } {
   let text = '';
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    return null;
+    return { lastStarted: null, failed: [] };
   }
-  const lines = text.split('\n').filter((l) => l.startsWith('start '));
-  return lines.length ? lines[lines.length - 1]!.slice('start '.length) : null;
+  const lines = text.split('\n');
+  const started = lines.filter((l) => l.startsWith('start '));
+  return {
+    lastStarted: started.length ? started[started.length - 1]!.slice('start '.length) : null,
+    failed: lines.filter((l) => l.startsWith('fail ')).map((l) => l.slice('fail '.length)),
+  };
 }
 
 function runAttempt(
@@ -157,6 +164,7 @@ function runAttempt(
     unhandled: [],
     done: false,
     lastStarted: null,
+    failedSeen: new Set(),
     exitCode: null,
     signal: null,
     stderrTail: '',
@@ -209,7 +217,9 @@ function runAttempt(
       progressSize = size;
       lastProgressAt = now;
       runningSince = now;
-      res.lastStarted = readLastStarted(progressFile);
+      const p = readProgress(progressFile);
+      res.lastStarted = p.lastStarted;
+      for (const name of p.failed) res.failedSeen.add(name);
     }
     const running = res.lastStarted && !res.results.has(res.lastStarted) ? res.lastStarted : null;
     if (now > limits.deadline) kill('exercise-timeout');
@@ -222,7 +232,9 @@ function runAttempt(
       opts.signal?.removeEventListener('abort', onAbort);
       res.exitCode = code;
       res.signal = signal;
-      res.lastStarted = readLastStarted(progressFile);
+      const p = readProgress(progressFile);
+      res.lastStarted = p.lastStarted;
+      for (const name of p.failed) res.failedSeen.add(name);
       // the group may still hold workers if vitest itself died first; detached processes left
       // the group: the sweep finds them by uid, environment marker or cwd
       try {
@@ -235,6 +247,13 @@ function runAttempt(
       // moment, so the sweep counts only what really outlived the run
       setTimeout(() => {
         res.leftovers = sweep({ uid: isolation.uid, marker, base: path.dirname(stage.root) });
+        // a verdict the harness saw as 'fail' stays failed, whatever the reporter was told later
+        for (const name of res.failedSeen) {
+          const r = res.results.get(name);
+          if (r && r.state === 'passed') {
+            res.results.set(name, { ...r, state: 'failed', errors: [], runnerReason: 'tampering: this test failed, then its result was changed to passed' });
+          }
+        }
         resolve(res);
       }, 250);
     });
@@ -277,7 +296,7 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
       const a = await runAttempt(opts, { testLimitS, idleS, deadline, vitestTimeoutMs }, skip, path.join(opts.stage.work, `progress-${attempts}.txt`));
       leftovers += a.leftovers;
       for (const [name, r] of a.results) {
-        outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms });
+        outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms, ...(r.runnerReason ? { runnerReason: r.runnerReason } : {}) });
         files.set(name, r.file);
       }
       for (const name of a.skipped) if (!files.has(name)) files.set(name, '');

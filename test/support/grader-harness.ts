@@ -7,7 +7,12 @@
  *  - fails a test during which a promise rejection or exception went unhandled;
  *  - fails a test during or before which the submission replaced a function the tests rely
  *    on (expect/chai, tfjs and its engine/backend prototypes, kernels, gradients, JS built-ins),
- *    then restores the originals; checked before and after each test and at every assertion.
+ *    then restores the originals; checked before and after each test and at every assertion;
+ *  - makes each test's verdict sticky: the moment vitest marks a test failed, "fail <test name>"
+ *    is appended to the progress file, and the test's `result.state` can no longer leave 'fail'.
+ *    The parent fails every test with such a line whatever the reporter says, so a submission
+ *    that reaches vitest's runner (a hook, `task.fails`, the worker→main RPC) cannot turn a
+ *    failure into a pass.
  */
 import fs from 'node:fs';
 import { afterEach, beforeEach, chai, expect, type TestContext } from 'vitest';
@@ -18,6 +23,7 @@ import { IntegrityGuard } from '../../lib/grader/integrity.js';
 const progressFile = process.env.COURSE_GRADER_PROGRESS;
 const skip = new Set<string>(JSON.parse(process.env.COURSE_GRADER_SKIP ?? '[]') as string[]);
 const appendFileSync = fs.appendFileSync;
+const defineProperty = Object.defineProperty;
 
 // The backend must exist before we record its methods and kernels (idempotent with setup.ts).
 // The wasm backend's emscripten glue adds process listeners that rethrow any unhandled
@@ -208,6 +214,39 @@ function fullName(ctx: TestContext): string {
   return names.join(' > ');
 }
 
+/**
+ * From now on `task.result` (and any object later assigned to it) reports 'fail' for good once
+ * it was set to 'fail', and that moment is written to the progress file, which the parent reads.
+ * Both properties are non-configurable accessors: code that runs later cannot redefine them.
+ */
+function stickyVerdict(task: { result?: unknown }, name: string): void {
+  let failed = false;
+  const seal = (r: unknown): unknown => {
+    if (r === null || typeof r !== 'object') return r;
+    const fresh: Record<string, unknown> = { ...(r as Record<string, unknown>) };
+    let state = fresh.state;
+    const set = (v: unknown) => {
+      if (v === 'fail' && !failed) {
+        failed = true;
+        if (progressFile) appendFileSync(progressFile, `fail ${name}\n`);
+      }
+      state = v;
+    };
+    set(state);
+    defineProperty(fresh, 'state', { configurable: false, enumerable: true, get: () => (failed ? 'fail' : state), set });
+    return fresh;
+  };
+  let result = seal(task.result);
+  defineProperty(task, 'result', {
+    configurable: false,
+    enumerable: true,
+    get: () => result,
+    set: (r: unknown) => {
+      result = seal(r);
+    },
+  });
+}
+
 beforeEach((ctx) => {
   const name = fullName(ctx);
   if (skip.has(name)) {
@@ -215,6 +254,7 @@ beforeEach((ctx) => {
     return;
   }
   if (progressFile) appendFileSync(progressFile, `start ${name}\n`);
+  stickyVerdict(ctx.task as { result?: unknown }, name);
   stray.length = 0;
   checkIntegrity('before this test (at import or in an earlier hook)');
 });
