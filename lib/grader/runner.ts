@@ -83,6 +83,9 @@ interface AttemptResult {
   leftovers: number;
 }
 
+/** grader-harness.ts writes `\n<FAIL_MARK> fail "<test name>"\n` to the worker's stderr when a test fails. */
+const FAIL_MARK = 'course-grader-verdict';
+
 function firstLine(text: string): string {
   return text.split('\n').map((l) => l.trim()).find((l) => l.length > 0)?.slice(0, 300) ?? '';
 }
@@ -171,12 +174,25 @@ function runAttempt(
     leftovers: 0,
   };
   let stderr = '';
+  let partial = '';
   child.stdout!.on('data', (d: Buffer) => {
     if (opts.verbose) process.stderr.write(d);
   });
   child.stderr!.on('data', (d: Buffer) => {
     if (opts.verbose) process.stderr.write(d);
     stderr = (stderr + d.toString()).slice(-20_000);
+    // verdict lines from the harness: whole lines only, however the chunks are cut
+    const lines = (partial + d.toString('latin1')).split('\n');
+    partial = lines.pop()!.slice(-4096);
+    for (const line of lines) {
+      if (!line.startsWith(`${FAIL_MARK} fail `)) continue;
+      try {
+        const name: unknown = JSON.parse(Buffer.from(line.slice(FAIL_MARK.length + 6), 'latin1').toString('utf8'));
+        if (typeof name === 'string') res.failedSeen.add(name);
+      } catch {
+        // not ours
+      }
+    }
   });
   let lastProgressAt = Date.now();
   let progressSize = 0;

@@ -8,8 +8,8 @@
  *  - fails a test during or before which the submission replaced a function the tests rely
  *    on (expect/chai, tfjs and its engine/backend prototypes, kernels, gradients, JS built-ins),
  *    then restores the originals; checked before and after each test and at every assertion;
- *  - makes each test's verdict sticky: the moment vitest marks a test failed, "fail <test name>"
- *    is appended to the progress file, and the test's `result.state` can no longer leave 'fail'.
+ *  - makes each test's verdict sticky: the moment vitest marks a test failed, a line saying so goes
+ *    to stderr (and the progress file), and the test's `result.state` can no longer leave 'fail'.
  *    The parent fails every test with such a line whatever the reporter says, so a submission
  *    that reaches vitest's runner (a hook, `task.fails`, the worker→main RPC) cannot turn a
  *    failure into a pass.
@@ -23,7 +23,45 @@ import { IntegrityGuard } from '../../lib/grader/integrity.js';
 const progressFile = process.env.COURSE_GRADER_PROGRESS;
 const skip = new Set<string>(JSON.parse(process.env.COURSE_GRADER_SKIP ?? '[]') as string[]);
 const appendFileSync = fs.appendFileSync;
+const writeSync = fs.writeSync;
+const fstatSync = fs.fstatSync;
+const killSelf = process.kill.bind(process, process.pid, 'SIGKILL');
 const defineProperty = Object.defineProperty;
+/** the worker's stderr (a pipe to the grader): bytes written there cannot be taken back */
+const stderrId = (() => {
+  try {
+    const s = fstatSync(2);
+    return `${s.dev}:${s.ino}`;
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * "This test failed", said where the submission cannot take it back: a line on stderr (the
+ * parent reads the pipe; lib/grader/runner.ts FAIL_MARK) and in the progress file. If stderr is
+ * no longer the pipe it was at start-up, the worker kills itself: the test fails as a crash.
+ */
+function reportFailed(name: string): void {
+  if (progressFile) {
+    try {
+      appendFileSync(progressFile, `fail ${name}\n`);
+    } catch {
+      // the stderr line is the one that counts
+    }
+  }
+  let told = false;
+  try {
+    const s = fstatSync(2);
+    if (stderrId !== null && `${s.dev}:${s.ino}` === stderrId) {
+      writeSync(2, `\n${'course-grader-verdict'} fail ${JSON.stringify(name)}\n`);
+      told = true;
+    }
+  } catch {
+    told = false;
+  }
+  if (!told && stderrId !== null) killSelf();
+}
 
 // The backend must exist before we record its methods and kernels (idempotent with setup.ts).
 // The wasm backend's emscripten glue adds process listeners that rethrow any unhandled
@@ -228,7 +266,7 @@ function stickyVerdict(task: { result?: unknown }, name: string): void {
     const set = (v: unknown) => {
       if (v === 'fail' && !failed) {
         failed = true;
-        if (progressFile) appendFileSync(progressFile, `fail ${name}\n`);
+        reportFailed(name);
       }
       state = v;
     };
@@ -254,7 +292,13 @@ beforeEach((ctx) => {
     return;
   }
   if (progressFile) appendFileSync(progressFile, `start ${name}\n`);
-  stickyVerdict(ctx.task as { result?: unknown }, name);
+  try {
+    stickyVerdict(ctx.task as { result?: unknown }, name);
+  } catch {
+    // something redefined this test's result before it ran: its verdict cannot be trusted
+    reportFailed(name);
+    throw new Error("tampering detected before this test: the test's result was redefined");
+  }
   stray.length = 0;
   checkIntegrity('before this test (at import or in an earlier hook)');
 });
