@@ -254,24 +254,32 @@ function fullName(ctx: TestContext): string {
 
 /**
  * From now on `task.result` (and any object later assigned to it) reports 'fail' for good once
- * it was set to 'fail', and that moment is written to the progress file, which the parent reads.
- * Both properties are non-configurable accessors: code that runs later cannot redefine them.
+ * it was set to 'fail', with the errors it had then, and that moment is reported (reportFailed).
+ * All are non-configurable accessors: code that runs later cannot redefine them.
  */
 function stickyVerdict(task: { result?: unknown }, name: string): void {
   let failed = false;
+  let state: unknown;
+  let errors: unknown;
+  const setState = (v: unknown) => {
+    if (v === 'fail' && !failed) {
+      failed = true;
+      reportFailed(name);
+    }
+    state = v;
+  };
+  // once failed, recorded errors stay (they can be replaced by as many or more): the feedback says why
+  const setErrors = (v: unknown) => {
+    const had = Array.isArray(errors) ? errors.length : 0;
+    if (!failed || had === 0 || (Array.isArray(v) && v.length >= had)) errors = v;
+  };
   const seal = (r: unknown): unknown => {
     if (r === null || typeof r !== 'object') return r;
     const fresh: Record<string, unknown> = { ...(r as Record<string, unknown>) };
-    let state = fresh.state;
-    const set = (v: unknown) => {
-      if (v === 'fail' && !failed) {
-        failed = true;
-        reportFailed(name);
-      }
-      state = v;
-    };
-    set(state);
-    defineProperty(fresh, 'state', { configurable: false, enumerable: true, get: () => (failed ? 'fail' : state), set });
+    setState(fresh.state);
+    setErrors(fresh.errors);
+    defineProperty(fresh, 'state', { configurable: false, enumerable: true, get: () => (failed ? 'fail' : state), set: setState });
+    defineProperty(fresh, 'errors', { configurable: false, enumerable: true, get: () => errors, set: setErrors });
     return fresh;
   };
   let result = seal(task.result);
