@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CourseError } from '../../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 
 export interface Stage {
@@ -68,8 +69,48 @@ export interface StageOptions {
   phase: string;
 }
 
+/** Biggest file / folder a submission may bring: a (sparse) 60 GB file would fill the disk when copied. */
+export const MAX_SUBMISSION_FILE_MB = 50;
+export const MAX_SUBMISSION_MB = 200;
+
+/** What of the submission's folder is copied: regular files and folders (no links, pipes, devices, node_modules), within the size limits. */
+function submissionFiles(folder: string): Set<string> {
+  const keep = new Set<string>([folder]);
+  let total = 0;
+  const visit = (dir: string) => {
+    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, d.name);
+      if (d.isDirectory() && d.name !== 'node_modules') {
+        keep.add(p);
+        visit(p);
+      } else if (d.isFile()) {
+        const mb = fs.lstatSync(p).size / 2 ** 20;
+        total += mb;
+        const rel = path.relative(path.dirname(folder), p);
+        if (mb > MAX_SUBMISSION_FILE_MB) throw new CourseError(`the submission's ${rel} is ${mb.toFixed(0)} MB: files over ${MAX_SUBMISSION_FILE_MB} MB are not graded`, `remove ${rel} from the submission`);
+        if (total > MAX_SUBMISSION_MB) throw new CourseError(`the submission's ${path.basename(folder)}/ holds over ${MAX_SUBMISSION_MB} MB`, 'remove large files (data, saved models) from the submission');
+        keep.add(p);
+      }
+    }
+  };
+  if (!fs.lstatSync(folder).isDirectory()) return new Set();
+  visit(folder);
+  return keep;
+}
+
 export function createStage(opts: StageOptions): Stage {
+  // checked before anything is written: a folder too large to copy is refused up front
+  const keep = submissionFiles(opts.folder);
   const base = fs.mkdtempSync(path.join(stagesHome(), `${opts.exercise}-${opts.phase}-`));
+  try {
+    return fillStage(base, opts, keep);
+  } catch (err) {
+    fs.rmSync(base, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function fillStage(base: string, opts: StageOptions, keep: Set<string>): Stage {
   const root = path.join(base, 'project');
   const work = path.join(base, 'work');
   fs.mkdirSync(root);
@@ -91,8 +132,9 @@ export function createStage(opts: StageOptions): Stage {
   const target = path.join(root, 'submission');
   fs.cpSync(opts.folder, path.join(target, opts.exercise), {
     recursive: true,
-    // a student's own node_modules or links could smuggle in other code: regular files and folders only
-    filter: (src) => path.basename(src) !== 'node_modules' && !fs.lstatSync(src).isSymbolicLink(),
+    // a student's own node_modules or links could smuggle in other code, a pipe would hang or
+    // fail the copy: regular files and folders only (submissionFiles)
+    filter: (src) => keep.has(src),
   });
   const hashes = new Map<string, string>();
   for (const file of walk(root)) {
