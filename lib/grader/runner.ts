@@ -261,8 +261,19 @@ function runAttempt(
       res.stderrTail = stderr;
       // a PID namespace is torn down by the kernel as its first process exits: give that a
       // moment, so the sweep counts only what really outlived the run
-      setTimeout(() => {
+      setTimeout(async () => {
         res.leftovers = sweep({ uid: isolation.uid, marker, base: path.dirname(stage.root) });
+        // everything that held the stderr pipe is dead now: read it to its end (verdict lines)
+        if (!child.stderr!.readableEnded) {
+          await new Promise<void>((done) => {
+            const t = setTimeout(done, 2000);
+            child.stderr!.once('end', () => {
+              clearTimeout(t);
+              done();
+            });
+          });
+        }
+        res.stderrTail = stderr;
         // a verdict the harness saw as 'fail' stays failed, whatever the reporter was told later
         for (const name of res.failedSeen) {
           const r = res.results.get(name);
