@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as gan from '@target/04-dcgan/index.js';
 import { imagesToTensor, loadFashionMnist } from '../lib/data/fashion-mnist.js';
+import { CourseError } from '../lib/errors.js';
 import { frechetDistance } from '../lib/metrics/frechet.js';
 import { FID_CLASSIFIER_DIR } from '../lib/pretrain/fid-classifier.js';
 import { makeRng } from '../lib/random.js';
@@ -157,6 +158,16 @@ describe('task 2: losses', () => {
     tf.dispose([r, f]);
   });
 
+  test('discriminatorLoss rejects labelSmoothing outside [0, 1) with a CourseError', () => {
+    const r = tf.tensor1d([1, -1]);
+    const f = tf.tensor1d([-1, 1]);
+    for (const labelSmoothing of [1, 1.5, -0.1]) {
+      expect(() => gan.discriminatorLoss(r, f, { labelSmoothing }), `labelSmoothing ${labelSmoothing}`).toThrow(CourseError);
+    }
+    expect(Number.isFinite(scalar(gan.discriminatorLoss(r, f, { labelSmoothing: 0 })))).toBe(true);
+    tf.dispose([r, f]);
+  });
+
   test('the losses leak no tensors', async () => {
     const r = tf.tensor1d([1, -2, 3]);
     const f = tf.tensor1d([-1, 2, 0]);
@@ -252,6 +263,21 @@ describe('task 4: epochs and sample grids', () => {
     m.discriminator.dispose();
   });
 
+  test('trainEpoch accepts batch sizes from 2 to the number of images and rejects others with a CourseError', () => {
+    const m = { generator: gan.buildGenerator(TINY), discriminator: gan.buildDiscriminator(TINY) };
+    const opt = { discriminator: tf.train.adam(1e-3), generator: tf.train.adam(1e-3) };
+    const images = realImages.slice([0], [4]);
+    for (const batchSize of [1, 2.5, 5]) {
+      expect(() => gan.trainEpoch(m, opt, images, { batchSize, rng: makeRng(1) }), `batchSize ${batchSize} of 4 images`).toThrow(CourseError);
+    }
+    gan.trainEpoch(m, opt, images, { batchSize: 2, rng: makeRng(1) }); // 2 steps
+    gan.trainEpoch(m, opt, images, { batchSize: 4, rng: makeRng(1) }); // 1 step: the whole set
+    expect(opt.discriminator.iterations).toBe(3);
+    images.dispose();
+    m.generator.dispose();
+    m.discriminator.dispose();
+  });
+
   test('trainEpoch leaks no tensors', async () => {
     const m = { generator: gan.buildGenerator(TINY), discriminator: gan.buildDiscriminator(TINY) };
     const opt = { discriminator: tf.train.adam(1e-3), generator: tf.train.adam(1e-3) };
@@ -306,6 +332,18 @@ describe('task 5: measuring quality', () => {
     expect(rows.length).toBe(10);
     expect(rows[0]!.length).toBe(expected[0]!.length);
     for (let i = 0; i < 10; i++) for (let j = 0; j < expected[0]!.length; j++) expect(rows[i]![j]).toBeCloseTo(expected[i]![j]!, 4);
+    x.dispose();
+  });
+
+  test('extractFeatures takes the layer before the last, and a classifier with fewer than 2 layers is a CourseError', () => {
+    const x = realImages.slice([0], [3]);
+    const twoLayers = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 3 })] });
+    const rows = gan.extractFeatures(twoLayers, x);
+    expect(rows).toEqual(tf.tidy(() => x.reshape([3, 784]).arraySync()));
+    const oneLayer = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] })] });
+    expect(() => gan.extractFeatures(oneLayer, x)).toThrow(CourseError);
+    twoLayers.dispose();
+    oneLayer.dispose();
     x.dispose();
   });
 
