@@ -9,6 +9,7 @@ import { buildBaseCnn } from '../lib/pretrain/transfer-base.js';
 import { loadBase } from '../lib/models/load-base.js';
 import { loadTargetData, type LabelledData } from '../lib/models/transfer-data.js';
 import { countLeak } from '../lib/train/guard.js';
+import { CourseError } from '../lib/errors.js';
 
 const BASE_LAYERS = ['conv1', 'conv2', 'conv3', 'fc1'];
 
@@ -221,6 +222,28 @@ describe('task 2: fineTune', () => {
       for (const name of ['conv1', 'conv2']) expect(sameBytes(end.get(name)!, start.get(name)!), `${name} is never unfrozen`).toBe(true);
       for (const name of ['conv3', 'fc1']) expect(sameBytes(end.get(name)!, start.get(name)!), `${name} is unfrozen by a stage`).toBe(false);
     });
+  });
+
+  it('bad arguments are CourseErrors: numClasses, unknown or head layers, progressive stages empty or not going down', async () => {
+    const base = buildBaseCnn(3);
+    for (const numClasses of [1, 2.5]) {
+      expect(() => impl.buildTransferModel(base, { numClasses, cutAt: 'fc1', freeze: true }), `numClasses ${numClasses}`).toThrow(CourseError);
+    }
+    expect(() => impl.buildTransferModel(base, { numClasses: 5, cutAt: 'conv9', freeze: true })).toThrow(CourseError);
+    const model = frozenTransferModel(14);
+    const rates = { learningRate: 1e-4, headLearningRate: 1e-2, epochs: 1 };
+    await withData(2, 26, async (data) => {
+      const head = model.layers.find((l) => l.name.startsWith(impl.HEAD_PREFIX))!.name;
+      for (const unfreezeFrom of ['conv9', head]) {
+        await expect(impl.fineTune(model, data, { ...rates, unfreezeFrom }), `unfreezeFrom '${unfreezeFrom}'`).rejects.toThrow(CourseError);
+      }
+      const stages = (s: string[]) => impl.progressiveFineTune(model, data, { ...rates, stages: s, epochsPerStage: 1 });
+      await expect(stages([]), 'no stages').rejects.toThrow(CourseError);
+      await expect(stages(['conv3', 'fc1']), "stages ['conv3', 'fc1'] go up").rejects.toThrow(CourseError);
+      await expect(stages(['fc1', 'fc1']), "stages ['fc1', 'fc1'] repeat").rejects.toThrow(CourseError);
+    });
+    base.dispose();
+    model.dispose();
   });
 });
 
