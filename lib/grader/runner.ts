@@ -77,6 +77,10 @@ interface AttemptResult {
   lastStarted: string | null;
   /** tests the harness saw fail (read from the progress file whenever it grew, and at the end) */
   failedSeen: Set<string>;
+  /** verdict lines on stderr, in order (each test can fail once per attempt) */
+  failLines: string[];
+  /** why the verdict lines cannot be matched to the tests (renamed tests), if they cannot */
+  renamed?: string;
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   stderrTail: string;
@@ -168,6 +172,7 @@ function runAttempt(
     done: false,
     lastStarted: null,
     failedSeen: new Set(),
+    failLines: [],
     exitCode: null,
     signal: null,
     stderrTail: '',
@@ -188,7 +193,10 @@ function runAttempt(
       if (!line.startsWith(`${FAIL_MARK} fail `)) continue;
       try {
         const name: unknown = JSON.parse(Buffer.from(line.slice(FAIL_MARK.length + 6), 'latin1').toString('utf8'));
-        if (typeof name === 'string') res.failedSeen.add(name);
+        if (typeof name === 'string') {
+          res.failedSeen.add(name);
+          res.failLines.push(name);
+        }
       } catch {
         // not ours
       }
@@ -274,6 +282,13 @@ function runAttempt(
           });
         }
         res.stderrTail = stderr;
+        // The harness names a failed test as the worker sees it. A test renamed in the worker (its
+        // verdict line would then name no test, or the same test twice) voids the exercise.
+        const reported = new Set([...opts.specs.map((s) => s.name), ...res.results.keys(), ...res.skipped]);
+        const unknown = [...res.failedSeen].find((n) => !reported.has(n));
+        const twice = res.failLines.find((n, i) => res.failLines.indexOf(n) !== i);
+        if (unknown !== undefined) res.renamed = `a test failed under a name no test has (${JSON.stringify(unknown.slice(0, 80))})`;
+        else if (twice !== undefined) res.renamed = `the test ${JSON.stringify(twice.slice(0, 80))} failed twice in one run`;
         // a verdict the harness saw as 'fail' stays failed, whatever the reporter was told later
         for (const name of res.failedSeen) {
           const r = res.results.get(name);
@@ -317,11 +332,13 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
   const skip = new Set<string>();
   let attempts = 0;
   let leftovers = 0;
+  let renamed: string | undefined;
   {
     for (;;) {
       attempts++;
       const a = await runAttempt(opts, { testLimitS, idleS, deadline, vitestTimeoutMs }, skip, path.join(opts.stage.work, `progress-${attempts}.txt`));
       leftovers += a.leftovers;
+      renamed ??= a.renamed;
       for (const [name, r] of a.results) {
         outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms, ...(r.runnerReason ? { runnerReason: r.runnerReason } : {}) });
         files.set(name, r.file);
@@ -369,6 +386,9 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
       notes.push(`${culprit}: ${outcomes.get(culprit!)!.runnerReason}; resumed the remaining tests`);
       for (const name of outcomes.keys()) skip.add(name);
     }
+  }
+  if (renamed) {
+    for (const spec of opts.specs) outcomes.set(spec.name, { state: 'failed', errors: [], runnerReason: `tampering: the tests were renamed while they ran: ${renamed}`, ms: 0 });
   }
   const unknownTests = [...files.entries()]
     .filter(([name]) => !known.has(name))

@@ -88,7 +88,7 @@ describe('grader against hostile submissions (01-ffnn-from-scratch)', () => {
 
   it('has an attack fixture for every class', () => {
     expect(attacks.map((a) => a.slug).sort()).toEqual(
-      ['chai-microtask', 'engine-prototype', 'flip-verdict', 'forge-rpc', 'import-solutions', 'lower-num-tensors', 'read-hidden', 'register-gradient', 'rewrite-results', 'rewrite-tests', 'runner-import'].sort(),
+      ['chai-microtask', 'engine-prototype', 'flip-verdict', 'forge-rpc', 'import-solutions', 'lower-num-tensors', 'read-hidden', 'register-gradient', 'rename-forge', 'rewrite-results', 'rewrite-tests', 'runner-import'].sort(),
     );
   });
 
