@@ -17,6 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export type IsolationMode = 'bwrap' | 'setpriv' | 'none';
@@ -44,12 +45,72 @@ function which(bin: string): string | null {
   return null;
 }
 
-/** uids the sandbox runs as: one per concurrent run, in a range no account uses. */
+/**
+ * uids the sandbox runs as: one per concurrent run, in a range no account uses. Each grader
+ * process claims a block of 64 with a lock file (its pid inside), so two graders on one machine
+ * never share a uid (whose sweep would kill the other's processes) even when their pids are
+ * equal modulo the number of blocks; a lock whose process is gone is taken over.
+ */
 const UID_BASE = 210_000;
+const UID_BLOCKS = 4096;
+const UID_LOCKS = path.join(os.tmpdir(), 'course-grader-uids');
+let uidBlock: number | null = null;
 let nextSlot = 0;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function claimUidBlock(): number {
+  if (uidBlock !== null) return uidBlock;
+  fs.mkdirSync(UID_LOCKS, { recursive: true, mode: 0o700 });
+  const me = String(process.pid);
+  for (let i = 0; i < UID_BLOCKS && uidBlock === null; i++) {
+    const block = (process.pid + i) % UID_BLOCKS;
+    const file = path.join(UID_LOCKS, String(block));
+    try {
+      fs.writeFileSync(file, me, { flag: 'wx' });
+    } catch {
+      let owner = 0;
+      try {
+        owner = Number(fs.readFileSync(file, 'utf8'));
+      } catch {
+        continue;
+      }
+      if (owner !== process.pid && owner > 0 && processAlive(owner)) continue;
+      try {
+        fs.writeFileSync(file, me); // stale (its grader is gone): take it over
+      } catch {
+        continue;
+      }
+    }
+    // another grader may have taken the same stale lock at the same moment: the file decides
+    try {
+      if (fs.readFileSync(file, 'utf8') !== me) continue;
+    } catch {
+      continue;
+    }
+    uidBlock = block;
+    process.once('exit', () => {
+      try {
+        if (fs.readFileSync(file, 'utf8') === me) fs.rmSync(file);
+      } catch {
+        // already gone
+      }
+    });
+  }
+  if (uidBlock === null) throw new Error(`no free sandbox uid block in ${UID_LOCKS} (${UID_BLOCKS} graders running?)`);
+  return uidBlock;
+}
+
 export function sandboxUid(): number {
   const slot = nextSlot++ % 64;
-  return UID_BASE + (process.pid % 4096) * 64 + slot;
+  return UID_BASE + claimUidBlock() * 64 + slot;
 }
 
 function works(cmd: string[]): boolean {
