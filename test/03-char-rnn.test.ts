@@ -12,22 +12,9 @@ import * as rnn from '@target/03-char-rnn/index.js';
 import type { Vocab, Windows } from '@target/03-char-rnn/index.js';
 import { loadText } from '../lib/data/text.js';
 import { CourseError } from '../lib/errors.js';
+import { expectCourseError } from './support/course-error.js';
 import { makeRng } from '../lib/random.js';
 
-/**
- * `fn` must throw a CourseError. A stub's NotImplemented is rethrown as it is, so an unwritten
- * function is reported as "not implemented", not as a missing CourseError.
- */
-function expectCourseError(fn: () => unknown, what?: string): void {
-  try {
-    fn();
-  } catch (err) {
-    if ((err as Error | null)?.name === 'NotImplemented') throw err;
-    expect(err, what).toBeInstanceOf(CourseError);
-    return;
-  }
-  expect.fail(`${what ? `${what}: ` : ''}expected a CourseError, but nothing was thrown`);
-}
 
 /** Long synchronous loops starve vitest's worker RPC (60 s timeout); let it breathe. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -10,33 +10,8 @@ import { loadBase } from '../lib/models/load-base.js';
 import { loadTargetData, type LabelledData } from '../lib/models/transfer-data.js';
 import { countLeak } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
+import { expectCourseError, expectCourseErrorAsync } from './support/course-error.js';
 
-/**
- * `fn` must throw a CourseError. A stub's NotImplemented is rethrown as it is, so an unwritten
- * function is reported as "not implemented", not as a missing CourseError.
- */
-function expectCourseError(fn: () => unknown, what?: string): void {
-  try {
-    fn();
-  } catch (err) {
-    if ((err as Error | null)?.name === 'NotImplemented') throw err;
-    expect(err, what).toBeInstanceOf(CourseError);
-    return;
-  }
-  expect.fail(`${what ? `${what}: ` : ''}expected a CourseError, but nothing was thrown`);
-}
-
-/** The same for a call that may reject (or throw before returning its promise). */
-async function expectCourseErrorAsync(fn: () => Promise<unknown>, what?: string): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    if ((err as Error | null)?.name === 'NotImplemented') throw err;
-    expect(err, what).toBeInstanceOf(CourseError);
-    return;
-  }
-  expect.fail(`${what ? `${what}: ` : ''}expected a CourseError, but nothing was thrown`);
-}
 
 const BASE_LAYERS = ['conv1', 'conv2', 'conv3', 'fc1'];
 
