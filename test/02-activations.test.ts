@@ -399,15 +399,20 @@ function fashionBatch(n: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
   }));
 }
 
+/** The student's gradientNormsByLayer on `n` images: same layers, same norms as this file's own. */
+function expectNormsMatchOwn(model: tf.LayersModel, n: number): void {
+  const batch = fashionBatch(n);
+  const mine = A.gradientNormsByLayer(model, batch);
+  const own = ownKernelNorms(model, batch.x, batch.y);
+  expect(mine.map((m) => m.layer)).toEqual(own.map((o) => o.layer));
+  mine.forEach((m, i) => expect(Math.abs(m.norm - own[i]!.norm)).toBeLessThanOrEqual(1e-4 * Math.max(1, own[i]!.norm)));
+  tf.dispose([batch.x, batch.y]);
+}
+
 describe('task 3: gradient diagnostics', () => {
   test('gradientNormsByLayer gives one kernel-gradient norm per Dense layer, first to last, matching tf.variableGrads', () => {
     const model = A.buildMlp({ activation: 'tanh', hidden: [16, 8], seed: 2 });
-    const batch = fashionBatch(40);
-    const mine = A.gradientNormsByLayer(model, batch);
-    const own = ownKernelNorms(model, batch.x, batch.y);
-    expect(mine.map((m) => m.layer)).toEqual(own.map((o) => o.layer));
-    mine.forEach((m, i) => expect(Math.abs(m.norm - own[i]!.norm)).toBeLessThanOrEqual(1e-4 * Math.max(1, own[i]!.norm)));
-    tf.dispose([batch.x, batch.y]);
+    expectNormsMatchOwn(model, 40);
     model.dispose();
   });
 
@@ -458,12 +463,7 @@ describe('task 3: gradient diagnostics', () => {
   test('gradientNormsByLayer has no entry for weightless layers (LeakyReLU) and still matches tf.variableGrads', () => {
     const model = A.buildMlp({ activation: 'leakyRelu', hidden: [16, 8], seed: 4 });
     expect(model.layers.some((l) => l.getWeights().length === 0), 'buildMlp adds LeakyReLU layers').toBe(true);
-    const batch = fashionBatch(20);
-    const mine = A.gradientNormsByLayer(model, batch);
-    const own = ownKernelNorms(model, batch.x, batch.y);
-    expect(mine.map((m) => m.layer)).toEqual(own.map((o) => o.layer));
-    mine.forEach((m, i) => expect(Math.abs(m.norm - own[i]!.norm)).toBeLessThanOrEqual(1e-4 * Math.max(1, own[i]!.norm)));
-    tf.dispose([batch.x, batch.y]);
+    expectNormsMatchOwn(model, 20);
     model.dispose();
   });
 

@@ -93,6 +93,14 @@ async function agreement(make: () => Trainee): Promise<{ mode: string; reason: s
 
 const glorot = (seed: number) => tf.initializers.glorotUniform({ seed });
 
+/** The step ran as a graph (no fallback) and matched eager training within TOLERANCE. */
+function expectCompiledAgrees(r: Awaited<ReturnType<typeof agreement>>, label?: string): void {
+  expect(r.reason, label).toBeNull();
+  expect(r.mode, label).toBe('graph');
+  expect(r.maxLossDiff, label).toBeLessThanOrEqual(TOLERANCE);
+  expect(r.maxWeightDiff, label).toBeLessThanOrEqual(TOLERANCE);
+}
+
 async function modelState(model: tf.LayersModel, opt: tf.Optimizer): Promise<tf.Tensor[]> {
   return [...model.weights.map((w) => w.read()), ...(await opt.getWeights()).map((w) => w.tensor)];
 }
@@ -123,10 +131,7 @@ describe.runIf(native)('compiled step agrees with the eager step over 20 steps',
         },
       };
     });
-    expect(r.reason).toBeNull();
-    expect(r.mode).toBe('graph');
-    expect(r.maxLossDiff).toBeLessThanOrEqual(TOLERANCE);
-    expect(r.maxWeightDiff).toBeLessThanOrEqual(TOLERANCE);
+    expectCompiledAgrees(r);
   });
 
   test('LSTM and GRU char models (one-hot chars → RNN → softmax, RMSprop)', async () => {
@@ -150,10 +155,7 @@ describe.runIf(native)('compiled step agrees with the eager step over 20 steps',
           },
         };
       });
-      expect(r.reason, cell).toBeNull();
-      expect(r.mode, cell).toBe('graph');
-      expect(r.maxLossDiff, cell).toBeLessThanOrEqual(TOLERANCE);
-      expect(r.maxWeightDiff, cell).toBeLessThanOrEqual(TOLERANCE);
+      expectCompiledAgrees(r, cell);
     }
   });
 
@@ -183,10 +185,7 @@ describe.runIf(native)('compiled step agrees with the eager step over 20 steps',
         },
       };
     });
-    expect(r.reason).toBeNull();
-    expect(r.mode).toBe('graph');
-    expect(r.maxLossDiff).toBeLessThanOrEqual(TOLERANCE);
-    expect(r.maxWeightDiff).toBeLessThanOrEqual(TOLERANCE);
+    expectCompiledAgrees(r);
   });
 
   test('DCGAN two-network step (D then G, noise as arguments)', async () => {
@@ -241,10 +240,7 @@ describe.runIf(native)('compiled step agrees with the eager step over 20 steps',
         },
       };
     });
-    expect(r.reason).toBeNull();
-    expect(r.mode).toBe('graph');
-    expect(r.maxLossDiff).toBeLessThanOrEqual(TOLERANCE);
-    expect(r.maxWeightDiff).toBeLessThanOrEqual(TOLERANCE);
+    expectCompiledAgrees(r);
   });
 });
 
@@ -269,10 +265,7 @@ describe.runIf(native)('a step that returns its loss as a number', () => {
         },
       };
     });
-    expect(r.reason).toBeNull();
-    expect(r.mode).toBe('graph');
-    expect(r.maxLossDiff).toBeLessThanOrEqual(TOLERANCE);
-    expect(r.maxWeightDiff).toBeLessThanOrEqual(TOLERANCE);
+    expectCompiledAgrees(r);
   });
 });
 
