@@ -1,7 +1,8 @@
 """Keras peer for `npm run bench -- --keras PYTHON` (optional, never in CI).
 
 Runs one of the generic bench cases (bench/cases/{mlp,small-cnn,transfer-head,lstm-char,
-gru-char,dcgan-step}.ts), or 02-activations-mlp6-gelu / 03-char-rnn-lstm96-seq40, with the same architecture, batch size, optimiser and loss in Keras
+gru-char,dcgan-step}.ts) or one of the exercise cases (01 … 06, bench/cases/0*.ts), with the
+same architecture, batch size, optimiser and loss in Keras
 (PyPI tensorflow-cpu, its default compiled train step), and prints the same "BENCH {json}"
 event lines as bench/run.ts's children, so the parent times it like any other backend.
 
@@ -34,6 +35,32 @@ def classifier_case(tf, keras, layers, optimizer, x, y):
 
     def step():
         model.train_on_batch(x, y)  # returns the loss as a number: the step really ran
+
+    return step
+
+
+def gan_step(tf, keras, gen, disc, latent, rnd):
+    """One DCGAN step as the course writes it: D on real + G(z1), then G through D on G(z2)."""
+    g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    real = rnd.uniform([BATCH, 28, 28, 1], -1, 1)
+    ones, zeros = tf.ones([BATCH, 1]), tf.zeros([BATCH, 1])
+
+    @tf.function
+    def train_step(z1, z2):
+        with tf.GradientTape() as tape:
+            fake = gen(z1, training=True)
+            d_loss = bce(ones, disc(real, training=True)) + bce(zeros, disc(fake, training=True))
+        d_opt.apply_gradients(zip(tape.gradient(d_loss, disc.trainable_variables), disc.trainable_variables))
+        with tf.GradientTape() as tape:
+            g_loss = bce(ones, disc(gen(z2, training=True), training=True))
+        g_opt.apply_gradients(zip(tape.gradient(g_loss, gen.trainable_variables), gen.trainable_variables))
+        return d_loss, g_loss
+
+    def step():
+        d, gl = train_step(rnd.normal([BATCH, latent]), rnd.normal([BATCH, latent]))
+        d.numpy(), gl.numpy()
 
     return step
 
@@ -102,6 +129,79 @@ def build(name, tf, keras):
         x = rnd.uniform([batch, seq], 0, vocab, dtype=tf.int32)
         y = rnd.uniform([batch, seq], 0, vocab, dtype=tf.int32)
         return lambda: model.train_on_batch(x, y)
+    if name == "01-ffnn-mlp-784-128-64-10-manual-backprop":
+        # 784 → 128 → 64 → 10, ReLU/softmax, He init, plain SGD 0.05, cross-entropy (the exercise
+        # writes the backward pass by hand; Keras differentiates the same net)
+        h = keras.initializers.HeNormal
+        return classifier_case(tf, keras, [
+            keras.Input([784]),
+            L.Dense(128, activation="relu", kernel_initializer=h(1)),
+            L.Dense(64, activation="relu", kernel_initializer=h(2)),
+            L.Dense(10, activation="softmax", kernel_initializer=h(3)),
+        ], keras.optimizers.SGD(0.05), rnd.uniform([BATCH, 784]), onehot(BATCH, 10))
+    if name == "06-regularisation-lab-mlp-dropout-l2-adam":
+        # 784 → 256 → 256 → 10, He init, dropout 0.5 after each hidden ReLU, L2 λ=1e-3 on the
+        # kernels (penalty gradient 2λW, as Keras's L2), Adam 1e-3, softmax cross-entropy on logits
+        h = keras.initializers.HeNormal
+        l2 = keras.regularizers.L2(1e-3)
+        model = keras.Sequential([
+            keras.Input([784]),
+            L.Dense(256, activation="relu", kernel_initializer=h(1), kernel_regularizer=l2), L.Dropout(0.5),
+            L.Dense(256, activation="relu", kernel_initializer=h(2), kernel_regularizer=l2), L.Dropout(0.5),
+            L.Dense(10, kernel_initializer=h(3), kernel_regularizer=l2),
+        ])
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        x, y = rnd.uniform([BATCH, 784]), onehot(BATCH, 10)
+        return lambda: model.train_on_batch(x, y)
+    if name == "05-transfer-finetune-step":
+        # the transfer base (conv 8/16/32, 3×3 ReLU, each + 2×2 max-pool) cut at flatten, a new
+        # 5-way softmax head; conv3 trains with Adam 1e-4, the head with Adam 1e-3, conv1/conv2
+        # frozen; mean categorical cross-entropy
+        h = keras.initializers.HeNormal
+        inp = keras.Input([28, 28, 1])
+        t = inp
+        convs = []
+        for k, f in enumerate((8, 16, 32)):
+            c = L.Conv2D(f, 3, padding="same", activation="relu", kernel_initializer=h(k + 1))
+            convs.append(c)
+            t = L.MaxPooling2D(2)(c(t))
+        head = L.Dense(5, activation="softmax", kernel_initializer=g(5))
+        model = keras.Model(inp, head(L.Flatten()(t)))
+        base_opt, head_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-3)
+        base_vars, head_vars = convs[2].trainable_variables, head.trainable_variables
+        cce = keras.losses.CategoricalCrossentropy()
+        x, y = rnd.uniform([BATCH, 28, 28, 1]), onehot(BATCH, 5)
+
+        @tf.function
+        def train_step(xb, yb):
+            with tf.GradientTape() as tape:
+                loss = cce(yb, model(xb, training=True))
+            grads = tape.gradient(loss, [*head_vars, *base_vars])
+            head_opt.apply_gradients(zip(grads[:len(head_vars)], head_vars))
+            base_opt.apply_gradients(zip(grads[len(head_vars):], base_vars))
+            return loss
+
+        return lambda: train_step(x, y).numpy()
+    if name == "04-dcgan-step":
+        # the exercise's DCGAN at the full run's size: latent 64, width 32; G: dense 7·7·64 (no
+        # bias) → BN → LeakyReLU 0.2 → convT 32 (5×5, s2, no bias) → BN → LeakyReLU → convT 1
+        # (5×5, s2, tanh); D: conv 32 (5×5, s2) → LeakyReLU → dropout 0.3 → conv 64 → LeakyReLU →
+        # dropout 0.3 → dense 1 logit; BCE on logits; D step then G step, fresh noise for each
+        latent, width = 64, 32
+        gen = keras.Sequential([
+            keras.Input([latent]),
+            L.Dense(7 * 7 * 2 * width, use_bias=False, kernel_initializer=g(1)), L.BatchNormalization(), L.LeakyReLU(0.2),
+            L.Reshape([7, 7, 2 * width]),
+            L.Conv2DTranspose(width, 5, strides=2, padding="same", use_bias=False, kernel_initializer=g(2)), L.BatchNormalization(), L.LeakyReLU(0.2),
+            L.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh", kernel_initializer=g(3)),
+        ])
+        disc = keras.Sequential([
+            keras.Input([28, 28, 1]),
+            L.Conv2D(width, 5, strides=2, padding="same", kernel_initializer=g(4)), L.LeakyReLU(0.2), L.Dropout(0.3),
+            L.Conv2D(2 * width, 5, strides=2, padding="same", kernel_initializer=g(5)), L.LeakyReLU(0.2), L.Dropout(0.3),
+            L.Flatten(), L.Dense(1, kernel_initializer=g(6)),
+        ])
+        return gan_step(tf, keras, gen, disc, latent, rnd)
     if name == "dcgan-step":
         latent = 100
         gen = keras.Sequential([
@@ -117,28 +217,7 @@ def build(name, tf, keras):
             L.Conv2D(128, 4, strides=2, padding="same", kernel_initializer=g(5)), L.LeakyReLU(0.2),
             L.Flatten(), L.Dense(1, kernel_initializer=g(6)),
         ])
-        g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
-        bce = keras.losses.BinaryCrossentropy(from_logits=True)
-        real = rnd.uniform([BATCH, 28, 28, 1], -1, 1)
-        ones, zeros = tf.ones([BATCH, 1]), tf.zeros([BATCH, 1])
-
-        @tf.function
-        def train_step(z1, z2):
-            with tf.GradientTape() as tape:
-                fake = gen(z1, training=True)
-                d_loss = bce(ones, disc(real, training=True)) + bce(zeros, disc(fake, training=True))
-            d_opt.apply_gradients(zip(tape.gradient(d_loss, disc.trainable_variables), disc.trainable_variables))
-            with tf.GradientTape() as tape:
-                g_loss = bce(ones, disc(gen(z2, training=True), training=True))
-            g_opt.apply_gradients(zip(tape.gradient(g_loss, gen.trainable_variables), gen.trainable_variables))
-            return d_loss, g_loss
-
-        def step():
-            d, gl = train_step(rnd.normal([BATCH, latent]), rnd.normal([BATCH, latent]))
-            d.numpy(), gl.numpy()
-
-        return step
+        return gan_step(tf, keras, gen, disc, latent, rnd)
     return None
 
 
