@@ -152,7 +152,8 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
       // a number result was already read; tensors are read here so the step really ran
       const losses = out === null || out === undefined || typeof out === 'number' ? [] : Array.isArray(out) ? out : [out];
       for (const l of losses) l.dataSync();
-      tf.dispose(losses);
+      if (g.take) g.take(losses);
+      else tf.dispose(losses);
       g.release?.(args);
     };
     const c0 = performance.now();

@@ -11,12 +11,19 @@ export const BATCH = 64;
 /**
  * The same training step as a synchronous function of tensors, for the `node-graph` column
  * (lib/backend/graph compileStep): `fn(...args())` must do what `step()` does, returning the
- * loss(es); `release` disposes what `args()` made fresh (omit it when args() returns kept tensors).
+ * loss(es) (or, with `take`, the loss and the state the next step starts from); `release` disposes
+ * what `args()` made fresh (omit it when args() returns kept tensors).
  */
 export interface GraphStep {
   fn: (...args: tf.Tensor[]) => StepResult;
   args(): tf.Tensor[];
   release?(args: tf.Tensor[]): void;
+  /**
+   * Takes the step's result tensors once they are read, for a step whose results feed the next
+   * args() (01's new parameters): it keeps those and disposes the rest. Without it the run
+   * disposes every result.
+   */
+  take?(results: tf.Tensor[]): void;
 }
 
 export interface BenchCase {

@@ -8,7 +8,10 @@
  *   decision-regions.png     a 2-feature net on petal length/width: grid coloured by predicted class, flowers on top
  *   perceptron-vs-mlp.png    perceptron on AND / OR / XOR next to a 2-layer MLP on XOR
  * The main Iris run goes through lib/train's trainLoop, so it shows progress and checkpoints
- * its parameters every epoch (`--resume` continues from opts.out/checkpoint).
+ * its parameters every epoch (`--resume` continues from opts.out/checkpoint). On tfjs-node its
+ * step (the target's forward → loss → backward → sgdStep) runs as one TensorFlow graph
+ * (lib/backend/graph compileStep; the last, smaller batch of an epoch and other backends run
+ * eagerly). The 2-feature and XOR nets are trained by the target's own trainMlp: its loop, eager.
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
@@ -18,6 +21,7 @@ import { loadIris } from '../../lib/data/iris.js';
 import { accuracy, confusionMatrix } from '../../lib/metrics/index.js';
 import { barChart, decisionRegions, heatmap, lineChart } from '../../lib/plot/index.js';
 import { makeRng } from '../../lib/random.js';
+import { compileStep } from '../../lib/backend/graph/index.js';
 import { trainLoop } from '../../lib/train/index.js';
 import type { NetConfig, Params } from './index.js';
 
@@ -46,6 +50,28 @@ function toSaved(params: Params): SavedParams {
 
 function fromSaved(s: SavedParams): Params {
   return s.layers.map((l) => ({ W: tf.tensor2d(l.W), b: tf.tensor1d(l.b) }));
+}
+
+/** Parameters as the flat tensor list [W1, b1, W2, b2, …] that a compiled step takes and returns, and back. */
+export const flattenParams = (params: Params): tf.Tensor[] => params.flatMap((l) => [l.W, l.b]);
+export const unflattenParams = (flat: tf.Tensor[]): Params =>
+  Array.from({ length: flat.length / 2 }, (_, i) => ({ W: flat[2 * i] as tf.Tensor2D, b: flat[2 * i + 1] as tf.Tensor1D }));
+
+/**
+ * One hand-written SGD step of the target as a function of tensors, for compileStep (whose
+ * arguments become the graph's inputs and whose results its outputs):
+ *   (xb, yb, W1, b1, W2, b2, …) → [loss, W1', b1', W2', b2', …]
+ * Everything else it makes is freed; the caller owns the results and disposes the old parameters.
+ */
+export function sgdStepFunction(impl: Pick<Impl, 'forward' | 'computeLoss' | 'backward' | 'sgdStep'>, net: NetConfig, learningRate: number) {
+  return (xb: tf.Tensor, yb: tf.Tensor, ...flat: tf.Tensor[]): tf.Tensor[] =>
+    tf.tidy(() => {
+      const params = unflattenParams(flat);
+      const cache = impl.forward(params, xb as tf.Tensor2D, net);
+      const loss = impl.computeLoss(cache.activations[params.length]!, yb as tf.Tensor2D, net.output);
+      const next = impl.sgdStep(params, impl.backward(params, cache, yb as tf.Tensor2D, net), learningRate);
+      return [loss, ...flattenParams(next)];
+    });
 }
 
 /** Loss and predicted classes of the target's forward pass on a whole split. */
@@ -79,43 +105,47 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
   let params = impl.initParams(SIZES, 'he', opts.seed);
   let batches: number[][] = [];
 
-  const loop = await trainLoop({
-    label: '01-ffnn-from-scratch iris',
-    epochs,
-    stepsPerEpoch,
-    step(epoch, step) {
-      // One seeded shuffle per epoch, derived from the epoch number so a resumed run sees the same batches.
-      if (step === 0) batches = batchIndices(nTrain, BATCH_SIZE, makeRng(opts.seed * 7919 + epoch));
-      const { next, loss } = impl.tidy(() => {
-        const idx = tf.tensor1d(batches[step]!, 'int32');
-        const xb = tf.gather(data.xTrain, idx) as tf.Tensor2D;
-        const yb = tf.gather(data.yTrain, idx) as tf.Tensor2D;
-        const cache = impl.forward(params, xb, NET);
-        const lossT = impl.computeLoss(cache.activations[params.length]!, yb, NET.output);
-        const grads = impl.backward(params, cache, yb, NET);
-        return { next: impl.sgdStep(params, grads, LEARNING_RATE), loss: lossT };
-      });
-      const value = loss.dataSync()[0]!;
-      loss.dispose();
-      impl.disposeParams(params);
-      params = next;
-      return { loss: value };
-    },
-    endEpoch() {
-      const tr = evaluate(impl, params, data.xTrain, data.yTrain);
-      const te = evaluate(impl, params, data.xTest, data.yTest);
-      return { acc: accuracy(tr.pred, data.labelsTrain), test_loss: te.loss, test_acc: accuracy(te.pred, data.labelsTest) };
-    },
-    checkpoint: {
-      dir: path.join(opts.out, 'checkpoint'),
-      state: () => toSaved(params),
-      restore: (s) => {
+  // The step as one TensorFlow graph on tfjs-node (eager elsewhere; one line says why, once).
+  const sgd = compileStep(sgdStepFunction(impl, NET, LEARNING_RATE), { name: '01-ffnn-from-scratch iris' });
+  let loop: Awaited<ReturnType<typeof trainLoop>>;
+  try {
+    loop = await trainLoop({
+      label: '01-ffnn-from-scratch iris',
+      epochs,
+      stepsPerEpoch,
+      step(epoch, step) {
+        // One seeded shuffle per epoch, derived from the epoch number so a resumed run sees the same batches.
+        if (step === 0) batches = batchIndices(nTrain, BATCH_SIZE, makeRng(opts.seed * 7919 + epoch));
+        const [xb, yb] = tf.tidy(() => {
+          const idx = tf.tensor1d(batches[step]!, 'int32');
+          return [tf.gather(data.xTrain, idx), tf.gather(data.yTrain, idx)];
+        });
+        const [loss, ...next] = sgd(xb!, yb!, ...flattenParams(params));
+        tf.dispose([xb!, yb!]);
+        const value = loss!.dataSync()[0]!;
+        loss!.dispose();
         impl.disposeParams(params);
-        params = fromSaved(s as SavedParams);
+        params = unflattenParams(next);
+        return { loss: value };
       },
-    },
-    resume: opts.resume,
-  });
+      endEpoch() {
+        const tr = evaluate(impl, params, data.xTrain, data.yTrain);
+        const te = evaluate(impl, params, data.xTest, data.yTest);
+        return { acc: accuracy(tr.pred, data.labelsTrain), test_loss: te.loss, test_acc: accuracy(te.pred, data.labelsTest) };
+      },
+      checkpoint: {
+        dir: path.join(opts.out, 'checkpoint'),
+        state: () => toSaved(params),
+        restore: (s) => {
+          impl.disposeParams(params);
+          params = fromSaved(s as SavedParams);
+        },
+      },
+      resume: opts.resume,
+    });
+  } finally {
+    sgd.dispose();
+  }
   const h = loop.history;
   const final = evaluate(impl, params, data.xTest, data.yTest);
   const trainFinal = evaluate(impl, params, data.xTrain, data.yTrain);
