@@ -5,6 +5,7 @@
  */
 import type { Binding, OpAttr } from './binding.js';
 import type { AttrValueProto, NodeDefProto, ShapeProto } from './proto.js';
+import { rewriteOp, rewritesEnabled } from './rewrite.js';
 import type { Recording, StepResult, Symbol } from './trace.js';
 
 export type Feed = { kind: 'arg'; index: number } | { kind: 'var'; name: string };
@@ -94,10 +95,26 @@ export function buildGraph(b: Binding, rec: Recording<StepResult>, shapeOfFeed: 
     }
   };
 
+  const shapeOf = (s: Symbol): readonly number[] => {
+    switch (s.kind) {
+      case 'op':
+        return rec.ops[s.op]!.outputs[s.out]!.shape;
+      case 'const':
+        return rec.consts.get(s.id)!.shape;
+      default:
+        return shapeOfFeed(s.kind === 'arg' ? { kind: 'arg', index: s.index } : { kind: 'var', name: s.name }).shape;
+    }
+  };
+  const rewrite = rewritesEnabled();
   rec.ops.forEach((op, i) => {
     const attr: Record<string, AttrValueProto> = {};
     for (const a of op.attrs) attr[a.name] = attrValue(b, a);
-    nodes.push({ name: `n${i}`, op: op.op, input: rec.inputSymbols[i]!.map(ref), attr });
+    const symbols = rec.inputSymbols[i]!;
+    const node = { name: `n${i}`, op: op.op, input: symbols.map(ref), attr };
+    const replaced = rewrite && op.outputs.length === 1
+      ? rewriteOp({ name: node.name, op: op.op, inputs: node.input, inputShapes: symbols.map(shapeOf), outputShape: op.outputs[0]!.shape, attr })
+      : null;
+    nodes.push(...(replaced ?? [node]));
   });
   const tensorName = (s: Symbol): string => {
     const r = ref(s);
