@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRng } from '../../lib/random.js';
+import { batchStep } from '../../lib/train/classifier-epoch.js';
 import { buildMlp, makeOptimizer, trainEpoch, type Dataset } from '../../solutions/02-activations/index.js';
 import { BATCH, type BenchCase } from './_shared.js';
 
@@ -21,13 +22,9 @@ export const benchCase: BenchCase = {
     }));
     const rng = makeRng(4);
     return {
-      // trainEpoch's inner step (minimize softmax cross-entropy on the logits) as a function of
-      // the batch; the eager step also counts correct predictions, which the graph leaves out.
-      graph: {
-        fn: (x: tf.Tensor, y: tf.Tensor) =>
-          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true),
-        args: () => [data.x, data.y],
-      },
+      // trainEpoch's step on one batch (batchStep: minimize softmax cross-entropy, count the
+      // correct predictions), the one the full run compiles; the eager step also gathers the batch.
+      graph: { fn: batchStep(model, optimizer), args: () => [data.x, data.y] },
       step(): void {
         trainEpoch(model, optimizer, data, BATCH, rng); // one batch = one step; reads the loss, so it really ran
       },

@@ -7,6 +7,7 @@ import { CourseError } from '../errors.js';
 import { batchIndices } from '../data/split.js';
 import type { Rng } from '../random.js';
 import type { Dataset } from '../data/flat-fashion.js';
+import { scopedStep } from './graph-scope.js';
 
 /** Mean softmax cross-entropy of the model's logits against one-hot targets. */
 export function crossEntropy(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): tf.Scalar {
@@ -39,28 +40,50 @@ export function evaluate(model: tf.LayersModel, data: Dataset, batchSize = 500):
   return { loss: lossSum / n, accuracy: hits / n };
 }
 
-/** One pass over `data` in minibatches shuffled by `rng`; returns mean training loss and accuracy. */
-export function trainEpoch(model: tf.LayersModel, optimizer: tf.Optimizer, data: Dataset, batchSize: number, rng: Rng): EpochLogs {
-  let lossSum = 0;
-  let hits = 0;
-  const n = data.x.shape[0];
-  for (const batch of batchIndices(n, batchSize, rng)) {
-    const [lossT, correctT] = tf.tidy(() => {
-      const idx = tf.tensor1d(batch, 'int32');
-      const xb = tf.gather(data.x, idx);
-      const yb = tf.gather(data.y, idx);
-      let correct = tf.scalar(0);
+/**
+ * trainEpoch's step on one batch: minimize the softmax cross-entropy of the model's logits
+ * (training mode) with `optimizer` over every trainable variable, and count the correct
+ * predictions. (xb, yb) → [loss, correct]; frees everything else it makes.
+ */
+export type BatchStep = (xb: tf.Tensor, yb: tf.Tensor) => tf.Tensor[];
+
+export function batchStep(model: tf.LayersModel, optimizer: tf.Optimizer): BatchStep {
+  return (xb, yb) =>
+    tf.tidy(() => {
+      let correct: tf.Tensor | null = null;
       const loss = optimizer.minimize(() => {
         const logits = model.apply(xb, { training: true }) as tf.Tensor;
         // keep: minimize disposes everything made inside this closure except the returned loss
         correct = tf.keep(tf.equal(tf.argMax(logits, 1), tf.argMax(yb, 1)).sum());
         return tf.losses.softmaxCrossEntropy(yb, logits) as tf.Scalar;
       }, true)!;
-      return [loss, correct];
+      return [loss, correct!];
     });
-    const l = lossT.dataSync()[0]! * batch.length;
-    const h = correctT.dataSync()[0]!;
-    tf.dispose([lossT, correctT]);
+}
+
+/**
+ * One pass over `data` in minibatches shuffled by `rng`; returns mean training loss and accuracy.
+ *
+ * Each batch runs `step` (default: batchStep(model, optimizer)). Inside withGraphSteps
+ * (lib/train/graph-scope.ts: the full runs) the default step is compiled once per model and
+ * optimizer and runs as one TensorFlow graph on tfjs-node, reused by every later epoch; pass a
+ * compileStep(batchStep(model, optimizer)) of your own to do the same elsewhere (you dispose it).
+ */
+export function trainEpoch(model: tf.LayersModel, optimizer: tf.Optimizer, data: Dataset, batchSize: number, rng: Rng, step?: BatchStep): EpochLogs {
+  const run = step ?? scopedStep([model, optimizer], 'trainEpoch', () => batchStep(model, optimizer)) ?? batchStep(model, optimizer);
+  let lossSum = 0;
+  let hits = 0;
+  const n = data.x.shape[0];
+  for (const batch of batchIndices(n, batchSize, rng)) {
+    const [xb, yb] = tf.tidy(() => {
+      const idx = tf.tensor1d(batch, 'int32');
+      return [tf.gather(data.x, idx), tf.gather(data.y, idx)];
+    });
+    const [lossT, correctT] = run(xb!, yb!);
+    tf.dispose([xb!, yb!]);
+    const l = lossT!.dataSync()[0]! * batch.length;
+    const h = correctT!.dataSync()[0]!;
+    tf.dispose([lossT!, correctT!]);
     if (!Number.isFinite(l)) {
       throw new CourseError(`training loss became ${l}`, 'lower the learning rate or check the activation for overflow');
     }

@@ -11,12 +11,15 @@
  * `--resume` skips those (runs are independent: same seed, same data, whatever the order).
  * `--seeds N` repeats the comparison with seeds seed … seed+N−1 (runs/<name>.seed<S>.json) and
  * the report ranks by mean ± std: a single seed cannot settle a ranking within its noise.
+ * On tfjs-node each training batch runs as one TensorFlow graph (the given trainEpoch inside
+ * lib/train/graph-scope's withGraphSteps; a last, smaller batch and other backends run eagerly).
  */
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainOptions, TrainResult } from '../../lib/exercises.js';
 import { barChart, lineChart } from '../../lib/plot/index.js';
+import { withGraphSteps } from '../../lib/train/graph-scope.js';
 import { Progress } from '../../lib/train/progress.js';
 import { meanStd } from '../../lib/cli/run-report.js';
 import { writeReport, pickWinner, type GradientSummary, type SeedStats } from './report.js';
@@ -95,7 +98,8 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
       progress.note(`${activation}: resumed from ${file}`);
       continue;
     }
-    const [run] = impl.compareActivations({
+    // withGraphSteps: the given trainEpoch runs each batch as one TensorFlow graph on tfjs-node
+    const [run] = withGraphSteps(() => impl.compareActivations({
       ...config,
       seed,
       activations: [activation],
@@ -104,7 +108,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
         progress.step(epoch - 1, 0, logs); // one "step" per epoch keeps the ETA right
         progress.epoch(epoch - 1, logs);
       },
-    });
+    }));
     let deadFraction: number | null = null;
     if (run!.model) {
       const val = impl.loadFlatFashion('test', size.valPerClass, seed);

@@ -5,6 +5,8 @@
  * 1e-4, and the compiled one really ran as a graph (mode 'graph').
  *
  *   01  the full run's hand-written SGD step (sgdStepFunction: parameters in, new parameters out)
+ *   02  trainEpoch's batch step (batchStep: Adam on softmax cross-entropy, correct count), through
+ *       trainEpoch itself (its last, smaller batch runs eagerly), and withGraphSteps's scope
  *
  * Native only: skipped where tfjs-node doesn't load, unless COURSE_REQUIRE_NATIVE=1 (CI), where
  * that is a failure.
@@ -13,6 +15,9 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { compileStep } from '../../lib/backend/graph/index.js';
 import { makeRng } from '../../lib/random.js';
+import { batchStep, trainEpoch, type EpochLogs } from '../../lib/train/classifier-epoch.js';
+import { scopedStep, withGraphSteps } from '../../lib/train/graph-scope.js';
+import { buildMlp, makeOptimizer } from '../../solutions/02-activations/index.js';
 import * as ffnn from '../../solutions/01-ffnn-from-scratch/index.js';
 import { flattenParams, sgdStepFunction, unflattenParams } from '../../solutions/01-ffnn-from-scratch/train.js';
 import { loadNativeBackend } from '../support/native-backend.js';
@@ -78,5 +83,70 @@ describe.runIf(native)('01-ffnn-from-scratch: the full run\'s compiled SGD step'
     step.dispose();
     ffnn.disposeParams(eager);
     ffnn.disposeParams(graph);
+  });
+});
+
+describe.runIf(native)('02-activations: trainEpoch\'s compiled batch step', () => {
+  // 11 batches of 16 per epoch (the 11th has 10 rows and runs eagerly), 2 epochs: 20 compiled-or-traced steps
+  const n = 170;
+  const make = () => {
+    const model = buildMlp({ activation: 'gelu', hidden: [32, 24], seed: 3, inputSize: 12, numClasses: 4 });
+    return { model, optimizer: makeOptimizer({ name: 'adam', learningRate: 1e-2 }) };
+  };
+  const state = async (m: ReturnType<typeof make>): Promise<tf.Tensor[]> => [
+    ...m.model.weights.map((w) => w.read()),
+    ...(await m.optimizer.getWeights()).map((w) => w.tensor),
+  ];
+
+  test('trainEpoch with a compiled step agrees with the eager trainEpoch over 2 epochs and runs as a graph', async () => {
+    const { x, y } = batch(200, n, 12, 4);
+    const data = { x, y, labels: new Int32Array(n) };
+    const eager = make();
+    const graph = make();
+    const step = compileStep(batchStep(graph.model, graph.optimizer), { log: null });
+    const rngE = makeRng(5);
+    const rngG = makeRng(5);
+    const logs: [EpochLogs, EpochLogs][] = [];
+    for (let epoch = 0; epoch < 2; epoch++) {
+      logs.push([trainEpoch(eager.model, eager.optimizer, data, 16, rngE), trainEpoch(graph.model, graph.optimizer, data, 16, rngG, step)]);
+    }
+    expect(step.reason).toBeNull();
+    expect(step.mode).toBe('graph');
+    for (const [e, g] of logs) {
+      expect(Math.abs(e.loss - g.loss)).toBeLessThanOrEqual(TOLERANCE);
+      expect(g.accuracy).toBeCloseTo(e.accuracy, 6); // counts: the same predictions
+    }
+    const [se, sg] = [await state(eager), await state(graph)];
+    expect(sg.length).toBe(se.length);
+    expect(Math.max(...se.map((w, k) => maxDiff(w, sg[k]!)))).toBeLessThanOrEqual(TOLERANCE);
+    step.dispose();
+    for (const m of [eager, graph]) {
+      m.model.dispose();
+      m.optimizer.dispose();
+    }
+    tf.dispose([x, y]);
+  });
+
+  test('inside withGraphSteps trainEpoch compiles its step once per model and optimizer, and the scope disposes it', () => {
+    const { x, y } = batch(300, 64, 12, 4);
+    const data = { x, y, labels: new Int32Array(64) };
+    const m = make();
+    const rng = makeRng(1);
+    const { compiled, modeInside } = withGraphSteps(() => {
+      for (let epoch = 0; epoch < 2; epoch++) trainEpoch(m.model, m.optimizer, data, 16, rng); // 8 steps
+      const step = scopedStep([m.model, m.optimizer], 'trainEpoch', () => {
+        throw new Error('trainEpoch made no compiled step for this model and optimizer');
+      })!;
+      return { compiled: step, modeInside: step.mode };
+    });
+    expect(modeInside).toBe('graph');
+    expect(compiled.reason).toBe('disposed');
+    expect(compiled.mode).toBe('eager');
+    expect(compiled.opCount).toBe(0);
+    // outside the scope: eager, no step
+    expect(scopedStep([m.model, m.optimizer], 'trainEpoch', () => batchStep(m.model, m.optimizer))).toBeNull();
+    m.model.dispose();
+    m.optimizer.dispose();
+    tf.dispose([x, y]);
   });
 });
