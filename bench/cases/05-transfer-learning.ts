@@ -2,11 +2,23 @@
  * 05-transfer-learning's fine-tuning step (solutions/05-transfer-learning fineTune): the course's
  * transfer base cut at `flatten`, conv3 and above unfrozen (conv weight gradients needed), a new
  * softmax head, two Adam optimisers; one step = one mini-batch of BATCH images.
+ *
+ * `step()` is a whole fineTune call of one epoch of one batch, so besides the mini-batch step it
+ * also makes (and disposes) its two Adams, whose first update creates their slot variables. The
+ * `graph` step is one of fineTune's mini-batch steps exactly as its loop runs it (the same
+ * variable split by unfreezeFrom, the mean categorical cross-entropy in training mode, the head's
+ * Adam at headLearningRate and the base's at learningRate), with the two Adams kept across steps
+ * as within one fineTune call: a compiled step can't create variables. The full run itself keeps
+ * the target's fineTune eager (graded student code with its own loop).
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildTransferModel, fineTune } from '../../solutions/05-transfer-learning/index.js';
+import { HEAD_PREFIX, buildTransferModel, fineTune } from '../../solutions/05-transfer-learning/index.js';
 import { buildBaseCnn } from '../../lib/pretrain/transfer-base.js';
-import { BATCH, type BenchCase } from './_shared.js';
+import { BATCH, type BenchCase, type GraphStep } from './_shared.js';
+
+const UNFREEZE_FROM = 'conv3';
+const LEARNING_RATE = 1e-4;
+const HEAD_LEARNING_RATE = 1e-3;
 
 export const benchCase: BenchCase = {
   name: '05-transfer-finetune-step',
@@ -17,12 +29,42 @@ export const benchCase: BenchCase = {
     const labels = Int32Array.from({ length: BATCH }, (_, i) => i % 5);
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 5).toFloat() as tf.Tensor2D;
     const data = { x, y, labels };
+
+    // fineTune's split: head layers at the head's rate, unfreezeFrom and every base layer above it at the base's
+    const from = model.layers.findIndex((l) => l.name === UNFREEZE_FROM);
+    const headVars: tf.Variable[] = [];
+    const baseVars: tf.Variable[] = [];
+    model.layers.forEach((layer, i) => {
+      const head = layer.name.startsWith(HEAD_PREFIX);
+      layer.trainable = head || i >= from;
+      if (!layer.trainable) return;
+      for (const w of layer.trainableWeights) (head ? headVars : baseVars).push(w.read() as tf.Variable);
+    });
+    const headOpt = tf.train.adam(HEAD_LEARNING_RATE);
+    const baseOpt = tf.train.adam(LEARNING_RATE);
+    const graph: GraphStep = {
+      fn: (xb: tf.Tensor, yb: tf.Tensor) =>
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(
+            () => tf.mean(tf.metrics.categoricalCrossentropy(yb, model.apply(xb, { training: true }) as tf.Tensor)) as tf.Scalar,
+            [...headVars, ...baseVars],
+          );
+          const pick = (vars: tf.Variable[]) => vars.map((v) => ({ name: v.name, tensor: grads[v.name]! }));
+          headOpt.applyGradients(pick(headVars));
+          if (baseVars.length > 0) baseOpt.applyGradients(pick(baseVars));
+          return value;
+        }),
+      args: () => [x, y],
+    };
     return {
+      graph,
       step: async () => {
-        await fineTune(model, data, { unfreezeFrom: 'conv3', learningRate: 1e-4, headLearningRate: 1e-3, epochs: 1, batchSize: BATCH, quiet: true });
+        await fineTune(model, data, { unfreezeFrom: UNFREEZE_FROM, learningRate: LEARNING_RATE, headLearningRate: HEAD_LEARNING_RATE, epochs: 1, batchSize: BATCH, quiet: true });
       },
       dispose: () => {
         tf.dispose([x, y]);
+        headOpt.dispose();
+        baseOpt.dispose();
         model.dispose();
       },
     };

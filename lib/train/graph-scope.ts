@@ -21,8 +21,23 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { type CompiledStep, compileStep } from '../backend/graph/index.js';
 import type { StepResult } from '../backend/graph/trace.js';
 
+/** What became of one compiled step, reported when it is released. */
+export interface StepReport {
+  name: string;
+  mode: CompiledStep<StepResult>['mode'];
+  reason: string | null;
+  /** graph nodes (0 unless mode is 'graph') */
+  opCount: number;
+}
+
+export interface GraphScopeOptions {
+  /** called once per compiled step made in the scope, just before it is released */
+  onRelease?: (report: StepReport) => void;
+}
+
 interface Scope {
-  steps: { keys: object[]; step: CompiledStep<StepResult> }[];
+  steps: { keys: object[] | null; step: CompiledStep<StepResult> }[];
+  options: GraphScopeOptions;
 }
 
 const store = new AsyncLocalStorage<Scope>();
@@ -36,8 +51,8 @@ export function logOnce(line: string): void {
 }
 
 /** Run `fn` with compiled steps on in the project's loops it calls (see the file comment). */
-export function withGraphSteps<T>(fn: () => T): T {
-  const scope: Scope = { steps: [] };
+export function withGraphSteps<T>(fn: () => T, options: GraphScopeOptions = {}): T {
+  const scope: Scope = { steps: [], options };
   const release = (): void => {
     for (const { step } of scope.steps.splice(0)) step.dispose();
   };
@@ -58,6 +73,30 @@ export function graphStepsEnabled(): boolean {
   return store.getStore() !== undefined;
 }
 
+/** compileStep(fn) registered with `scope`: released (and reported) by its own dispose or at the scope's end. */
+function compileIn<R extends StepResult>(scope: Scope, keys: object[] | null, name: string, fn: (...args: tf.Tensor[]) => R): CompiledStep<R> {
+  const step = compileStep(fn, { name, log: logOnce });
+  let released = false;
+  const wrapped = ((...args: tf.Tensor[]) => step(...args)) as CompiledStep<R>;
+  Object.defineProperties(wrapped, {
+    mode: { get: () => step.mode },
+    reason: { get: () => step.reason },
+    opCount: { get: () => step.opCount },
+    dispose: {
+      value: () => {
+        if (released) return;
+        released = true;
+        const at = scope.steps.findIndex((s) => s.step === wrapped);
+        if (at >= 0) scope.steps.splice(at, 1);
+        scope.options.onRelease?.({ name, mode: step.mode, reason: step.reason, opCount: step.opCount });
+        step.dispose();
+      },
+    },
+  });
+  scope.steps.push({ keys, step: wrapped as CompiledStep<StepResult> });
+  return wrapped;
+}
+
 /**
  * The compiled version of the step `make()` returns, made once per `keys` (compared by identity)
  * in the current scope and disposed with it; null outside withGraphSteps.
@@ -65,14 +104,16 @@ export function graphStepsEnabled(): boolean {
 export function scopedStep<R extends StepResult>(keys: object[], name: string, make: () => (...args: tf.Tensor[]) => R): CompiledStep<R> | null {
   const scope = store.getStore();
   if (!scope) return null;
-  const found = scope.steps.find((s) => s.keys.length === keys.length && s.keys.every((k, i) => k === keys[i]));
+  const found = scope.steps.find((s) => s.keys && s.keys.length === keys.length && s.keys.every((k, i) => k === keys[i]));
   if (found) return found.step as CompiledStep<R>;
-  const step = compileStep(make(), { name, log: logOnce });
-  scope.steps.push({ keys, step: step as CompiledStep<StepResult> });
-  return step;
+  return compileIn(scope, keys, name, make());
 }
 
-/** A step compiled for one loop run by the caller (who disposes it): compiled inside withGraphSteps, else null. */
+/**
+ * A step compiled for one loop run by the caller, who disposes it when the loop ends (the scope's
+ * end disposes it otherwise): compileStep(fn) inside withGraphSteps, null outside.
+ */
 export function compileInScope<R extends StepResult>(name: string, fn: (...args: tf.Tensor[]) => R): CompiledStep<R> | null {
-  return graphStepsEnabled() ? compileStep(fn, { name, log: logOnce }) : null;
+  const scope = store.getStore();
+  return scope ? compileIn(scope, null, name, fn) : null;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { makeRng } from '../random.js';
 import { checkFinite } from './guard.js';
+import { compileInScope } from './graph-scope.js';
 import { Progress } from './progress.js';
 import {
   modelArrays,
@@ -187,6 +188,11 @@ export interface FitOptions {
  * `model.fit` through trainLoop: a seeded shuffle per epoch (so a resumed run sees the same
  * batches), trainOnBatch per step, and validation at the end of each epoch. The model must be
  * compiled; its optimizer is checkpointed with it.
+ *
+ * Inside withGraphSteps (lib/train/graph-scope.ts: the full runs) each step is trainOnBatch with
+ * its train function (the model's own makeTrainFunction: loss, regularisers, metrics, the
+ * optimizer's minimize over the weights compile collected) compiled as one TensorFlow graph on
+ * tfjs-node, for this call only; a last, smaller batch and other backends run eagerly.
  */
 export async function fitModel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor, o: FitOptions): Promise<LoopResult> {
   const n = x.shape[0];
@@ -200,41 +206,69 @@ export async function fitModel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor
   const checkpoint = o.checkpoint
     ? { ...o.checkpoint, models: { model, ...o.checkpoint.models }, optimizers: { model: model.optimizer, ...o.checkpoint.optimizers } }
     : undefined;
-  return trainLoop({
-    label: o.label ?? model.name,
-    epochs: o.epochs,
-    stepsPerEpoch: steps,
-    checkpoint,
-    resume: o.resume,
-    earlyStopping: o.earlyStopping,
-    quiet: o.quiet,
-    step: async (epoch, step) => {
-      if (step === 0) {
-        const rng = makeRng(o.seed * 7919 + epoch);
-        order = Int32Array.from({ length: n }, (_, i) => i);
-        for (let i = n - 1; i > 0; i--) {
-          const j = rng.int(i + 1);
-          [order[i], order[j]] = [order[j]!, order[i]!];
+  // A Sequential keeps its compiled state (loss, metrics, optimizer) on its inner LayersModel.
+  const compiledModel = ((model as tf.LayersModel & { model?: tf.LayersModel }).model ?? model) as unknown as TrainOnBatchParts;
+  const trainStep = compileInScope('fitModel', (...data: tf.Tensor[]) => compiledModel.makeTrainFunction()(data));
+  try {
+    return await trainLoop({
+      label: o.label ?? model.name,
+      epochs: o.epochs,
+      stepsPerEpoch: steps,
+      checkpoint,
+      resume: o.resume,
+      earlyStopping: o.earlyStopping,
+      quiet: o.quiet,
+      step: async (epoch, step) => {
+        if (step === 0) {
+          const rng = makeRng(o.seed * 7919 + epoch);
+          order = Int32Array.from({ length: n }, (_, i) => i);
+          for (let i = n - 1; i > 0; i--) {
+            const j = rng.int(i + 1);
+            [order[i], order[j]] = [order[j]!, order[i]!];
+          }
         }
-      }
-      const idx = tf.tensor1d(order.subarray(step * o.batchSize, Math.min(n, (step + 1) * o.batchSize)), 'int32');
-      const xb = tf.gather(x, idx);
-      const yb = tf.gather(y, idx);
-      try {
-        const out = await model.trainOnBatch(xb, yb);
-        const values = Array.isArray(out) ? out : [out];
-        return Object.fromEntries(values.map((v, i) => [metricNames[i] ?? `m${i}`, v]));
-      } finally {
-        tf.dispose([idx, xb, yb]);
-      }
-    },
-    endEpoch: async () => {
-      if (!o.validationData) return;
-      const res = model.evaluate(o.validationData[0], o.validationData[1], { batchSize: 256 });
-      const scalars = Array.isArray(res) ? res : [res];
-      const vals = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
-      tf.dispose(scalars);
-      return Object.fromEntries(vals.map((v, i) => [`val_${metricNames[i] ?? `m${i}`}`, v]));
-    },
-  });
+        const idx = tf.tensor1d(order.subarray(step * o.batchSize, Math.min(n, (step + 1) * o.batchSize)), 'int32');
+        const xb = tf.gather(x, idx);
+        const yb = tf.gather(y, idx);
+        try {
+          const out = trainStep ? await compiledTrainOnBatch(compiledModel, trainStep, xb, yb) : await model.trainOnBatch(xb, yb);
+          const values = Array.isArray(out) ? out : [out];
+          return Object.fromEntries(values.map((v, i) => [metricNames[i] ?? `m${i}`, v]));
+        } finally {
+          tf.dispose([idx, xb, yb]);
+        }
+      },
+      endEpoch: async () => {
+        if (!o.validationData) return;
+        const res = model.evaluate(o.validationData[0], o.validationData[1], { batchSize: 256 });
+        const scalars = Array.isArray(res) ? res : [res];
+        const vals = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
+        tf.dispose(scalars);
+        return Object.fromEntries(vals.map((v, i) => [`val_${metricNames[i] ?? `m${i}`}`, v]));
+      },
+    });
+  } finally {
+    trainStep?.dispose();
+  }
+}
+
+/** The (protected) parts of a tfjs LayersModel that its trainOnBatch is made of. */
+interface TrainOnBatchParts {
+  standardizeUserData(x: tf.Tensor, y: tf.Tensor): Promise<[tf.Tensor[], tf.Tensor[], tf.Tensor[]]>;
+  makeTrainFunction(): (data: tf.Tensor[]) => tf.Scalar[];
+}
+
+/**
+ * What tfjs-layers 4's `LayersModel.trainOnBatch(x, y)` does, with its train function call
+ * replaced by `step` (the same function, compiled): standardise the data, run the step, read
+ * every loss/metric value, dispose what was made.
+ */
+async function compiledTrainOnBatch(m: TrainOnBatchParts, step: (...data: tf.Tensor[]) => tf.Tensor[], x: tf.Tensor, y: tf.Tensor): Promise<number[]> {
+  const [inputs, targets] = await m.standardizeUserData(x, y);
+  const outs = step(...inputs, ...targets);
+  const values: number[] = [];
+  for (const t of outs) values.push((await t.data())[0]!);
+  tf.dispose(outs);
+  tf.dispose([...inputs, ...targets].filter((t) => t !== x && t !== y));
+  return values;
 }

@@ -22,6 +22,7 @@ import { loadTargetData, predictClasses } from '../../lib/models/transfer-data.j
 import { meanStd, type Stat } from '../../lib/cli/run-report.js';
 import { barChart, heatmap, lineChart } from '../../lib/plot/index.js';
 import { buildBaseCnn, TARGET_CLASSES } from '../../lib/pretrain/transfer-base.js';
+import { withGraphSteps } from '../../lib/train/graph-scope.js';
 import type { History } from '../../lib/train/index.js';
 
 export const defaults = { epochs: 12, seeds: true };
@@ -84,7 +85,9 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
       continue;
     }
     if (seeds.length > 1) console.error(`[05-transfer-learning] seed ${seed} (${seeds.indexOf(seed) + 1}/${seeds.length}), ${size}/class`);
-    const runs = await impl.compareStrategies({ ...configFor(seed), perClass: [size] });
+    // withGraphSteps: trainWithAdam's fitModel (scratch, feature extraction) runs each batch as one
+    // TensorFlow graph on tfjs-node; the target's fineTune runs its own loop, eagerly
+    const runs = await withGraphSteps(() => impl.compareStrategies({ ...configFor(seed), perClass: [size] }));
     const best = runs.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
     const val = loadTargetData('test', valPerClass, seed, config.adapt);
     const confusion = confusionMatrix(predictClasses(best.model, val.x), val.labels, classNames.length);

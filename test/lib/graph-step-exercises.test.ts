@@ -7,6 +7,9 @@
  *   01  the full run's hand-written SGD step (sgdStepFunction: parameters in, new parameters out)
  *   02  trainEpoch's batch step (batchStep: Adam on softmax cross-entropy, correct count), through
  *       trainEpoch itself (its last, smaller batch runs eagerly), and withGraphSteps's scope
+ *   05  fitModel inside withGraphSteps (what the full run's trainWithAdam strategies use):
+ *       trainOnBatch's own train function compiled — loss, metrics, regularisers, only the
+ *       weights compile collected (a frozen base stays bit-identical)
  *
  * Native only: skipped where tfjs-node doesn't load, unless COURSE_REQUIRE_NATIVE=1 (CI), where
  * that is a failure.
@@ -16,7 +19,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { compileStep } from '../../lib/backend/graph/index.js';
 import { makeRng } from '../../lib/random.js';
 import { batchStep, trainEpoch, type EpochLogs } from '../../lib/train/classifier-epoch.js';
-import { scopedStep, withGraphSteps } from '../../lib/train/graph-scope.js';
+import { type StepReport, scopedStep, withGraphSteps } from '../../lib/train/graph-scope.js';
+import { fitModel, type History } from '../../lib/train/index.js';
+import { trainWithAdam } from '../../lib/models/transfer-data.js';
+import { buildBaseCnn } from '../../lib/pretrain/transfer-base.js';
+import { buildTransferModel } from '../../solutions/05-transfer-learning/index.js';
 import { buildMlp, makeOptimizer } from '../../solutions/02-activations/index.js';
 import * as ffnn from '../../solutions/01-ffnn-from-scratch/index.js';
 import { flattenParams, sgdStepFunction, unflattenParams } from '../../solutions/01-ffnn-from-scratch/train.js';
@@ -147,6 +154,63 @@ describe.runIf(native)('02-activations: trainEpoch\'s compiled batch step', () =
     expect(scopedStep([m.model, m.optimizer], 'trainEpoch', () => batchStep(m.model, m.optimizer))).toBeNull();
     m.model.dispose();
     m.optimizer.dispose();
+    tf.dispose([x, y]);
+  });
+});
+
+describe.runIf(native)('05-transfer-learning: fitModel\'s compiled trainOnBatch step', () => {
+  /** Trains two copies, one eagerly and one inside withGraphSteps; everything must agree. */
+  async function fitAgreement(make: () => tf.LayersModel, train: (m: tf.LayersModel) => Promise<History>) {
+    const eager = make();
+    const graph = make();
+    const he = await train(eager);
+    const reports: StepReport[] = [];
+    const hg = await withGraphSteps(() => train(graph), { onRelease: (r) => reports.push(r) });
+    expect(reports.map((r) => [r.name, r.mode, r.reason])).toEqual([['fitModel', 'graph', null]]);
+    expect(Object.keys(hg).sort()).toEqual(Object.keys(he).sort());
+    let maxLossDiff = 0;
+    for (const key of Object.keys(he)) {
+      expect(hg[key]!.length).toBe(he[key]!.length);
+      he[key]!.forEach((v, i) => (maxLossDiff = Math.max(maxLossDiff, Math.abs(v - hg[key]![i]!))));
+    }
+    expect(maxLossDiff).toBeLessThanOrEqual(TOLERANCE);
+    const state = async (m: tf.LayersModel) => [...m.weights.map((w) => w.read()), ...(await m.optimizer.getWeights()).map((w) => w.tensor)];
+    const [se, sg] = [await state(eager), await state(graph)];
+    expect(sg.length).toBe(se.length);
+    expect(Math.max(...se.map((w, k) => maxDiff(w, sg[k]!)))).toBeLessThanOrEqual(TOLERANCE);
+    return { eager, graph, dispose: () => [eager, graph].forEach((m) => m.dispose()) };
+  }
+
+  test('trainWithAdam on a frozen transfer base (feature extraction): same history and weights, base unchanged, ran as a graph', async () => {
+    const n = 40;
+    const rng = makeRng(11);
+    const x = tf.tensor4d(Float32Array.from({ length: n * 28 * 28 }, () => rng.next()), [n, 28, 28, 1]);
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: n }, () => rng.int(5)), 'int32'), 5).toFloat() as tf.Tensor2D);
+    const data = { x, y, labels: new Int32Array(n) };
+    const make = () => buildTransferModel(buildBaseCnn(1), { numClasses: 5, cutAt: 'flatten', freeze: true, seed: 2 });
+    const before = make();
+    const conv1 = before.getLayer('conv1').getWeights()[0]!;
+    const r = await fitAgreement(make, (m) => trainWithAdam(m, data, { learningRate: 1e-2, epochs: 4, batchSize: 8, seed: 3, quiet: true })); // 20 steps
+    expect(maxDiff(r.graph.getLayer('conv1').getWeights()[0]!, conv1)).toBe(0); // frozen: bit-identical
+    r.dispose();
+    before.dispose();
+    tf.dispose([x, y]);
+  });
+
+  test('fitModel on an MLP with an L2 regulariser and a smaller last batch: same history and weights, ran as a graph', async () => {
+    const { x, y } = batch(400, 90, 10, 3); // 12 batches of 8 per epoch, the last of 2 eager
+    const make = () => {
+      const m = tf.sequential({
+        layers: [
+          tf.layers.dense({ inputShape: [10], units: 16, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }), kernelRegularizer: tf.regularizers.l2({ l2: 0.01 }) }),
+          tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+        ],
+      });
+      m.compile({ optimizer: tf.train.adam(1e-2), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const r = await fitAgreement(make, async (m) => (await fitModel(m, x, y, { epochs: 2, batchSize: 8, seed: 4, quiet: true })).history);
+    r.dispose();
     tf.dispose([x, y]);
   });
 });
