@@ -20,6 +20,43 @@ const UNFREEZE_FROM = 'conv3';
 const LEARNING_RATE = 1e-4;
 const HEAD_LEARNING_RATE = 1e-3;
 
+/**
+ * One of fineTune's mini-batch steps as a function of the batch, (xb, yb) → loss, with its two
+ * Adams (disposed by `dispose`). Sets the layers' trainable flags as fineTune does.
+ */
+export function fineTuneStep(model: tf.LayersModel, unfreezeFrom: string, learningRate: number, headLearningRate: number) {
+  // fineTune's split: head layers at the head's rate, unfreezeFrom and every base layer above it at the base's
+  const from = model.layers.findIndex((l) => l.name === unfreezeFrom);
+  const headVars: tf.Variable[] = [];
+  const baseVars: tf.Variable[] = [];
+  model.layers.forEach((layer, i) => {
+    const head = layer.name.startsWith(HEAD_PREFIX);
+    layer.trainable = head || i >= from;
+    if (!layer.trainable) return;
+    for (const w of layer.trainableWeights) (head ? headVars : baseVars).push(w.read() as tf.Variable);
+  });
+  const headOpt = tf.train.adam(headLearningRate);
+  const baseOpt = tf.train.adam(learningRate);
+  return {
+    fn: (xb: tf.Tensor, yb: tf.Tensor): tf.Scalar =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(
+          () => tf.mean(tf.metrics.categoricalCrossentropy(yb, model.apply(xb, { training: true }) as tf.Tensor)) as tf.Scalar,
+          [...headVars, ...baseVars],
+        );
+        const pick = (vars: tf.Variable[]) => vars.map((v) => ({ name: v.name, tensor: grads[v.name]! }));
+        headOpt.applyGradients(pick(headVars));
+        if (baseVars.length > 0) baseOpt.applyGradients(pick(baseVars));
+        return value;
+      }),
+    optimizers: [headOpt, baseOpt],
+    dispose: (): void => {
+      headOpt.dispose();
+      baseOpt.dispose();
+    },
+  };
+}
+
 export const benchCase: BenchCase = {
   name: '05-transfer-finetune-step',
   exercise: '05-transfer-learning',
@@ -30,32 +67,8 @@ export const benchCase: BenchCase = {
     const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 5).toFloat() as tf.Tensor2D;
     const data = { x, y, labels };
 
-    // fineTune's split: head layers at the head's rate, unfreezeFrom and every base layer above it at the base's
-    const from = model.layers.findIndex((l) => l.name === UNFREEZE_FROM);
-    const headVars: tf.Variable[] = [];
-    const baseVars: tf.Variable[] = [];
-    model.layers.forEach((layer, i) => {
-      const head = layer.name.startsWith(HEAD_PREFIX);
-      layer.trainable = head || i >= from;
-      if (!layer.trainable) return;
-      for (const w of layer.trainableWeights) (head ? headVars : baseVars).push(w.read() as tf.Variable);
-    });
-    const headOpt = tf.train.adam(HEAD_LEARNING_RATE);
-    const baseOpt = tf.train.adam(LEARNING_RATE);
-    const graph: GraphStep = {
-      fn: (xb: tf.Tensor, yb: tf.Tensor) =>
-        tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(
-            () => tf.mean(tf.metrics.categoricalCrossentropy(yb, model.apply(xb, { training: true }) as tf.Tensor)) as tf.Scalar,
-            [...headVars, ...baseVars],
-          );
-          const pick = (vars: tf.Variable[]) => vars.map((v) => ({ name: v.name, tensor: grads[v.name]! }));
-          headOpt.applyGradients(pick(headVars));
-          if (baseVars.length > 0) baseOpt.applyGradients(pick(baseVars));
-          return value;
-        }),
-      args: () => [x, y],
-    };
+    const { fn, dispose: disposeOptimizers } = fineTuneStep(model, UNFREEZE_FROM, LEARNING_RATE, HEAD_LEARNING_RATE);
+    const graph: GraphStep = { fn, args: () => [x, y] };
     return {
       graph,
       step: async () => {
@@ -63,8 +76,7 @@ export const benchCase: BenchCase = {
       },
       dispose: () => {
         tf.dispose([x, y]);
-        headOpt.dispose();
-        baseOpt.dispose();
+        disposeOptimizers();
         model.dispose();
       },
     };

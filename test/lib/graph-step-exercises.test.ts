@@ -9,7 +9,8 @@
  *       trainEpoch itself (its last, smaller batch runs eagerly), and withGraphSteps's scope
  *   05  fitModel inside withGraphSteps (what the full run's trainWithAdam strategies use):
  *       trainOnBatch's own train function compiled — loss, metrics, regularisers, only the
- *       weights compile collected (a frozen base stays bit-identical)
+ *       weights compile collected (a frozen base stays bit-identical); and the bench's
+ *       fine-tuning graph step (bench/cases/05 fineTuneStep) against fineTune itself
  *
  * Native only: skipped where tfjs-node doesn't load, unless COURSE_REQUIRE_NATIVE=1 (CI), where
  * that is a failure.
@@ -23,7 +24,8 @@ import { type StepReport, scopedStep, withGraphSteps } from '../../lib/train/gra
 import { fitModel, type History } from '../../lib/train/index.js';
 import { trainWithAdam } from '../../lib/models/transfer-data.js';
 import { buildBaseCnn } from '../../lib/pretrain/transfer-base.js';
-import { buildTransferModel } from '../../solutions/05-transfer-learning/index.js';
+import { buildTransferModel, fineTune } from '../../solutions/05-transfer-learning/index.js';
+import { fineTuneStep } from '../../bench/cases/05-transfer-learning.js';
 import { buildMlp, makeOptimizer } from '../../solutions/02-activations/index.js';
 import * as ffnn from '../../solutions/01-ffnn-from-scratch/index.js';
 import { flattenParams, sgdStepFunction, unflattenParams } from '../../solutions/01-ffnn-from-scratch/train.js';
@@ -211,6 +213,37 @@ describe.runIf(native)('05-transfer-learning: fitModel\'s compiled trainOnBatch 
     };
     const r = await fitAgreement(make, async (m) => (await fitModel(m, x, y, { epochs: 2, batchSize: 8, seed: 4, quiet: true })).history);
     r.dispose();
+    tf.dispose([x, y]);
+  });
+});
+
+describe.runIf(native)('05-transfer-learning: the bench\'s compiled fine-tuning step', () => {
+  test('trains like fineTune (20 steps: one batch per epoch, two Adams), and runs as a graph', async () => {
+    const n = 10;
+    const rng = makeRng(21);
+    const x = tf.tensor4d(Float32Array.from({ length: n * 28 * 28 }, () => rng.next()), [n, 28, 28, 1]);
+    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: n }, () => rng.int(5)), 'int32'), 5).toFloat() as tf.Tensor2D);
+    const make = () => buildTransferModel(buildBaseCnn(1), { numClasses: 5, cutAt: 'flatten', freeze: true, seed: 2 });
+    const eager = make();
+    const graph = make();
+    const history = await fineTune(eager, { x, y, labels: new Int32Array(n) }, { unfreezeFrom: 'conv3', learningRate: 1e-3, headLearningRate: 1e-2, epochs: STEPS, batchSize: n, quiet: true });
+    const ft = fineTuneStep(graph, 'conv3', 1e-3, 1e-2);
+    const step = compileStep(ft.fn, { log: null });
+    const losses = Array.from({ length: STEPS }, () => {
+      const l = step(x, y);
+      const v = l.dataSync()[0]!;
+      l.dispose();
+      return v;
+    });
+    expect(step.reason).toBeNull();
+    expect(step.mode).toBe('graph');
+    expect(history.loss).toHaveLength(STEPS);
+    expect(Math.max(...losses.map((v, i) => Math.abs(v - history.loss![i]!)))).toBeLessThanOrEqual(TOLERANCE);
+    expect(Math.max(...eager.weights.map((w, k) => maxDiff(w.read(), graph.weights[k]!.read())))).toBeLessThanOrEqual(TOLERANCE);
+    step.dispose();
+    ft.dispose();
+    eager.dispose();
+    graph.dispose();
     tf.dispose([x, y]);
   });
 });
