@@ -13,8 +13,8 @@
  * TensorFlow session outlives the scope.
  *
  * A step that can't be compiled (another backend, dropout drawn in JavaScript, …) runs eagerly
- * with one line saying why; the same line is printed once per process however many models or
- * runs hit it.
+ * with one line saying why: the first such line per loop ('trainEpoch', 'fitModel') in the
+ * process, however many models or runs fall back after it.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -43,11 +43,13 @@ interface Scope {
 const store = new AsyncLocalStorage<Scope>();
 const printed = new Set<string>();
 
-/** compileStep's log, each distinct line once per process. */
-export function logOnce(line: string): void {
-  if (printed.has(line)) return;
-  printed.add(line);
-  console.error(line);
+/** compileStep's log for steps called `name`: the first line only, once per process. */
+function logOnce(name: string): (line: string) => void {
+  return (line) => {
+    if (printed.has(name)) return;
+    printed.add(name);
+    console.error(line);
+  };
 }
 
 /** Run `fn` with compiled steps on in the project's loops it calls (see the file comment). */
@@ -75,7 +77,7 @@ export function graphStepsEnabled(): boolean {
 
 /** compileStep(fn) registered with `scope`: released (and reported) by its own dispose or at the scope's end. */
 function compileIn<R extends StepResult>(scope: Scope, keys: object[] | null, name: string, fn: (...args: tf.Tensor[]) => R): CompiledStep<R> {
-  const step = compileStep(fn, { name, log: logOnce });
+  const step = compileStep(fn, { name, log: logOnce(name) });
   let released = false;
   const wrapped = ((...args: tf.Tensor[]) => step(...args)) as CompiledStep<R>;
   Object.defineProperties(wrapped, {

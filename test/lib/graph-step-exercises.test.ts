@@ -16,7 +16,7 @@
  * that is a failure.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { compileStep } from '../../lib/backend/graph/index.js';
 import { makeRng } from '../../lib/random.js';
 import { batchStep, trainEpoch, type EpochLogs } from '../../lib/train/classifier-epoch.js';
@@ -156,6 +156,39 @@ describe.runIf(native)('02-activations: trainEpoch\'s compiled batch step', () =
     expect(scopedStep([m.model, m.optimizer], 'trainEpoch', () => batchStep(m.model, m.optimizer))).toBeNull();
     m.model.dispose();
     m.optimizer.dispose();
+    tf.dispose([x, y]);
+  });
+});
+
+describe.runIf(native)('withGraphSteps fallbacks', () => {
+  test('a step that can\'t be compiled (dropout) trains eagerly, and the full run prints one line for all its models', () => {
+    const { x, y } = batch(500, 64, 12, 4);
+    const data = { x, y, labels: new Int32Array(64) };
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const reports: StepReport[] = [];
+    const logs: EpochLogs[] = [];
+    try {
+      for (let k = 0; k < 2; k++) {
+        // like the 02 full run: one scope per model
+        const model = tf.sequential({
+          layers: [tf.layers.dense({ inputShape: [12], units: 16, activation: 'relu' }), tf.layers.dropout({ rate: 0.5 }), tf.layers.dense({ units: 4 })],
+        });
+        const optimizer = tf.train.adam(1e-2);
+        const rng = makeRng(k);
+        withGraphSteps(() => {
+          for (let epoch = 0; epoch < 2; epoch++) logs.push(trainEpoch(model, optimizer, data, 16, rng));
+        }, { onRelease: (r) => reports.push(r) });
+        model.dispose();
+        optimizer.dispose();
+      }
+      const lines = errors.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('(trainEpoch) runs eagerly'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/different ops or used different constant values/);
+    } finally {
+      errors.mockRestore();
+    }
+    expect(reports.map((r) => r.mode)).toEqual(['eager', 'eager']);
+    expect(logs.every((l) => Number.isFinite(l.loss))).toBe(true);
     tf.dispose([x, y]);
   });
 });
