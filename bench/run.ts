@@ -144,13 +144,14 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
       return;
     }
     const { compileStep } = await import('../lib/backend/graph/index.js');
+    const { tensorsIn } = await import('../lib/backend/graph/trace.js');
     const g = made.graph;
     const compiled = compileStep(g.fn, { name: bench.name, log: null });
     step = () => {
       const args = g.args();
       const out = compiled(...args);
       // a number result was already read; tensors are read here so the step really ran
-      const losses = out === null || out === undefined || typeof out === 'number' ? [] : Array.isArray(out) ? out : [out];
+      const losses = tensorsIn(out);
       for (const l of losses) l.dataSync();
       if (g.take) g.take(losses);
       else tf.dispose(losses);

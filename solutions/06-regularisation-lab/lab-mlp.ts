@@ -5,6 +5,7 @@
  * Not graded: the tests train their own small nets.
  */
 import * as tf from '@tensorflow/tfjs';
+import { type CompileOptions, type CompiledStep, compileStep } from '../../lib/backend/graph/index.js';
 import type { AdamState, MomentumState } from './index.js';
 
 type Impl = typeof import('./index.js');
@@ -30,6 +31,7 @@ interface Layer {
   b: tf.Tensor1D;
 }
 type OptState = MomentumState | AdamState | null;
+type TensorPart = { loss: tf.Scalar; next: tf.Tensor[]; nextStates: OptState[] };
 
 /** Plain-array form of the weights and optimiser state, for checkpoints. */
 export interface LabSnapshot {
@@ -41,6 +43,8 @@ export class LabMlp {
   layers: Layer[];
   /** one optimiser state per parameter tensor: [W1, b1, W2, b2, …] */
   private states: OptState[];
+  /** step()'s tensor part as one TensorFlow graph (compile()), or null: eager */
+  private compiled: CompiledStep<TensorPart> | null = null;
 
   constructor(
     private readonly impl: Impl,
@@ -79,14 +83,47 @@ export class LabMlp {
     return h;
   }
 
+  /**
+   * Run step()'s tensor part (forward, gradients, penalty, optimiser update) as one TensorFlow
+   * graph on tfjs-node (lib/backend/graph compileStep; its shadow pass re-runs the JavaScript each
+   * step, so the dropout masks and Adam's step counter are this step's). For the full run and the
+   * bench; other backends, or a step the trace can't capture, keep running eagerly.
+   */
+  compile(opts: CompileOptions = {}): CompiledStep<TensorPart> {
+    this.compiled?.dispose();
+    this.compiled = compileStep((x, y, ...params) => this.tensorPart(x as tf.Tensor2D, y as tf.Tensor2D, params, this.compiledSeed), {
+      name: '06 LabMlp.step',
+      ...opts,
+    });
+    return this.compiled;
+  }
+
+  /** the step seed the compiled step's JavaScript reads (it runs each call: shadow pass) */
+  private compiledSeed = 0;
+
   /** One mini-batch step. Returns the data loss and each kernel's update/weight ratio. */
   step(x: tf.Tensor2D, y: tf.Tensor2D, stepSeed: number): { loss: number; ratios: number[] } {
-    const { impl, config } = this;
+    const { impl } = this;
     const params = this.flat();
     const kernels = this.layers.map((l) => l.W);
-    type Out = { loss: tf.Scalar; next: tf.Tensor[]; nextStates: OptState[] };
+    this.compiledSeed = stepSeed;
+    const { loss, next, nextStates } = this.compiled ? this.compiled(x, y, ...params) : this.tensorPart(x, y, params, stepSeed);
+    const ratios = impl.updateToWeightRatio(kernels, next.filter((_, i) => i % 2 === 0));
+    const lossValue = loss.dataSync()[0]!;
+    loss.dispose();
+    tf.dispose(params);
+    this.states.forEach((s) => s && this.impl.disposeState(s));
+    this.layers = this.layers.map((_, i) => ({ W: next[2 * i] as tf.Tensor2D, b: next[2 * i + 1] as tf.Tensor1D }));
+    this.states = nextStates;
+    return { loss: lossValue, ratios };
+  }
+
+  /** The step's tensors: data loss, next parameters, next optimiser states (reads nothing back). */
+  private tensorPart(x: tf.Tensor2D, y: tf.Tensor2D, params: tf.Tensor[], stepSeed: number): TensorPart {
+    const { impl, config } = this;
+    const kernels = params.filter((_, i) => i % 2 === 0);
     // tf.tidy keeps every tensor inside the returned object (the states hold tensors too).
-    const { loss, next, nextStates } = tf.tidy((): tf.TensorContainer => {
+    return tf.tidy((): tf.TensorContainer => {
       const f = (...ps: tf.Tensor[]) => tf.losses.softmaxCrossEntropy(y, this.forward(x, ps, true, stepSeed)) as tf.Scalar;
       const { value, grads } = tf.valueAndGrads(f)(params);
       if (config.l2 > 0) {
@@ -111,15 +148,7 @@ export class LabMlp {
         }
       });
       return { loss: value, next, nextStates } as unknown as tf.TensorContainer;
-    }) as unknown as Out;
-    const ratios = impl.updateToWeightRatio(kernels, next.filter((_, i) => i % 2 === 0));
-    const lossValue = loss.dataSync()[0]!;
-    loss.dispose();
-    tf.dispose(params);
-    this.states.forEach((s) => s && this.impl.disposeState(s));
-    this.layers = this.layers.map((_, i) => ({ W: next[2 * i] as tf.Tensor2D, b: next[2 * i + 1] as tf.Tensor1D }));
-    this.states = nextStates;
-    return { loss: lossValue, ratios };
+    }) as unknown as TensorPart;
   }
 
   /** Mean cross-entropy and accuracy at inference (no dropout). */
@@ -149,7 +178,7 @@ export class LabMlp {
   }
 
   restore(snap: LabSnapshot): void {
-    this.dispose();
+    this.disposeTensors();
     this.layers = snap.layers.map((l) => ({ W: tf.tensor2d(l.W), b: tf.tensor1d(l.b) }));
     const shapes = this.flat().map((p) => p.shape);
     this.states = snap.states.map((s, i) => {
@@ -160,6 +189,12 @@ export class LabMlp {
   }
 
   dispose(): void {
+    this.compiled?.dispose();
+    this.compiled = null;
+    this.disposeTensors();
+  }
+
+  private disposeTensors(): void {
     tf.dispose(this.flat());
     this.states.forEach((s) => s && this.impl.disposeState(s));
   }

@@ -5,8 +5,9 @@
  * losses of every step and every weight (model + optimiser state + batch-norm statistics) at the
  * end must agree within 1e-4, and the compiled one must really have run as a graph.
  *
- * Also: steps the trace can't capture (random numbers drawn in JS, values read back mid-step)
- * and other backends fall back to eager with a reason.
+ * Also: steps the trace can't capture (values read back mid-step; random numbers drawn in JS when
+ * the shadow pass is off) and other backends fall back to eager with a reason. The shadow pass
+ * (per-call constants, plain-object results) has its own tests: graph-shadow.test.ts.
  *
  * Native only: skipped where tfjs-node doesn't load, unless COURSE_REQUIRE_NATIVE=1 (CI), where
  * that is a failure.
@@ -283,11 +284,19 @@ describe.runIf(native)('what the trace cannot capture runs eagerly, with the rea
     return step;
   };
 
-  test('random numbers drawn in JavaScript (dropout) differ between calls', () => {
+  test('random numbers drawn in JavaScript (dropout) differ between calls: the shadow pass runs them (graph-shadow.test.ts), or eager when it is off', () => {
     const { model, opt } = small();
-    const step = run((x) => opt.minimize(() => tf.mean(tf.square(tf.dropout(model.apply(x) as tf.Tensor, 0.5))) as tf.Scalar, true));
-    expect(step.mode).toBe('eager');
-    expect(step.reason).toMatch(/different constant values/);
+    const fn = (x: tf.Tensor) => opt.minimize(() => tf.mean(tf.square(tf.dropout(model.apply(x) as tf.Tensor, 0.5))) as tf.Scalar, true);
+    const step = run(fn);
+    expect(step.mode).toBe('graph');
+    expect(step.shadow).toBe(true);
+    const off = compileStep(fn, { log: null, shadow: false });
+    const x = batch(1, [5, 4]);
+    for (let i = 0; i < 4; i++) tf.dispose(off(x) ?? []);
+    x.dispose();
+    expect(off.mode).toBe('eager');
+    expect(off.reason).toMatch(/different constant values/);
+    step.dispose();
     model.dispose();
   });
 

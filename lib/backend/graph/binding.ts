@@ -47,7 +47,7 @@ export interface Binding {
 export interface NodeBackend {
   binding: Binding;
   /** dataId → native tensor info; `values` is set until the tensor is first used by an op */
-  tensorMap: { get(dataId: object): { id: number; shape: number[]; dtype: number; values: unknown } | undefined };
+  tensorMap: { get(dataId: object): { id: number; shape: number[]; dtype: number; values: unknown } | undefined; has(dataId: object): boolean };
   getInputTensorIds(tensors: tf.TensorInfo[]): number[];
   createOutputTensor(meta: TensorMetadata): tf.Tensor;
 }

@@ -8,7 +8,15 @@ import type { AttrValueProto, NodeDefProto, ShapeProto } from './proto.js';
 import { rewriteOp, rewritesEnabled } from './rewrite.js';
 import type { Recording, StepResult, Symbol } from './trace.js';
 
-export type Feed = { kind: 'arg'; index: number } | { kind: 'var'; name: string };
+/** A placeholder: a step argument, a variable's value, or a per-call constant (by ordinal). */
+export type Feed = { kind: 'arg'; index: number } | { kind: 'var'; name: string } | { kind: 'const'; ordinal: number };
+
+export interface BuildOptions {
+  /** ordinals of constants that become placeholders (their values differ per call) */
+  perCall?: Set<number>;
+  /** fetch these symbols instead of results + variable updates (the shadow pass) */
+  fetches?: Symbol[];
+}
 
 export interface BuiltGraph {
   nodes: NodeDefProto[];
@@ -47,14 +55,35 @@ function attrValue(b: Binding, a: OpAttr): AttrValueProto {
   }
 }
 
-export function buildGraph(b: Binding, rec: Recording<StepResult>, shapeOfFeed: (f: Feed) => { shape: number[]; dtype: number }): BuiltGraph {
+export function buildGraph(
+  b: Binding,
+  rec: Recording<StepResult>,
+  shapeOfFeed: (f: Feed) => { shape: number[]; dtype: number },
+  opts: BuildOptions = {},
+): BuiltGraph {
   const nodes: NodeDefProto[] = [];
   const feeds: Feed[] = [];
   const feedNames: string[] = [];
   const feedIndex = new Map<string, number>();
   const constName = new Map<number, string>();
 
+  const placeholder = (key: string, feed: Feed): string => {
+    let i = feedIndex.get(key);
+    if (i === undefined) {
+      i = feeds.length;
+      const { shape, dtype } = shapeOfFeed(feed);
+      feeds.push(feed);
+      feedIndex.set(key, i);
+      feedNames.push(`in${i}:0`);
+      nodes.push({ name: `in${i}`, op: 'Placeholder', input: [], attr: { dtype: { type: dtype }, shape: { shape: shapeProto(shape) } } });
+    }
+    return `in${i}`;
+  };
   const ref = (s: Symbol): string => {
+    if (s.kind === 'const' && opts.perCall) {
+      const ordinal = rec.constOrdinal.get(s.id);
+      if (ordinal !== undefined && opts.perCall.has(ordinal)) return placeholder(`c${ordinal}`, { kind: 'const', ordinal });
+    }
     switch (s.kind) {
       case 'op':
         return s.out === 0 ? `n${s.op}` : `n${s.op}:${s.out}`;
@@ -120,6 +149,9 @@ export function buildGraph(b: Binding, rec: Recording<StepResult>, shapeOfFeed: 
     const r = ref(s);
     return r.includes(':') ? r : `${r}:0`;
   };
+  if (opts.fetches) {
+    return { nodes, feedNames, feeds, fetchNames: opts.fetches.map(tensorName), resultCount: opts.fetches.length, updates: [] };
+  }
   const fetchNames = [...rec.resultSymbols.map(tensorName), ...rec.updates.map((u) => tensorName(u.symbol))];
   return { nodes, feedNames, feeds, fetchNames, resultCount: rec.resultSymbols.length, updates: rec.updates.map((u) => u.name) };
 }

@@ -44,6 +44,16 @@ export interface Recording<R> {
   numberResult: boolean;
   /** symbols of the tensors the step returned, in order */
   resultSymbols: Symbol[];
+  /** how the step returned: tensor(s), nothing, a number, or a plain object/array (a container) */
+  resultKind: ResultKind;
+  /** op outputs still alive (not deleted) when the call returned */
+  alive: OpOut[];
+  /** op outputs read back to JS after the last op (the step's end-reads), first read first */
+  endReads: OpOut[];
+  /** constants by first use (op order, then input order): native id → ordinal */
+  constOrdinal: Map<number, number>;
+  /** why only a shadow pass (shadow.ts) can run this step as a graph (the JS must run), or null */
+  needsShadow: string | null;
   /** variables the step reassigned, with the symbol of their new value */
   updates: { name: string; symbol: Symbol }[];
   /** variables the step read (placeholders), with shape and dtype */
@@ -65,11 +75,36 @@ export interface Recording<R> {
  */
 const VALIDATION_READS: Record<string, number[]> = { GatherV2: [1] };
 
-export type StepResult = tf.Tensor | tf.Tensor[] | number | null | void;
+export type StepResult = tf.Tensor | tf.Tensor[] | number | null | void | object;
+
+export type ResultKind = 'single' | 'array' | 'number' | 'none' | 'container';
+
+export interface OpOut {
+  op: number;
+  out: number;
+}
+
+export function resultKindOf(r: unknown): ResultKind {
+  if (r === null || r === undefined) return 'none';
+  if (typeof r === 'number') return 'number';
+  if (r instanceof tf.Tensor) return 'single';
+  if (Array.isArray(r) && r.every((t) => t instanceof tf.Tensor)) return 'array';
+  return 'container';
+}
+
+/** Every tensor in a step's result (tensors, arrays and plain objects, walked deeply). */
+export function tensorsIn(r: unknown, out: tf.Tensor[] = []): tf.Tensor[] {
+  if (r instanceof tf.Tensor) out.push(r);
+  else if (Array.isArray(r)) for (const x of r) tensorsIn(x, out);
+  else if (r !== null && typeof r === 'object' && Object.getPrototypeOf(r) === Object.prototype) for (const x of Object.values(r)) tensorsIn(x, out);
+  return out;
+}
 
 function resultTensors(r: StepResult): tf.Tensor[] {
-  if (r === null || r === undefined || typeof r === 'number') return [];
-  return Array.isArray(r) ? r : [r];
+  const kind = resultKindOf(r);
+  if (kind === 'single') return [r as tf.Tensor];
+  if (kind === 'array') return r as tf.Tensor[];
+  return [];
 }
 
 function toBytes(values: BackendValues): Uint8Array | null {
@@ -101,6 +136,8 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
   const ops: TracedOp[] = [];
   const produced = new Map<number, { op: number; out: number }>();
   const consts = new Map<number, ConstValue>();
+  const constOrdinal = new Map<number, number>();
+  const deleted = new Set<number>();
   /** every read: which tensor, how many ops had run by then, and the first value */
   const reads: { id: number; opsBefore: number; first: number | undefined; size: number; check?: boolean }[] = [];
   const varsRead = new Map<string, tf.Variable>();
@@ -126,6 +163,7 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
         consts.set(id, constOf(meta.shape, meta.dtype, bytes));
       }
     }
+    if (!constOrdinal.has(id)) constOrdinal.set(id, constOrdinal.size);
     return { kind: 'const', id };
   };
   const metaOf = new Map<number, { shape: number[]; dtype: number }>();
@@ -148,6 +186,8 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
     increment.call(this);
   };
   let result!: R;
+  let resultKind: ResultKind = 'none';
+  let needsShadow: string | null = null;
   let resultSymbols: Symbol[] = [];
   const updates: { name: string; symbol: Symbol }[] = [];
   withBinding(
@@ -175,6 +215,10 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
         metaOf.set(id, { shape, dtype });
         return id;
       },
+      deleteTensor: (id) => {
+        deleted.add(id);
+        real.deleteTensor(id);
+      },
       tensorDataSync: (id) => {
         const values = real.tensorDataSync(id);
         reads.push({ id, opsBefore: ops.length, first: values[0], size: values.length });
@@ -187,15 +231,18 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
       } finally {
         proto.incrementIterations = increment;
       }
+      resultKind = resultKindOf(result) as ResultKind;
       resultSymbols = resultTensors(result).map((t) => symbolOf(nativeId(be, t)));
-      if (typeof result === 'number') {
-        // Accept a number only if it is exactly the value of a scalar read after the last op.
+      if (resultKind === 'number') {
+        // Without a shadow pass, a number must be exactly the value of a scalar read after the last op.
         const last = reads.at(-1);
         if (last && last.opsBefore === ops.length && last.size === 1 && produced.has(last.id) && Object.is(last.first, result)) {
           resultSymbols = [symbolOf(last.id)];
         } else {
-          problem ??= 'the step returns a number that is not a scalar tensor read as its last action';
+          needsShadow ??= 'it returns a number computed in JavaScript from values read at its end';
         }
+      } else if (resultKind === 'container') {
+        needsShadow ??= 'it returns a plain object or array';
       }
       for (const [name, info] of varsBefore) {
         const v = registry[name];
@@ -210,10 +257,19 @@ export function recordStep<R extends StepResult>(be: NodeBackend, fn: (...args: 
     problem ??= 'the step reads values back to JavaScript in the middle of the step (dataSync/arraySync/data)';
   }
   if (ops.length === 0) problem ??= 'the step ran no TensorFlow ops';
-  return { result, ops, consts, inputSymbols, numberResult: typeof result === 'number', resultSymbols, updates, varsRead, iterated, problem };
+  const alive: OpOut[] = [];
+  for (const [id, p] of produced) if (!deleted.has(id)) alive.push(p);
+  alive.sort((a, b) => a.op - b.op || a.out - b.out);
+  const endReads: OpOut[] = [];
+  for (const r of reads) {
+    const p = produced.get(r.id);
+    if (p && r.opsBefore === ops.length && !endReads.some((e) => e.op === p.op && e.out === p.out)) endReads.push(p);
+  }
+  const numberResult = (resultKind as ResultKind) === 'number' && needsShadow === null;
+  return { result, ops, consts, inputSymbols, numberResult, resultSymbols, resultKind, alive, endReads, constOrdinal, needsShadow, updates, varsRead, iterated, problem };
 }
 
-function canonicalSymbol(s: Symbol, consts: Map<number, ConstValue>): string {
+function canonicalSymbol(s: Symbol, rec: Recording<StepResult>): string {
   switch (s.kind) {
     case 'op':
       return `o${s.op}:${s.out}`;
@@ -221,25 +277,37 @@ function canonicalSymbol(s: Symbol, consts: Map<number, ConstValue>): string {
       return `a${s.index}`;
     case 'var':
       return `v${s.name}`;
-    case 'const':
-      return `c${consts.get(s.id)?.hash ?? '?'}`;
+    case 'const': {
+      const c = rec.consts.get(s.id);
+      return `c${rec.constOrdinal.get(s.id) ?? '?'}:${c ? `${c.dtype}[${c.shape.join('x')}]` : '?'}`;
+    }
   }
 }
 
 /**
- * A string that is equal for two recordings exactly when they describe the same graph:
- * the same ops with the same attributes, wired the same way, on constants with the same values.
+ * A string that is equal for two recordings exactly when they describe the same graph up to the
+ * values of its constants: the same ops with the same attributes, wired the same way, on
+ * constants of the same shapes (numbered by first use). `constHashes` gives the values.
  */
 export function canonical(rec: Recording<StepResult>): string {
   const parts: string[] = [];
   rec.ops.forEach((op, i) => {
-    const inputs = rec.inputSymbols[i]!.map((s) => canonicalSymbol(s, rec.consts)).join(',');
+    const inputs = rec.inputSymbols[i]!.map((s) => canonicalSymbol(s, rec)).join(',');
     const outs = op.outputs.map((m) => `${m.dtype}[${m.shape.join('x')}]`).join(',');
     parts.push(`${op.op}(${inputs})${JSON.stringify(op.attrs)}->${outs}`);
   });
-  parts.push(`return${rec.numberResult ? ' number' : ''} ${rec.resultSymbols.map((s) => canonicalSymbol(s, rec.consts)).join(',')}`);
-  parts.push(`update ${rec.updates.map((u) => `${u.name}=${canonicalSymbol(u.symbol, rec.consts)}`).join(',')}`);
+  parts.push(`return ${rec.resultKind} ${rec.resultSymbols.map((s) => canonicalSymbol(s, rec)).join(',')}`);
+  parts.push(`update ${rec.updates.map((u) => `${u.name}=${canonicalSymbol(u.symbol, rec)}`).join(',')}`);
+  parts.push(`alive ${rec.alive.map((p) => `${p.op}:${p.out}`).join(',')}`);
+  parts.push(`read ${rec.endReads.map((p) => `${p.op}:${p.out}`).join(',')}`);
   return parts.join('\n');
+}
+
+/** The constants' value hashes by ordinal (first use). */
+export function constHashes(rec: Recording<StepResult>): string[] {
+  const out: string[] = [];
+  for (const [id, k] of rec.constOrdinal) out[k] = rec.consts.get(id)?.hash ?? '?';
+  return out;
 }
 
 /** The first line where two canonical forms differ, for the fallback reason. */
