@@ -31,6 +31,7 @@ function graphOps(fn: (...a: tf.Tensor[]) => tf.Tensor, args: tf.Tensor[]): stri
   const rec = recordStep(be, fn, args);
   expect(rec.problem).toBeNull();
   const graph = buildGraph(be.binding, rec, (f) => {
+    if (f.kind === 'const') throw new Error('no per-call constants without a shadow pass');
     const t = f.kind === 'arg' ? args[f.index]! : tf.engine().state.registeredVariables[f.name]!;
     return { shape: t.shape, dtype: 1 };
   });

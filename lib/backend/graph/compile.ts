@@ -193,7 +193,7 @@ export function compileStep<R extends StepResult>(fn: (...args: tf.Tensor[]) => 
     });
     const needsShadow = perCall.size > 0 ? `${perCall.size} constant(s) differ per call (random numbers drawn in JavaScript, a JS counter)` : rec.needsShadow;
     if (needsShadow && !shadowAllowed) {
-      giveUp(`the step needs a shadow pass, which is off: ${needsShadow}; two calls used different constant values or the step returns what JavaScript computed`);
+      giveUp(`two calls of the step ran different ops or used different constant values, or it returns what JavaScript computed (${needsShadow}), and the shadow pass that runs such steps is off`);
       return rec.result;
     }
     try {
