@@ -21,6 +21,9 @@ export const benchCase: BenchCase = {
       step: () => {
         trainStep(models, optimizers, real, rng); // reads both losses: the step really ran
       },
+      // node-graph: the same trainStep through compileStep (its shadow pass: the noise comes from
+      // the JS Rng and D's dropout masks from Math.random, per call; it returns { dLoss, gLoss })
+      graph: { fn: (batch) => trainStep(models, optimizers, batch as tf.Tensor4D, rng), args: () => [real] },
       dispose: () => {
         real.dispose();
         models.generator.dispose();

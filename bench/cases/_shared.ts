@@ -24,6 +24,11 @@ export interface GraphStep {
    * disposes every result.
    */
   take?(results: tf.Tensor[]): void;
+  /**
+   * For a step that compiles its own tensor part (06's LabMlp.compile): the run calls `fn`
+   * unwrapped and reads mode, reason and node count from this step.
+   */
+  compiled?(): { mode: string; reason: string | null; opCount: number } | null;
 }
 
 export interface BenchCase {

@@ -7,6 +7,11 @@
  *   score.png              FID-style score (Fréchet distance on fashion-classifier features) per epoch
  *   d-accuracy.png         D's accuracy on held-out real images and on fresh fakes per epoch
  * Checkpoints (models + Adam state) go to opts.out/checkpoint; `--resume` continues from there.
+ *
+ * On tfjs-node the run drives the batches itself (trainBatches: trainEpoch's batching) and runs
+ * the target's trainStep as one compiled TensorFlow graph per batch (compileStep's shadow pass:
+ * the noise and dropout masks are drawn in JS each step, as eagerly). Other backends call the
+ * target's trainEpoch.
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
@@ -15,6 +20,7 @@ import type { TrainOptions, TrainResult } from '../../lib/exercises.js';
 import { frechetDistance } from '../../lib/metrics/frechet.js';
 import { imageGrid, lineChart } from '../../lib/plot/index.js';
 import { FID_CLASSIFIER_DIR, FID_INPUT_RANGE } from '../../lib/pretrain/fid-classifier.js';
+import { compileStep } from '../../lib/backend/graph/index.js';
 import { makeRng, type Rng } from '../../lib/random.js';
 import { loadModel, trainLoop } from '../../lib/train/index.js';
 
@@ -33,6 +39,41 @@ const SIZES = {
 
 function sampleNoise(n: number, dim: number, rng: Rng): tf.Tensor2D {
   return tf.tensor2d(Float32Array.from({ length: n * dim }, () => rng.normal()), [n, dim]);
+}
+
+/**
+ * One pass over `images` in shuffled batches, exactly as the reference trainEpoch does it (the
+ * order from a Fisher–Yates shuffle drawn from `rng`, ⌊N / batchSize⌋ full batches, mean losses),
+ * with `step` doing each batch's training step: the full run passes the target's trainStep
+ * compiled. test/lib/graph-shadow.test.ts checks it matches trainEpoch step for step.
+ */
+export function trainBatches(
+  images: tf.Tensor4D,
+  batchSize: number,
+  rng: Rng,
+  step: (batch: tf.Tensor4D) => { dLoss: number; gLoss: number },
+): { dLoss: number; gLoss: number } {
+  const total = images.shape[0];
+  const order = Array.from({ length: total }, (_, i) => i);
+  for (let i = total - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const steps = Math.floor(total / batchSize);
+  let dSum = 0;
+  let gSum = 0;
+  for (let s = 0; s < steps; s++) {
+    const idx = tf.tensor1d(order.slice(s * batchSize, (s + 1) * batchSize), 'int32');
+    const batch = tf.gather(images, idx) as tf.Tensor4D;
+    try {
+      const l = step(batch);
+      dSum += l.dLoss;
+      gSum += l.gLoss;
+    } finally {
+      tf.dispose([idx, batch]);
+    }
+  }
+  return { dLoss: dSum / steps, gLoss: gSum / steps };
 }
 
 export async function train(impl: typeof import('./index.js'), opts: TrainOptions): Promise<TrainResult> {
@@ -72,6 +113,11 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
     return written;
   };
 
+  // The target's trainStep as one TensorFlow graph per batch (tfjs-node only); `stepRng` is the
+  // current chunk's Rng, read by the step's JavaScript, which the shadow pass runs every call.
+  let stepRng: Rng = makeRng(opts.seed);
+  const compiled = native ? compileStep((batch) => impl.trainStep(models, optimizers, batch as tf.Tensor4D, stepRng), { name: '04-dcgan trainStep' }) : null;
+
   let order: number[] = [];
   const result = await trainLoop({
     label: '04-dcgan',
@@ -79,8 +125,8 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
     stepsPerEpoch,
     checkpoint: { dir: path.join(opts.out, 'checkpoint'), models: { ...models }, optimizers: { ...optimizers } },
     resume: opts.resume,
-    // One loop "step" = impl.trainEpoch over a chunk of batchesPerStep batches, so progress shows
-    // inside an epoch. All randomness is derived from (seed, epoch, step): a resumed run repeats it.
+    // One loop "step" = one pass (trainBatches with the compiled trainStep on tfjs-node, else
+    // impl.trainEpoch) over a chunk of batchesPerStep batches, so progress shows inside an epoch. All randomness is derived from (seed, epoch, step): a resumed run repeats it.
     step: (epoch, step) => {
       if (step === 0 || order.length === 0) {
         const rng = makeRng(opts.seed * 7919 + epoch);
@@ -94,7 +140,10 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
       const chunk = tf.gather(images, idx) as tf.Tensor4D;
       try {
         const rng = makeRng(opts.seed * 1_000_003 + epoch * 10_007 + step);
-        const losses = impl.trainEpoch(models, optimizers, chunk, { batchSize: size.batchSize, rng });
+        stepRng = rng;
+        const losses = compiled
+          ? trainBatches(chunk, size.batchSize, rng, (batch) => compiled(batch))
+          : impl.trainEpoch(models, optimizers, chunk, { batchSize: size.batchSize, rng });
         return { d_loss: losses.dLoss, g_loss: losses.gLoss };
       } finally {
         tf.dispose([idx, chunk]);
@@ -162,6 +211,7 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
     finalDAccFake: last('d_acc_fake'),
     scoreNote: 'FID-style: Fréchet distance on the penultimate layer of data/models/fashion-classifier, not ImageNet FID',
   };
+  compiled?.dispose();
   tf.dispose([images, evalReal, refReal, otherReal, gridNoise, evalNoise]);
   classifier.dispose();
   models.generator.dispose();

@@ -7,6 +7,7 @@
  *   init-activation-std.png     post-ReLU std per layer of a 10-layer net for four initialisations
  *   update-weight-ratio.png     ‖ΔW‖/‖W‖ per layer over training (the 1e-3 rule of thumb)
  * Each training run checkpoints every epoch under opts.out/checkpoint/<run> (`--resume`).
+ * On tfjs-node the training steps run as compiled TensorFlow graphs (LabMlp.compile).
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
@@ -53,6 +54,9 @@ interface RunResult {
 /** Trains one configuration inside trainLoop (progress, per-epoch checkpoint, resume). */
 async function runConfig(impl: Impl, name: string, config: LabConfig, data: Data, epochs: number, opts: TrainOptions): Promise<RunResult> {
   const net = new LabMlp(impl, config);
+  // On tfjs-node each step runs as one TensorFlow graph (compileStep's shadow pass re-runs the
+  // step's JavaScript, so every dropout mask and Adam's step counter are this step's own).
+  if (tf.getBackend() === 'tensorflow') net.compile({ name: `06 ${name}` });
   const n = data.xTrain.shape[0];
   const stepsPerEpoch = Math.ceil(n / BATCH_SIZE);
   let batches: number[][] = [];

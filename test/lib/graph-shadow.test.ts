@@ -207,6 +207,57 @@ describe.runIf(native)('shadow pass: compiled steps with per-call constants agre
   });
 });
 
+describe.runIf(native)("04-dcgan's full run: its batches and compiled trainStep", () => {
+  test("trainBatches (eager trainStep) is trainEpoch step for step; with the compiled trainStep it agrees within 1e-4", async () => {
+    const gan = await import('../../solutions/04-dcgan/index.js');
+    const { trainBatches } = await import('../../solutions/04-dcgan/train.js');
+    const make = () => {
+      const config = { latentDim: 8, width: 4, dropout: 0.3, seed: 5 };
+      return {
+        models: { generator: gan.buildGenerator(config), discriminator: gan.buildDiscriminator(config) },
+        optimizers: { generator: tf.train.adam(2e-3, 0.5), discriminator: tf.train.adam(2e-3, 0.5) },
+      };
+    };
+    const state = async (r: ReturnType<typeof make>) => [
+      ...(await modelState(r.models.generator, r.optimizers.generator)),
+      ...(await modelState(r.models.discriminator, r.optimizers.discriminator)),
+    ];
+    const images = batch(900, [20, 28, 28, 1], -1, 1) as tf.Tensor4D; // 3 full batches of 6, 2 images skipped
+    const [ref, driven, graph] = [make(), make(), make()];
+    let rng = makeRng(0);
+    const step = compileStep((b: tf.Tensor) => gan.trainStep(graph.models, graph.optimizers, b as tf.Tensor4D, rng), { log: null });
+    let maxDrivenDiff = 0;
+    let maxGraphDiff = 0;
+    for (let chunk = 0; chunk < 4; chunk++) {
+      seedEverything(chunk);
+      const a = gan.trainEpoch(ref.models, ref.optimizers, images, { batchSize: 6, rng: makeRng(10 + chunk) });
+      seedEverything(chunk);
+      const r = makeRng(10 + chunk);
+      const b = trainBatches(images, 6, r, (x) => gan.trainStep(driven.models, driven.optimizers, x, r));
+      seedEverything(chunk);
+      rng = makeRng(10 + chunk);
+      const c = trainBatches(images, 6, rng, (x) => step(x));
+      maxDrivenDiff = Math.max(maxDrivenDiff, Math.abs(a.dLoss - b.dLoss), Math.abs(a.gLoss - b.gLoss));
+      maxGraphDiff = Math.max(maxGraphDiff, Math.abs(a.dLoss - c.dLoss), Math.abs(a.gLoss - c.gLoss));
+    }
+    const [sa, sb, sc] = [await state(ref), await state(driven), await state(graph)];
+    expect(maxDrivenDiff).toBe(0);
+    expect(await maxDiff(sa, sb)).toBe(0);
+    expect(step.mode).toBe('graph');
+    expect(step.shadow).toBe(true);
+    expect(maxGraphDiff).toBeLessThanOrEqual(TOLERANCE);
+    expect(await maxDiff(sa, sc)).toBeLessThanOrEqual(TOLERANCE);
+    step.dispose();
+    images.dispose();
+    for (const r of [ref, driven, graph]) {
+      r.models.generator.dispose();
+      r.models.discriminator.dispose();
+      r.optimizers.generator.dispose();
+      r.optimizers.discriminator.dispose();
+    }
+  });
+});
+
 describe.runIf(native)('shadow pass: bookkeeping', () => {
   test('no native tensor leaks over many steps (engine and binding counts stay flat)', () => {
     const { model, opt, fn } = dropoutMlp();
