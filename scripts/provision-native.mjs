@@ -21,7 +21,8 @@
  * them) and depends on the real library; the binding links to it.
  *
  * Flags: --force (reprovision even if it loads), --postinstall (fewer progress lines).
- * Env:   COURSE_SKIP_NATIVE=1 skips everything; COURSE_TF_WHEEL=2.9.3 picks the wheel version.
+ * Env:   COURSE_SKIP_NATIVE=1 skips everything; COURSE_TF_WHEEL=2.9.3 picks the wheel version
+ *        (2.16.1–2.21.0 build and pass too, but are not faster here: docs/NATIVE.md).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -180,7 +181,8 @@ function findCachedWheel() {
 async function pipDownload() {
   const spec = `tensorflow-cpu==${WHEEL_VERSION}`;
   // The Python tag only selects a file: we use the C libraries inside, not the Python parts.
-  const pipArgs = ['download', '--no-deps', '--only-binary=:all:', '--python-version', '310', '--platform', 'manylinux2014_x86_64', spec, '-d', wheelDir];
+  // 2.21+ is built for manylinux_2_27 only; pip matches any of the given platform tags.
+  const pipArgs = ['download', '--no-deps', '--only-binary=:all:', '--python-version', '310', '--platform', 'manylinux2014_x86_64', '--platform', 'manylinux_2_27_x86_64', spec, '-d', wheelDir];
   for (const [cmd, pre] of [['python3', ['-m', 'pip']], ['pip3', []], ['pip', []]]) {
     const r = await run(cmd, [...pre, ...pipArgs], { timeoutS: 1200 });
     if (r.code === 0 && findCachedWheel()) return null;
@@ -263,8 +265,8 @@ async function pypiInstall(pkgDir) {
   try {
     say('extracting libtensorflow from the wheel…');
     await extract(wheel, ['tensorflow/libtensorflow_framework.so.2', 'tensorflow/libtensorflow_cc.so.2', 'tensorflow/python/_pywrap_tensorflow_internal.so', 'tensorflow/include/tensorflow/c/*', 'tensorflow/include/tensorflow/core/platform/ctstring*',
-      // recent wheels moved part of the C API headers into tsl/
-      'tensorflow/include/tsl/c/*', 'tensorflow/include/tsl/platform/ctstring*'], stage);
+      // recent wheels moved part of the C API headers into tsl/, and from 2.17 into xla/tsl/
+      'tensorflow/include/tsl/c/*', 'tensorflow/include/tsl/platform/ctstring*', 'tensorflow/include/xla/tsl/c/*'], stage);
     const tfDir = path.join(stage, 'tensorflow');
     // 2.9–2.10 wheels: C API inside the Python extension; newer: libtensorflow_cc.so.2.
     const capi = [path.join(tfDir, 'libtensorflow_cc.so.2'), path.join(tfDir, 'python', '_pywrap_tensorflow_internal.so')].find((f) => fs.existsSync(f));
