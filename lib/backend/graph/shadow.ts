@@ -169,7 +169,13 @@ export function runShadow<R extends StepResult>(plan: ShadowPlan, fn: (...args: 
   const runSession = (): void => {
     const t0 = performance.now();
     const ids = graph.feeds.map((f) => (f.kind === 'arg' ? argIds[f.index]! : f.kind === 'var' ? varIds.get(f.name)! : pcIds[f.ordinal]!));
-    const metas = real.runSavedModel(plan.modelId, ids, graph.feedNames.join(','), graph.fetchNames.join(','));
+    let metas: TensorMetadata[];
+    try {
+      metas = real.runSavedModel(plan.modelId, ids, graph.feedNames.join(','), graph.fetchNames.join(','));
+    } catch (err) {
+      recover(`the session run failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+      return;
+    }
     state = 'ran';
     const fresh = new Map<number, number>();
     metas.forEach((m, k) => {
