@@ -52,7 +52,7 @@ interface Options {
 
 /** What a child reports, one JSON line per event on stdout. */
 type ChildEvent =
-  | { kind: 'ready'; tfBackend: string; setupMs: number; graph?: { mode: string; reason: string | null; compileMs: number } }
+  | { kind: 'ready'; tfBackend: string; setupMs: number; graph?: { mode: string; reason: string | null; compileMs: number; shadow?: boolean } }
   | { kind: 'ops'; total: number; top: [string, number][] }
   | { kind: 'step'; warmup: boolean; ms: number; cpuMs: number }
   | { kind: 'done'; peakTensorBytes: number; maxRssBytes: number }
@@ -82,6 +82,8 @@ interface CaseResult {
   topOps?: [string, number][];
   /** node-graph: 'graph', or 'eager' with the reason the step could not be compiled */
   graphMode?: string;
+  /** node-graph: true when each step ran compileStep's shadow pass (its JS) before the session run */
+  graphShadow?: boolean;
   /** how many interleaved rounds (--repeat) the timed steps come from */
   rounds?: number;
   /** node-graph: the 3 tracing calls + the first session run, ms */
@@ -135,7 +137,7 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
   const made = await bench.setup();
   const { dispose } = made;
   let step: () => Promise<void> | void = made.step;
-  let graphInfo: { mode: string; reason: string | null; compileMs: number } | undefined;
+  let graphInfo: { mode: string; reason: string | null; compileMs: number; shadow?: boolean } | undefined;
   let opsOfGraph = 0;
   const graphVariant = variant.startsWith('node-graph');
   if (graphVariant) {
@@ -161,7 +163,8 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
     };
     const c0 = performance.now();
     for (let i = 0; i < 4; i++) await step(); // eager, 2 traced calls, first session run
-    graphInfo = { mode: compiled().mode, reason: compiled().reason, compileMs: performance.now() - c0 };
+    const info = compiled() as { mode: string; reason: string | null; shadow?: boolean };
+    graphInfo = { mode: info.mode, reason: info.reason, compileMs: performance.now() - c0, shadow: info.shadow === true };
     opsOfGraph = compiled().opCount;
   }
   emit({ kind: 'ready', tfBackend: tf.getBackend(), setupMs: performance.now() - t0, ...(graphInfo ? { graph: graphInfo } : {}) });
@@ -257,6 +260,7 @@ function runPair(file: string, bench: BenchCase, variant: BackendName, opts: Opt
           result.setupMs = ev.setupMs;
           if (ev.graph) {
             result.graphMode = ev.graph.mode;
+            if (ev.graph.shadow) result.graphShadow = true;
             result.compileMs = ev.graph.compileMs;
             if (ev.graph.reason) result.note = `eager: ${ev.graph.reason}`;
           }
