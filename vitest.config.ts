@@ -19,6 +19,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     setupFiles: ['test/support/setup.ts'],
-    env: { COURSE_QUIET_BACKEND: '1' },
+    // libtensorflow's INFO lines (e.g. every SavedModel load of a compiled step) unless asked for
+    env: { COURSE_QUIET_BACKEND: '1', TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
   },
 });

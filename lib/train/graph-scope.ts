@@ -12,7 +12,7 @@
  * by later calls (epochs); every one is disposed when `fn` returns or its promise settles, so no
  * TensorFlow session outlives the scope.
  *
- * A step that can't be compiled (another backend, dropout drawn in JavaScript, …) runs eagerly
+ * A step that can't be compiled (another backend, a value read back mid-step, …) runs eagerly
  * with one line saying why: the first such line per loop ('trainEpoch', 'fitModel') in the
  * process, however many models or runs fall back after it.
  */
