@@ -5,22 +5,15 @@
  * graph-step.test.ts run with the rewrite on, the default). Native only, like graph-step.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+import { afterEach, expect, test } from 'vitest';
 import { nodeBackend } from '../../lib/backend/graph/binding.js';
 import { buildGraph } from '../../lib/backend/graph/build.js';
 import { compileStep } from '../../lib/backend/graph/index.js';
 import { recordStep } from '../../lib/backend/graph/trace.js';
-import { loadNativeBackend } from '../support/native-backend.js';
+import { loadNativeBackend, useNativeBackend } from '../support/native-backend.js';
 
 const { available: native } = await loadNativeBackend();
-let before = '';
-beforeAll(async () => {
-  before = tf.getBackend();
-  if (native) expect(await tf.setBackend('tensorflow')).toBe(true);
-});
-afterAll(async () => {
-  if (before && before !== tf.getBackend()) await tf.setBackend(before);
-});
+useNativeBackend(native);
 afterEach(() => {
   delete process.env.COURSE_GRAPH_REWRITE;
 });

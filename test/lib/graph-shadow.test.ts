@@ -13,23 +13,16 @@
  * Native only (skipped where tfjs-node doesn't load, unless COURSE_REQUIRE_NATIVE=1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { type CompiledStep, compileStep } from '../../lib/backend/graph/index.js';
 import { makeRng, seedEverything } from '../../lib/random.js';
-import { loadNativeBackend } from '../support/native-backend.js';
+import { loadNativeBackend, useNativeBackend } from '../support/native-backend.js';
 
 const STEPS = 20;
 const TOLERANCE = 1e-4;
 
 const { available: native } = await loadNativeBackend();
-let before = '';
-beforeAll(async () => {
-  before = tf.getBackend();
-  if (native) expect(await tf.setBackend('tensorflow')).toBe(true);
-});
-afterAll(async () => {
-  if (before && before !== tf.getBackend()) await tf.setBackend(before);
-});
+useNativeBackend(native);
 
 function batch(seed: number, shape: number[], lo = 0, hi = 1): tf.Tensor {
   const rng = makeRng(seed);

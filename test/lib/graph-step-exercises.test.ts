@@ -16,7 +16,7 @@
  * that is a failure.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { compileStep } from '../../lib/backend/graph/index.js';
 import { makeRng } from '../../lib/random.js';
 import { batchStep, trainEpoch, type EpochLogs } from '../../lib/train/classifier-epoch.js';
@@ -29,7 +29,7 @@ import { fineTuneStep } from '../../bench/cases/05-transfer-learning.js';
 import { buildMlp, makeOptimizer } from '../../solutions/02-activations/index.js';
 import * as ffnn from '../../solutions/01-ffnn-from-scratch/index.js';
 import { flattenParams, sgdStepFunction, unflattenParams } from '../../solutions/01-ffnn-from-scratch/train.js';
-import { loadNativeBackend } from '../support/native-backend.js';
+import { loadNativeBackend, useNativeBackend } from '../support/native-backend.js';
 
 const STEPS = 20;
 const TOLERANCE = 1e-4;
@@ -37,14 +37,7 @@ const required = process.env.COURSE_REQUIRE_NATIVE === '1';
 
 const { available: native, reason } = await loadNativeBackend();
 if (!native) console.warn(`[graph-step-exercises.test] ${required ? 'FAILING' : 'skipped'}: compiled steps need tfjs-node (${reason})`);
-let before = '';
-beforeAll(async () => {
-  before = tf.getBackend();
-  if (native) expect(await tf.setBackend('tensorflow')).toBe(true);
-});
-afterAll(async () => {
-  if (before && before !== tf.getBackend()) await tf.setBackend(before);
-});
+useNativeBackend(native);
 
 test.runIf(required)('tfjs-node loads (COURSE_REQUIRE_NATIVE=1)', () => {
   expect(native).toBe(true);

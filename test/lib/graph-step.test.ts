@@ -13,10 +13,10 @@
  * that is a failure.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { compileStep } from '../../lib/backend/graph/index.js';
 import { makeRng, seedEverything } from '../../lib/random.js';
-import { loadNativeBackend } from '../support/native-backend.js';
+import { loadNativeBackend, useNativeBackend } from '../support/native-backend.js';
 
 const STEPS = 20;
 const TOLERANCE = 1e-4;
@@ -24,14 +24,7 @@ const required = process.env.COURSE_REQUIRE_NATIVE === '1';
 
 const { available: native, reason } = await loadNativeBackend();
 if (!native) console.warn(`[graph-step.test] ${required ? 'FAILING' : 'skipped'}: the compiled step needs tfjs-node (${reason})`);
-let before = '';
-beforeAll(async () => {
-  before = tf.getBackend();
-  if (native) expect(await tf.setBackend('tensorflow')).toBe(true);
-});
-afterAll(async () => {
-  if (before && before !== tf.getBackend()) await tf.setBackend(before);
-});
+useNativeBackend(native);
 
 test.runIf(required)('tfjs-node loads (COURSE_REQUIRE_NATIVE=1)', () => {
   expect(native).toBe(true);

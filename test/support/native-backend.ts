@@ -5,6 +5,7 @@
  * sees the answer when tests are collected.
  */
 import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export async function loadNativeBackend(): Promise<{ available: boolean; reason: string | null }> {
   try {
@@ -14,4 +15,19 @@ export async function loadNativeBackend(): Promise<{ available: boolean; reason:
   }
   const registered = tf.findBackend('tensorflow') !== undefined || 'tensorflow' in tf.engine().registryFactory;
   return registered ? { available: true, reason: null } : { available: false, reason: "tfjs-node loaded but registered no 'tensorflow' backend" };
+}
+
+/**
+ * Run this test file on the 'tensorflow' backend when `native` (from loadNativeBackend) and put
+ * the previous backend back afterwards. Call at module level.
+ */
+export function useNativeBackend(native: boolean): void {
+  let before = '';
+  beforeAll(async () => {
+    before = tf.getBackend();
+    if (native) expect(await tf.setBackend('tensorflow')).toBe(true);
+  });
+  afterAll(async () => {
+    if (before && before !== tf.getBackend()) await tf.setBackend(before);
+  });
 }

@@ -90,17 +90,7 @@ export function buildGraph(
       case 'arg':
       case 'var': {
         const key = s.kind === 'arg' ? `a${s.index}` : `v${s.name}`;
-        let i = feedIndex.get(key);
-        if (i === undefined) {
-          i = feeds.length;
-          const feed: Feed = s.kind === 'arg' ? { kind: 'arg', index: s.index } : { kind: 'var', name: s.name };
-          const { shape, dtype } = shapeOfFeed(feed);
-          feeds.push(feed);
-          feedIndex.set(key, i);
-          feedNames.push(`in${i}:0`);
-          nodes.push({ name: `in${i}`, op: 'Placeholder', input: [], attr: { dtype: { type: dtype }, shape: { shape: shapeProto(shape) } } });
-        }
-        return `in${i}`;
+        return placeholder(key, s.kind === 'arg' ? { kind: 'arg', index: s.index } : { kind: 'var', name: s.name });
       }
       case 'const': {
         let name = constName.get(s.id);
