@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CourseError } from './errors.js';
+import type { Report } from './report/report.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SOLUTIONS_DIR = path.join(ROOT, 'solutions');
@@ -26,6 +27,16 @@ export interface TrainOptions {
   base?: string;
   /** repeat a comparison over this many seeds (seed, seed+1, …) and report mean ± std (02, 05) */
   seeds?: number;
+  /**
+   * `npm start`'s size (`course train --demo`): minutes, long enough to show the exercise's
+   * phenomenon. Only passed to exercises whose `defaults.demo` is true; `quick` is false then.
+   */
+  demo?: boolean;
+  /**
+   * The run's report draft (report.md + report.html): figures with captions, tables, computed
+   * conclusions. The CLI always passes one; use `reportOf(opts)` (lib/report) to write into it.
+   */
+  report?: Report;
 }
 
 export interface TrainResult {
@@ -35,8 +46,11 @@ export interface TrainResult {
 }
 
 export interface TrainModule<Impl = unknown> {
-  /** seeds: the run honours TrainOptions.seeds (a comparison repeated over seeds) */
-  defaults: { epochs: number; seeds?: boolean };
+  /**
+   * seeds: the run honours TrainOptions.seeds (a comparison repeated over seeds); demo: it has a
+   * `demo` size (npm start; without one, npm start runs it with `quick`)
+   */
+  defaults: { epochs: number; seeds?: boolean; demo?: boolean };
   train(impl: Impl, opts: TrainOptions): Promise<TrainResult>;
 }
 

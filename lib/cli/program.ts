@@ -49,6 +49,12 @@ function list(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').filter(Boolean)];
 }
 
+/** --figures must name known formats (checked before anything loads). */
+function parseFigureList(v: string): void {
+  const bad = v.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s && !['png', 'svg', 'pdf'].includes(s));
+  if (bad.length) throw new InvalidArgumentError(`--figures takes png, svg and pdf, got "${bad.join(', ')}"`);
+}
+
 function flagsOf(cmd: Command): string {
   const flags = cmd.options.map((o) => o.long ?? o.short).filter(Boolean);
   return [...flags, '--help'].join(', ');
@@ -104,7 +110,12 @@ export interface TrainFlags {
   out?: string;
   resume?: boolean;
   quick?: boolean;
+  demo?: boolean;
   base?: string;
+  /** figure formats besides PNG, e.g. "png,svg,pdf" */
+  figures?: string;
+  /** serve the live page (true: the default port) */
+  live?: boolean | number;
 }
 
 export interface GradeFlags {
@@ -157,6 +168,12 @@ export function buildProgram(run: (code: CommandResult) => Promise<void>): Comma
     .option('--out <dir>', 'output folder (default reports/NN-name, or reports/NN-name-quick with --quick)')
     .option('--resume', 'continue from the checkpoint in the output folder')
     .option('--quick', 'smoke-size run that finishes in seconds (its own folder: never touches the full run)')
+    .option('--demo', "npm start's size: minutes, long enough to show the effect (its own folder, reports/NN-name-demo)")
+    .option('--figures <formats>', 'figure files: png always, plus svg (default) and/or pdf, e.g. png,svg,pdf', (v: string) => {
+      parseFigureList(v);
+      return v;
+    })
+    .option('--live [port]', 'serve the report page on localhost while training (default port 8025), refreshing as steps come in', number('--live', { integer: true, min: 0 }))
     .option('--base <model.json>', '05-transfer-learning: another pretrained tfjs layers model')
     .action((exercise: string, flags: TrainFlags) =>
       run(load<{ trainCommand(e: string, f: TrainFlags): CommandResult }>('train.ts').then((m) => m.trainCommand(exercise, flags))),

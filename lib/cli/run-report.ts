@@ -57,58 +57,46 @@ function matrix(v: unknown): { rows: string[]; cols: string[]; get(r: string, c:
   return { rows: rows.map(([k]) => k), cols, get: (r, c) => (v as Record<string, Record<string, unknown>>)[r]?.[c] };
 }
 
-export function metricsTables(metrics: Record<string, unknown>): string[] {
-  const out: string[] = [];
+export interface MetricsTable {
+  caption: string;
+  columns: string[];
+  rows: string[][];
+}
+
+/**
+ * Every number of a run's metrics as tables: the scalars by path in one, each map of maps (e.g.
+ * accuracy by size and strategy) as its own matrix. `stepLog` (the per-step curves) is left out:
+ * the figures show it.
+ */
+export function metricsTableBlocks(metrics: Record<string, unknown>): MetricsTable[] {
+  const out: MetricsTable[] = [];
   const loose: [string, unknown][] = [];
   const walk = (prefix: string, value: unknown, depth: number) => {
     const m = matrix(value);
     if (m && depth > 0) {
-      out.push(`### ${prefix}`, '', `| | ${m.cols.join(' | ')} |`, `|---|${m.cols.map(() => '---').join('|')}|`);
-      for (const r of m.rows) out.push(`| ${r} | ${m.cols.map((c) => cell(m.get(r, c))).join(' | ')} |`);
-      out.push('');
+      out.push({ caption: prefix, columns: ['', ...m.cols], rows: m.rows.map((r) => [r, ...m.cols.map((c) => cell(m.get(r, c)))]) });
       return;
     }
     if (value && typeof value === 'object' && !Array.isArray(value) && !isStat(value)) {
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(prefix ? `${prefix} › ${k}` : k, v, depth + 1);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (!(depth === 0 && k === 'stepLog')) walk(prefix ? `${prefix} › ${k}` : k, v, depth + 1);
       return;
     }
     if (scalar(value) || (Array.isArray(value) && cell(value))) loose.push([prefix, value]);
   };
   walk('', metrics, 0);
-  if (loose.length > 0) out.unshift('| metric | value |', '|---|---|', ...loose.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
+  if (loose.length > 0) out.unshift({ caption: 'scalars', columns: ['metric', 'value'], rows: loose.map(([k, v]) => [k, cell(v)]) });
   return out;
 }
 
-export interface RunReportInput {
-  exercise: string;
-  title?: string;
-  target: string;
-  backend: string;
-  seed: number;
-  seeds?: number;
-  epochs: number;
-  quick: boolean;
-  seconds: number;
-  metrics: Record<string, unknown>;
-  plots: string[];
-  out: string;
-}
-
-export function runReport(r: RunReportInput): string {
-  const lines = [
-    `# ${r.title ?? r.exercise}: ${r.quick ? 'quick run (smoke size: not for conclusions)' : 'full run'}`,
-    '',
-    `Code: \`${r.target}\` · backend \`${r.backend}\` · ` +
-      (r.seeds && r.seeds > 1 ? `seeds ${r.seed}–${r.seed + r.seeds - 1} (${r.seeds} seeds: mean ± sample std)` : `seed ${r.seed}`) +
-      `${r.quick ? '' : ` · ${r.epochs} epochs`} · ${r.seconds.toFixed(0)} s`,
-    '',
-    '## Numbers',
-    '',
-    ...metricsTables(r.metrics),
-  ];
-  if (r.plots.length > 0) {
-    lines.push('## Plots', '');
-    for (const p of r.plots) lines.push(`![${path.basename(p, '.png')}](${path.relative(r.out, p).split(path.sep).join('/')})`, '');
+/** The same tables as Markdown lines. */
+export function metricsTables(metrics: Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  for (const t of metricsTableBlocks(metrics)) {
+    if (t.caption !== 'scalars') lines.push(`### ${t.caption}`, '');
+    const header = t.caption === 'scalars' ? t.columns : ['', ...t.columns.slice(1)];
+    lines.push(`| ${header.join(' | ')} |`.replace('|  |', '| |'), `|${header.map(() => '---').join('|')}|`);
+    for (const r of t.rows) lines.push(`| ${r.join(' | ')} |`);
+    lines.push('');
   }
-  return `${lines.join('\n').trimEnd()}\n`;
+  return lines;
 }

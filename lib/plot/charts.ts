@@ -1,16 +1,27 @@
 /**
  * Line and bar charts with titles, axis labels and legends. Bars carry their value (and ± its
- * standard deviation when one is given, drawn as an error bar); a train curve and its
- * validation twin ("train loss" / "val loss") share a colour, the validation one dashed.
+ * standard deviation when one is given, drawn as an error bar; upright when they are too many
+ * to print side by side); a train curve and its validation twin ("train loss" / "val loss")
+ * share a colour, the validation one dashed. Per-step series are drawn faintly with an EMA over
+ * them, the smoothing stated in the legend. Titles wider than the chart wrap.
  */
 import type { Chart, ChartConfiguration, Plugin, ScaleOptionsByType } from 'chart.js';
-import { color, renderChart } from './canvas.js';
+import { color, FONT_FAMILY, measureCtx, renderChart, wrapText } from './canvas.js';
+import { rectQuad, textQuad, type LayoutRecord } from './layout.js';
+import { ema } from './smooth.js';
 
 export interface LineSeries {
   label: string;
   data: number[];
   /** x values; default 1..n (epochs) */
   x?: number[];
+  /**
+   * Per-step values: drawn faintly, with their exponential moving average (this weight α, e.g.
+   * autoSmoothing(n)) as the solid line; 0 draws the raw values only.
+   */
+  smooth?: number;
+  /** markers on every point (e.g. per-epoch validation values among per-step lines) */
+  points?: boolean;
 }
 
 export interface LineChartOptions {
@@ -19,6 +30,8 @@ export interface LineChartOptions {
   yLabel: string;
   series: LineSeries[];
   logY?: boolean;
+  /** x is in epochs with fractional steps (lib/report/step-log.ts stepEpochX): a tick per epoch */
+  epochAxis?: boolean;
   width?: number;
   height?: number;
 }
@@ -44,8 +57,16 @@ function axes(xLabel: string, yLabel: string, logY = false, xType: 'linear' | 'c
   } as unknown as Scales;
 }
 
-const titleAndLegend = (title: string) => ({
-  title: { display: true, text: title, font: { size: 16, weight: 'bold' as const } },
+const TITLE_FONT = { size: 16, weight: 'bold' as const };
+
+/** The title, wrapped to the chart's width (a long title would be clipped at both edges). */
+export function chartTitle(title: string, width: number): string | string[] {
+  const lines = wrapText(title, `bold ${TITLE_FONT.size}px "${FONT_FAMILY}"`, width - 40);
+  return lines.length > 1 ? lines : title;
+}
+
+const titleAndLegend = (title: string, width: number) => ({
+  title: { display: true, text: chartTitle(title, width), font: TITLE_FONT },
   legend: { display: true, position: 'top' as const },
 });
 
@@ -77,28 +98,71 @@ export function seriesStyles(labels: string[]): { colour: string; dashed: boolea
   });
 }
 
+/** #rrggbb → rgba(r,g,b,a) */
+function faint(hex: string, alpha: number): string {
+  const v = parseInt(hex.slice(1), 16);
+  return `rgba(${(v >> 16) & 255},${(v >> 8) & 255},${v & 255},${alpha})`;
+}
+
+const point = (s: LineSeries, values: number[]) => values.map((y, j) => ({ x: s.x?.[j] ?? j + 1, y: Number.isFinite(y) ? y : NaN }));
+
 export function lineChart(file: string, o: LineChartOptions): string {
+  const width = o.width ?? 800;
   const styles = seriesStyles(o.series.map((s) => s.label));
+  const datasets: ChartConfiguration<'line'>['data']['datasets'] = [];
+  const raw = new Set<number>();
+  const alphas = new Set<number>();
+  o.series.forEach((s, i) => {
+    const { colour, dashed } = styles[i]!;
+    const smoothing = s.smooth ?? 0;
+    const many = s.data.length > 60;
+    if (smoothing > 0) {
+      alphas.add(smoothing);
+      raw.add(datasets.length);
+      datasets.push({ label: `${s.label} (every step)`, data: point(s, s.data), borderColor: faint(colour, 0.28), backgroundColor: faint(colour, 0.28), borderWidth: 1, pointRadius: 0, tension: 0, spanGaps: true, order: 2 });
+    }
+    const pointRadius = s.points ? 3.5 : many || s.smooth !== undefined ? 0 : 2.5;
+    datasets.push({
+      label: s.label,
+      data: point(s, smoothing > 0 ? ema(s.data, smoothing) : s.data),
+      // the legend shows a marker for series drawn with markers, a line sample for the others
+      pointStyle: pointRadius > 0 ? 'circle' : 'line',
+      borderColor: colour,
+      backgroundColor: colour,
+      borderDash: dashed ? [7, 4] : [],
+      borderWidth: 2,
+      pointRadius,
+      tension: 0,
+      // a series of per-step values may skip steps (NaN): join over them; epoch series keep gaps
+      spanGaps: s.smooth !== undefined,
+      order: 1,
+    });
+  });
+  const scales = axes(o.xLabel, o.yLabel, o.logY, 'linear', o.series.every((s) => !s.x || s.x.every(Number.isInteger)));
+  if (o.epochAxis) {
+    const maxX = Math.max(1, ...o.series.flatMap((s) => s.x ?? s.data.map((_, j) => j + 1)).filter(Number.isFinite));
+    Object.assign(scales.x, { min: 0, max: Math.ceil(maxX), ticks: { stepSize: Math.max(1, Math.ceil(Math.ceil(maxX) / 15)), precision: 0 } });
+  }
+  const smoothNote = alphas.size ? `faint: every step · solid: EMA-smoothed (α = ${[...alphas].map((a) => a.toFixed(2)).join(' / ')})` : '';
+  const plugins = titleAndLegend(o.title, width);
   const config: ChartConfiguration<'line'> = {
     type: 'line',
-    data: {
-      datasets: o.series.map((s, i) => ({
-        label: s.label,
-        data: s.data.map((y, j) => ({ x: s.x?.[j] ?? j + 1, y: Number.isFinite(y) ? y : NaN })),
-        borderColor: styles[i]!.colour,
-        backgroundColor: styles[i]!.colour,
-        borderDash: styles[i]!.dashed ? [7, 4] : [],
-        borderWidth: 2,
-        pointRadius: s.data.length > 60 ? 0 : 2.5,
-        tension: 0,
-        spanGaps: false,
-      })),
-    },
+    data: { datasets },
     options: {
       parsing: false,
-      scales: axes(o.xLabel, o.yLabel, o.logY, 'linear', o.series.every((s) => !s.x || s.x.every(Number.isInteger))), plugins: titleAndLegend(o.title) },
+      scales,
+      plugins: {
+        ...plugins,
+        legend: {
+          ...plugins.legend,
+          // a short line in each series' style (solid/dashed), not a filled box
+          labels: { filter: (item) => !raw.has(item.datasetIndex ?? -1), usePointStyle: true, pointStyleWidth: 32 },
+          title: { display: smoothNote !== '', text: smoothNote, font: { size: 11 } },
+        },
+      },
+    },
   };
-  return renderChart(file, config as ChartConfiguration, o.width, o.height);
+  return renderChart(file, config as ChartConfiguration, width, o.height);
 }
 
 export interface BarChartOptions {
@@ -115,27 +179,31 @@ export interface BarChartOptions {
   height?: number;
 }
 
-/** The value (± std) above every bar, and the error bars themselves. */
-function barValues(series: BarChartOptions['series'], format: (v: number) => string): Plugin<'bar'> {
+const VALUE_FONT = 12;
+
+const valueText = (v: number, e: number | undefined, format: (v: number) => string) =>
+  e !== undefined && Number.isFinite(e) ? `${format(v)} ± ${format(e)}` : format(v);
+
+/** The value (± std) above every bar, the error bars, and (for the layout check) each bar's box. */
+function barValues(series: BarChartOptions['series'], format: (v: number) => string, upright: boolean, record: LayoutRecord | null): Plugin<'bar'> {
   return {
     id: 'barValues',
     afterDatasetsDraw(chart: Chart<'bar'>) {
       const ctx = chart.ctx;
       const y = chart.scales.y!;
       ctx.save();
-      ctx.font = `12px ${String(chart.options.font?.family ?? 'sans-serif')}`;
+      ctx.font = `${VALUE_FONT}px ${String(chart.options.font?.family ?? 'sans-serif')}`;
       ctx.fillStyle = '#222';
       ctx.strokeStyle = '#222';
-      ctx.textAlign = 'center';
-      ctx.textBaseline = 'bottom';
       chart.data.datasets.forEach((_d, i) => {
         const meta = chart.getDatasetMeta(i);
         if (meta.hidden) return;
         meta.data.forEach((bar, j) => {
           const v = series[i]?.data[j];
+          const { x, y: top0, base, width } = bar.getProps(['x', 'y', 'base', 'width'], true) as { x: number; y: number; base: number; width: number };
+          record?.obstacles.push({ what: `the bar of ${JSON.stringify(`${series[i]?.label}, ${String(chart.data.labels?.[j])}`)}`, quad: rectQuad(x - width / 2, Math.min(top0, base), x + width / 2, Math.max(top0, base)) });
           if (v === undefined || !Number.isFinite(v)) return;
           const e = series[i]?.errors?.[j];
-          const { x } = bar.getProps(['x'], true) as { x: number };
           let top = y.getPixelForValue(v);
           if (e !== undefined && Number.isFinite(e) && e > 0) {
             const hi = y.getPixelForValue(v + e);
@@ -150,7 +218,21 @@ function barValues(series: BarChartOptions['series'], format: (v: number) => str
             ctx.stroke();
             top = Math.min(top, hi);
           }
-          ctx.fillText(e !== undefined && Number.isFinite(e) ? `${format(v)} ± ${format(e)}` : format(v), x, top - 3);
+          const text = valueText(v, e, format);
+          if (upright) {
+            // reading upwards, starting just above the bar
+            ctx.save();
+            ctx.translate(x, top - 3);
+            ctx.rotate(-Math.PI / 2);
+            ctx.textAlign = 'left';
+            ctx.textBaseline = 'middle';
+            ctx.fillText(text, 0, 0);
+            ctx.restore();
+          } else {
+            ctx.textAlign = 'center';
+            ctx.textBaseline = 'bottom';
+            ctx.fillText(text, x, top - 3);
+          }
         });
       });
       ctx.restore();
@@ -159,18 +241,45 @@ function barValues(series: BarChartOptions['series'], format: (v: number) => str
 }
 
 export function barChart(file: string, o: BarChartOptions): string {
+  const width = o.width ?? 800;
+  const format = o.format ?? compactNumber;
   const max = Math.max(...o.series.flatMap((s) => s.data.map((v, j) => v + (s.errors?.[j] ?? 0))).filter(Number.isFinite));
+  // Labels side by side when they fit between neighbouring bars (chart.js: 80 % of a category
+  // is bars), else upright. Either way the space above the plot holds the tallest bar's label.
+  const ctx = measureCtx();
+  ctx.font = `${VALUE_FONT}px "${FONT_FAMILY}"`;
+  const texts = o.series.flatMap((s) => s.data.map((v, j) => (Number.isFinite(v) ? valueText(v, s.errors?.[j], format) : '')));
+  const widest = Math.max(0, ...texts.map((t) => ctx.measureText(t).width));
+  const plotWidth = width - 100;
+  const category = plotWidth / Math.max(1, o.labels.length);
+  // neighbouring bars: a category apart with one series, else 80 % of a category shared by the series
+  const spacing = o.series.length <= 1 ? category : (category * 0.8) / o.series.length;
+  const upright = widest + 6 > spacing;
+  // Raise the top of the y axis so the tallest bar's label fits inside the plot: the label
+  // needs `headroom` px of a plot about (height − 170) px tall (title, legend and x axis take
+  // the rest; an underestimate only leaves more room).
+  const headroom = (upright ? widest : VALUE_FONT) + 10;
+  const share = Math.min(0.6, headroom / Math.max(100, (o.height ?? 450) - 140));
   const scales = axes(o.xLabel, o.yLabel, o.logY, 'category');
-  // head-room for the labels above the tallest bar
-  if (!o.logY && Number.isFinite(max) && max > 0) (scales.y as { suggestedMax?: number }).suggestedMax = max * 1.12;
-  const config: ChartConfiguration<'bar'> = {
+  const positive = o.series.flatMap((s) => s.data).filter((v) => Number.isFinite(v) && v > 0);
+  if (o.logY && positive.length && Number.isFinite(max) && max > 0) {
+    const lo = Math.floor(Math.log10(Math.min(...positive)));
+    const hi = Math.log10(max);
+    Object.assign(scales.y, { min: 10 ** lo, max: 10 ** (lo + (hi - lo) / (1 - share)) });
+  } else if (!o.logY && Number.isFinite(max) && max > 0) {
+    (scales.y as { suggestedMax?: number }).suggestedMax = max / (1 - share);
+  }
+  const config = (record: LayoutRecord | null): ChartConfiguration<'bar'> => ({
     type: 'bar',
     data: {
       labels: o.labels,
       datasets: o.series.map((s, i) => ({ label: s.label, data: s.data, backgroundColor: color(i) })),
     },
-    options: { scales, plugins: titleAndLegend(o.title) },
-    plugins: [barValues(o.series, o.format ?? compactNumber)],
-  };
-  return renderChart(file, config as ChartConfiguration, o.width, o.height);
+    options: { scales, plugins: titleAndLegend(o.title, width) },
+    plugins: [barValues(o.series, format, upright, record)],
+  });
+  return renderChart(file, config as (r: LayoutRecord | null) => ChartConfiguration, width, o.height, { title: o.title, kind: 'bar' });
 }
+
+/** The box of `text` as the bar plugin would draw it (for tests of the layout check). */
+export { textQuad };

@@ -1,4 +1,6 @@
-/** PNG plots for reports: see docs/ARCHITECTURE.md ("lib/plot"). */
-export { lineChart, barChart, seriesStyles, type LineChartOptions, type LineSeries, type BarChartOptions } from './charts.js';
+/** Plots for reports (PNG + SVG/PDF beside it): see docs/ARCHITECTURE.md ("lib/plot"). */
+export { lineChart, barChart, seriesStyles, compactNumber, type LineChartOptions, type LineSeries, type BarChartOptions } from './charts.js';
 export { imageGrid, heatmap, decisionRegions, type ImageGridOptions, type HeatmapOptions, type DecisionRegionOptions } from './images.js';
-export { FONT_FAMILY, PALETTE } from './canvas.js';
+export { FONT_FAMILY, PALETTE, FIGURE_FORMATS, figureFormats, parseFormats, setFigureFormats, type VectorFormat } from './canvas.js';
+export { ema, autoSmoothing } from './smooth.js';
+export { stepCurveChart, type CurveSeries } from './curves.js';

@@ -8,6 +8,7 @@ import { batchIndices } from '../data/split.js';
 import type { Rng } from '../random.js';
 import type { Dataset } from '../data/flat-fashion.js';
 import { scopedStep } from './graph-scope.js';
+import { currentCurve } from '../report/context.js';
 
 /** Mean softmax cross-entropy of the model's logits against one-hot targets. */
 export function crossEntropy(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): tf.Scalar {
@@ -68,9 +69,13 @@ export function batchStep(model: tf.LayersModel, optimizer: tf.Optimizer): Batch
  * (lib/train/graph-scope.ts: the full runs) the default step is compiled once per model and
  * optimizer and runs as one TensorFlow graph on tfjs-node, reused by every later epoch; pass a
  * compileStep(batchStep(model, optimizer)) of your own to do the same elsewhere (you dispose it).
+ *
+ * Inside a run's `withCurve(name, …)` (lib/report/context.ts) every batch's loss and accuracy go
+ * to that curve of the run's step log, and each call closes one epoch there.
  */
 export function trainEpoch(model: tf.LayersModel, optimizer: tf.Optimizer, data: Dataset, batchSize: number, rng: Rng, step?: BatchStep): EpochLogs {
   const run = step ?? scopedStep([model, optimizer], 'trainEpoch', () => batchStep(model, optimizer)) ?? batchStep(model, optimizer);
+  const curve = currentCurve();
   let lossSum = 0;
   let hits = 0;
   const n = data.x.shape[0];
@@ -89,6 +94,9 @@ export function trainEpoch(model: tf.LayersModel, optimizer: tf.Optimizer, data:
     }
     lossSum += l;
     hits += h;
+    curve?.step({ loss: l / batch.length, accuracy: h / batch.length });
   }
-  return { loss: lossSum / n, accuracy: hits / n };
+  const logs = { loss: lossSum / n, accuracy: hits / n };
+  curve?.endEpoch(logs);
+  return logs;
 }

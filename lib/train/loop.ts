@@ -11,6 +11,8 @@ import { makeRng } from '../random.js';
 import { checkFinite } from './guard.js';
 import { compileInScope } from './graph-scope.js';
 import { Progress } from './progress.js';
+import { openCurve, standaloneCurve } from '../report/context.js';
+import type { CurveData } from '../report/step-log.js';
 import {
   modelArrays,
   optimizerArrays,
@@ -43,6 +45,8 @@ export interface LoopOptions {
   resume?: boolean;
   earlyStopping?: { monitor: string; patience: number; mode?: 'min' | 'max' };
   quiet?: boolean;
+  /** the curve's name in the run's step log (metrics.json, plots, live page); default `label` */
+  curve?: string;
 }
 
 export interface LoopResult {
@@ -50,6 +54,8 @@ export interface LoopResult {
   epochsRun: number;
   stoppedEarly: boolean;
   resumedFrom: number | null;
+  /** every step's logs and every epoch's (lib/report/step-log.ts), also in the run's step log */
+  curve: CurveData;
 }
 
 interface SavedState {
@@ -61,6 +67,8 @@ interface SavedState {
   sinceBest: number;
   user: unknown;
   savedAt: string;
+  /** the per-step curve up to epochsDone (absent in checkpoints from before per-step logging) */
+  curve?: CurveData;
 }
 
 async function saveCheckpoint(spec: CheckpointSpec, state: Omit<SavedState, 'version' | 'user' | 'savedAt'>): Promise<void> {
@@ -97,14 +105,29 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   let resumedFrom: number | null = null;
   let best: number | null = null;
   let sinceBest = 0;
+  let resumedState: SavedState | null = null;
   if (o.checkpoint && o.resume && hasCheckpoint(o.checkpoint.dir)) {
     const s = await loadCheckpoint(o.checkpoint);
+    resumedState = s;
     history = s.history;
     first = s.epochsDone;
     best = s.best;
     sinceBest = s.sinceBest;
     resumedFrom = first;
   }
+  // every step into the run's step log (a fresh curve per loop), or into a record of our own
+  const curveName = o.curve ?? o.label;
+  const curve = openCurve(curveName) ?? standaloneCurve(curveName);
+  if (resumedState) {
+    // a checkpoint from before per-step logging: its epochs count, with no steps to show
+    curve.restore(resumedState.curve ?? { steps: {}, epochSteps: Array<number>(first).fill(0), epochs: {} });
+  }
+  /** the curve as saved in a checkpoint: whole epochs only (an interrupted epoch restarts) */
+  const savedCurve = (): CurveData => {
+    const steps = curve.data.epochSteps.reduce((a, b) => a + b, 0);
+    const cut = (s: Record<string, number[]>, n: number) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.slice(0, n)]));
+    return { steps: cut(curve.data.steps, steps), epochSteps: [...curve.data.epochSteps], epochs: cut(curve.data.epochs, curve.data.epochSteps.length) };
+  };
   const progress = new Progress(o.label, o.epochs, o.stepsPerEpoch, { quiet: o.quiet, firstEpoch: first });
   if (resumedFrom !== null) progress.note(`resumed from checkpoint after epoch ${resumedFrom} (${o.checkpoint!.dir})`);
 
@@ -125,11 +148,12 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       for (let step = 0; step < o.stepsPerEpoch; step++) {
         const logs = await o.step(epoch, step);
         checkFinite(logs, `epoch ${epoch + 1}, step ${step + 1}`);
+        curve.step(logs);
         for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v;
         progress.step(epoch, step, logs);
         if (interrupted) {
           if (o.checkpoint) {
-            await saveCheckpoint(o.checkpoint, { label: o.label, epochsDone: epoch, history, best, sinceBest });
+            await saveCheckpoint(o.checkpoint, { label: o.label, epochsDone: epoch, history, best, sinceBest, curve: savedCurve() });
           }
           throw new CourseError(
             `training stopped by Ctrl-C in epoch ${epoch + 1}; weights saved to ${o.checkpoint?.dir}`,
@@ -143,6 +167,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       const logs = { ...means, ...extra };
       checkFinite(logs, `the end of epoch ${epoch + 1}`);
       for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
+      curve.endEpoch(logs);
       progress.epoch(epoch, logs);
       if (o.earlyStopping) {
         const v = logs[o.earlyStopping.monitor];
@@ -158,7 +183,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
           sinceBest = 0;
         } else sinceBest++;
       }
-      if (o.checkpoint) await saveCheckpoint(o.checkpoint, { label: o.label, epochsDone: epoch + 1, history, best, sinceBest });
+      if (o.checkpoint) await saveCheckpoint(o.checkpoint, { label: o.label, epochsDone: epoch + 1, history, best, sinceBest, curve: savedCurve() });
       if (o.earlyStopping && sinceBest >= o.earlyStopping.patience) {
         stoppedEarly = true;
         progress.note(`early stopping: ${o.earlyStopping.monitor} has not improved for ${sinceBest} epochs`);
@@ -169,7 +194,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   } finally {
     if (o.checkpoint) process.off('SIGINT', onSigint);
   }
-  return { history, epochsRun: epoch - first, stoppedEarly, resumedFrom };
+  return { history, epochsRun: epoch - first, stoppedEarly, resumedFrom, curve: curve.data };
 }
 
 export interface FitOptions {
@@ -182,6 +207,8 @@ export interface FitOptions {
   earlyStopping?: LoopOptions['earlyStopping'];
   quiet?: boolean;
   label?: string;
+  /** the curve's name in the run's step log; default the label */
+  curve?: string;
 }
 
 /**
@@ -218,6 +245,7 @@ export async function fitModel(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor
       resume: o.resume,
       earlyStopping: o.earlyStopping,
       quiet: o.quiet,
+      curve: o.curve,
       step: async (epoch, step) => {
         if (step === 0) {
           const rng = makeRng(o.seed * 7919 + epoch);
