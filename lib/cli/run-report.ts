@@ -78,7 +78,7 @@ export function metricsTableBlocks(metrics: Record<string, unknown>): MetricsTab
       return;
     }
     if (value && typeof value === 'object' && !Array.isArray(value) && !isStat(value)) {
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (!(depth === 0 && k === 'stepLog')) walk(prefix ? `${prefix} › ${k}` : k, v, depth + 1);
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (!(depth === 0 && ['stepLog', 'plots', 'samples'].includes(k))) walk(prefix ? `${prefix} › ${k}` : k, v, depth + 1);
       return;
     }
     if (scalar(value) || (Array.isArray(value) && cell(value))) loose.push([prefix, value]);

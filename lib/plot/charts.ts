@@ -5,7 +5,7 @@
  * share a colour, the validation one dashed. Per-step series are drawn faintly with an EMA over
  * them, the smoothing stated in the legend. Titles wider than the chart wrap.
  */
-import type { Chart, ChartConfiguration, Plugin, ScaleOptionsByType } from 'chart.js';
+import { Chart as ChartJs, type Chart, type ChartConfiguration, type Plugin, type ScaleOptionsByType } from 'chart.js';
 import { color, FONT_FAMILY, measureCtx, renderChart, wrapText } from './canvas.js';
 import { rectQuad, textQuad, type LayoutRecord } from './layout.js';
 import { ema } from './smooth.js';
@@ -125,8 +125,6 @@ export function lineChart(file: string, o: LineChartOptions): string {
     datasets.push({
       label: s.label,
       data: point(s, smoothing > 0 ? ema(s.data, smoothing) : s.data),
-      // the legend shows a marker for series drawn with markers, a line sample for the others
-      pointStyle: pointRadius > 0 ? 'circle' : 'line',
       borderColor: colour,
       backgroundColor: colour,
       borderDash: dashed ? [7, 4] : [],
@@ -155,8 +153,14 @@ export function lineChart(file: string, o: LineChartOptions): string {
         ...plugins,
         legend: {
           ...plugins.legend,
-          // a short line in each series' style (solid/dashed), not a filled box
-          labels: { filter: (item) => !raw.has(item.datasetIndex ?? -1), usePointStyle: true, pointStyleWidth: 32 },
+          // a thin bar per series: solid, or dashed like the line (an empty box with a dashed outline)
+          labels: {
+            filter: (item) => !raw.has(item.datasetIndex ?? -1),
+            boxWidth: 30,
+            boxHeight: 4,
+            generateLabels: (chart: Chart) =>
+              ChartJs.defaults.plugins.legend.labels.generateLabels(chart).map((item) => (item.lineDash?.length ? { ...item, fillStyle: 'rgba(0,0,0,0)', lineWidth: 2 } : item)),
+          },
           title: { display: smoothNote !== '', text: smoothNote, font: { size: 11 } },
         },
       },

@@ -72,6 +72,7 @@ export interface Written {
 
 export function finishRun(i: FinishInput): Written {
   const { report, ctx, out } = i;
+  report.beginAppendix();
   addUndrawnCurves(report, ctx, out);
 
   // figures the run wrote (lib/plot noted them; train.ts may also return others) but did not place

@@ -33,7 +33,11 @@ export function toMarkdown(report: Report, out: string): string {
   const n = numbering(report.blocks);
   const lines: string[] = [`# ${report.meta.title}`, ''];
   if (report.meta.subtitle) lines.push(report.meta.subtitle, '');
-  for (const b of report.blocks) {
+  const conclusions = () => {
+    if (report.conclusions.length) lines.push('## Conclusions (computed from this run)', '', ...report.conclusions.map((c) => `- ${c}`), '');
+  };
+  report.blocks.forEach((b, at) => {
+    if (at === report.appendixAt) conclusions();
     switch (b.kind) {
       case 'heading':
         lines.push(`## ${b.text}`, '');
@@ -64,8 +68,8 @@ export function toMarkdown(report: Report, out: string): string {
         lines.push(...b.items.map((i) => `- ${i}`), '');
         break;
     }
-  }
-  if (report.conclusions.length) lines.push('## Conclusions (computed from this run)', '', ...report.conclusions.map((c) => `- ${c}`), '');
+  });
+  if (report.appendixAt === null || report.appendixAt >= report.blocks.length) conclusions();
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
@@ -159,10 +163,14 @@ export function reportMainHtml(report: Report, o: HtmlOptions): string {
   if (o.live) parts.push(`<p class="live" id="live-status">${inlineHtml(o.live.status)}</p>`, o.live.extraHtml ?? '');
   parts.push(`<h1>${escapeHtml(report.meta.title)}</h1>`);
   if (report.meta.subtitle) parts.push(`<p class="subtitle">${inlineHtml(report.meta.subtitle)}</p>`);
-  for (const b of report.blocks) parts.push(blockHtml(b, n.get(b), o));
-  if (report.conclusions.length) {
-    parts.push('<h2>Conclusions (computed from this run)</h2>', `<ul>${report.conclusions.map((c) => `<li>${inlineHtml(c)}</li>`).join('')}</ul>`);
-  }
+  const conclusions = () => {
+    if (report.conclusions.length) parts.push('<h2>Conclusions (computed from this run)</h2>', `<ul>${report.conclusions.map((c) => `<li>${inlineHtml(c)}</li>`).join('')}</ul>`);
+  };
+  report.blocks.forEach((b, at) => {
+    if (at === report.appendixAt) conclusions();
+    parts.push(blockHtml(b, n.get(b), o));
+  });
+  if (report.appendixAt === null || report.appendixAt >= report.blocks.length) conclusions();
   return parts.join('\n');
 }
 

@@ -48,6 +48,8 @@ export class Report {
   meta: ReportMeta;
   readonly blocks: Block[] = [];
   readonly conclusions: string[] = [];
+  /** blocks from here on are the appendix (the CLI's additions): the conclusions come before it */
+  appendixAt: number | null = null;
 
   constructor(meta: ReportMeta = { title: 'Run report' }) {
     this.meta = meta;
@@ -94,6 +96,12 @@ export class Report {
   /** A conclusion drawn from this run's numbers (listed together under "Conclusions"). */
   conclusion(sentence: string): this {
     this.conclusions.push(sentence);
+    return this;
+  }
+
+  /** What follows is appendix material (figures the story did not place, every number). */
+  beginAppendix(): this {
+    this.appendixAt ??= this.blocks.length;
     return this;
   }
 

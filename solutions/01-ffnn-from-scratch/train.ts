@@ -2,7 +2,7 @@
  * `course train 01-ffnn-from-scratch`: the full run, using ONLY the target's functions for the
  * student's parts (perceptron, parameter count, forward, loss, backward, SGD step, data
  * preparation, initialisation, trainMlp). Writes to opts.out:
- *   loss-curves.png          train vs test cross-entropy per epoch (4-feature Iris net)
+ *   loss-curves.png          training cross-entropy every step, test cross-entropy every epoch (4-feature Iris net)
  *   accuracy-curves.png      train vs test accuracy per epoch
  *   confusion-matrix.png     test-set confusion matrix
  *   decision-regions.png     a 2-feature net on petal length/width: grid coloured by predicted class, flowers on top
@@ -12,6 +12,8 @@
  * step (the target's forward → loss → backward → sgdStep) runs as one TensorFlow graph
  * (lib/backend/graph compileStep; the last, smaller batch of an epoch and other backends run
  * eagerly). The 2-feature and XOR nets are trained by the target's own trainMlp: its loop, eager.
+ * report.md / report.html (lib/report): each figure with what to look for, the per-epoch table,
+ * and conclusions computed from this run.
  */
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
@@ -19,7 +21,8 @@ import type { TrainOptions, TrainResult } from '../../lib/exercises.js';
 import { batchIndices } from '../../lib/data/split.js';
 import { loadIris } from '../../lib/data/iris.js';
 import { accuracy, confusionMatrix } from '../../lib/metrics/index.js';
-import { barChart, decisionRegions, heatmap, lineChart } from '../../lib/plot/index.js';
+import { barChart, decisionRegions, heatmap, stepCurveChart } from '../../lib/plot/index.js';
+import { epochTable, pct, reportOf } from '../../lib/report/index.js';
 import { makeRng } from '../../lib/random.js';
 import { compileStep } from '../../lib/backend/graph/index.js';
 import { trainLoop } from '../../lib/train/index.js';
@@ -27,7 +30,7 @@ import type { NetConfig, Params } from './index.js';
 
 type Impl = typeof import('./index.js');
 
-export const defaults = { epochs: 150 };
+export const defaults = { epochs: 150, demo: true };
 
 const NET: NetConfig = { hidden: 'relu', output: 'softmax' };
 const SIZES = [4, 16, 3];
@@ -87,8 +90,10 @@ function evaluate(impl: Impl, params: Params, x: tf.Tensor2D, y: tf.Tensor2D): {
 }
 
 export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult> {
+  // the demo is the full run: 150 epochs of Iris take seconds
   const epochs = opts.quick ? Math.min(opts.epochs, 20) : opts.epochs;
   const plots: string[] = [];
+  const report = reportOf(opts);
 
   // ── Task 1 and 2: perceptron on logic gates, parameter counts ──
   const gateAccuracy = (y: number[]): number => {
@@ -151,36 +156,37 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
   const trainFinal = evaluate(impl, params, data.xTrain, data.yTrain);
   const testAccuracy = accuracy(final.pred, data.labelsTest);
 
-  plots.push(
-    lineChart(path.join(opts.out, 'loss-curves.png'), {
+  const curve = loop.curve;
+  const confusion = confusionMatrix(final.pred, data.labelsTest, data.classNames.length);
+  const [lossPng, accPng, confusionPng] = [
+    stepCurveChart(path.join(opts.out, 'loss-curves.png'), {
       title: `Iris ${SIZES.join('→')} net, hand-written backprop: cross-entropy`,
-      xLabel: 'epoch',
       yLabel: 'cross-entropy loss',
+      stepIs: `a mini-batch of ${BATCH_SIZE}`,
       series: [
-        { label: 'train (mean over mini-batches)', data: h.loss ?? [] },
-        { label: 'test (held-out 20 %)', data: h.test_loss ?? [] },
+        { label: 'train (every mini-batch)', curve, key: 'loss' },
+        { label: 'test (held-out 20 %, end of each epoch)', curve, key: 'test_loss', per: 'epoch' },
       ],
     }),
-    lineChart(path.join(opts.out, 'accuracy-curves.png'), {
+    stepCurveChart(path.join(opts.out, 'accuracy-curves.png'), {
       title: `Iris ${SIZES.join('→')} net: accuracy`,
-      xLabel: 'epoch',
       yLabel: 'accuracy',
       series: [
-        { label: 'train', data: h.acc ?? [] },
-        { label: 'test (held-out 20 %)', data: h.test_acc ?? [] },
+        { label: 'train (end of each epoch)', curve, key: 'acc', per: 'epoch' },
+        { label: 'test (held-out 20 %)', curve, key: 'test_acc', per: 'epoch' },
       ],
     }),
     heatmap(path.join(opts.out, 'confusion-matrix.png'), {
       // short: the heatmap canvas is only as wide as a 3×3 matrix needs
       title: `Iris test set (acc ${(testAccuracy * 100).toFixed(1)} %)`,
-      matrix: confusionMatrix(final.pred, data.labelsTest, data.classNames.length),
+      matrix: confusion,
       rowLabels: data.classNames,
       colLabels: data.classNames,
       xLabel: 'predicted species',
       yLabel: 'true species',
     }),
-  );
-
+  ];
+  plots.push(lossPng, accPng, confusionPng);
   // ── Decision regions: a 2-feature net on petal length / width, trained with the target's trainMlp ──
   const petal = impl.prepareIris({ testFraction: 0.2, seed: opts.seed, featureIndices: [2, 3] });
   const petalInit = impl.initParams([2, 16, 3], 'he', opts.seed + 1);
@@ -204,9 +210,10 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
   impl.disposeCache(gridCache);
   gridX.dispose();
   const classes = ys.map((_, j) => gridPred.slice(j * steps, (j + 1) * steps));
+  const petalAccuracy = accuracy(petalTest.pred, petal.labelsTest);
   plots.push(
     decisionRegions(path.join(opts.out, 'decision-regions.png'), {
-      title: `Decision regions of a 2→16→3 net on petal features (test acc ${(accuracy(petalTest.pred, petal.labelsTest) * 100).toFixed(0)} %)`,
+      title: `Decision regions of a 2→16→3 net on petal features (test acc ${(petalAccuracy * 100).toFixed(0)} %)`,
       xLabel: 'petal length (cm)',
       yLabel: 'petal width (cm)',
       classNames: iris.classNames,
@@ -236,6 +243,46 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     }),
   );
 
+  // ── the report: the story of the run, top to bottom ──
+  const nTest = data.labelsTest.length;
+  const testHits = final.pred.filter((p, i) => p === data.labelsTest[i]).length;
+  let worst = { count: 0, truth: 0, pred: 0 };
+  confusion.forEach((row, t) => row.forEach((c, p) => { if (t !== p && c > worst.count) worst = { count: c, truth: t, pred: p }; }));
+  report.section('1. A perceptron on logic gates, and what one hidden layer adds');
+  report.figure(plots[4]!, 'Training accuracy of a single perceptron (step activation) on AND, OR and XOR, and of a 2→8→2 MLP on XOR. Look for: the perceptron reaching 100 % only where one straight line separates the classes.');
+  report.table({
+    caption: 'Training accuracy on the four input pairs of each gate.',
+    columns: ['gate', 'perceptron', '2→8→2 MLP'],
+    rows: [['AND', pct(perceptron.and), '—'], ['OR', pct(perceptron.or), '—'], ['XOR', pct(perceptron.xor), pct(xorMlp)]],
+  });
+  report.section('2. Parameter counts');
+  report.table({
+    caption: 'Weights + biases of fully connected nets (countParameters).',
+    columns: ['net', 'layer sizes', 'parameters'],
+    rows: [['Iris net', SIZES.join(' → '), parameterCounts.iris], ['MNIST MLP', '784 → 128 → 64 → 10', parameterCounts.mnistMlp]],
+  });
+  report.section(`3. Training the Iris net with hand-written backpropagation (${loop.epochsRun + (loop.resumedFrom ?? 0)} epochs)`);
+  report.figure(lossPng, `Cross-entropy of every mini-batch of ${BATCH_SIZE} (faint) with its moving average, and the held-out test loss after each epoch (points). Look for: both falling together; a test loss that rises while the training loss keeps falling would be overfitting.`);
+  report.figure(accPng, 'Accuracy on the whole training split and on the held-out test split after each epoch. Look for: the gap between them, and how early the test accuracy stops improving.');
+  const table = epochTable(curve, [
+    { key: 'loss', label: 'train loss (epoch mean)' },
+    { key: 'acc', label: 'train accuracy', format: pct },
+    { key: 'test_loss', label: 'test loss' },
+    { key: 'test_acc', label: 'test accuracy', format: pct },
+  ]);
+  report.table({ caption: `Loss and accuracy per epoch${table.note}.`, columns: table.columns, rows: table.rows });
+  report.figure(confusionPng, `Test-set confusion matrix: rows are the true species, columns the predicted ones. Look for: which species are confused with which (off the diagonal).`);
+  report.section('4. Decision regions of a net on two features');
+  report.figure(plots[3]!, 'A 2→16→3 net trained on petal length and width only: every point of the plane coloured by the predicted species, the 150 flowers on top. Look for: curved boundaries (a perceptron could only draw straight ones) and the flowers on the wrong side.');
+  report.conclusion(`The perceptron learned AND (${pct(perceptron.and)}) and OR (${pct(perceptron.or)}) but not XOR (${pct(perceptron.xor)}): XOR is not linearly separable. One hidden layer of 8 units reached ${pct(xorMlp)} on XOR.`);
+  report.conclusion(`The Iris net classified ${testHits} of ${nTest} held-out flowers correctly (${pct(testAccuracy)}), against ${pct(accuracy(trainFinal.pred, data.labelsTrain))} on its training flowers: a train–test gap of ${pct(accuracy(trainFinal.pred, data.labelsTrain) - testAccuracy)}.`);
+  report.conclusion(
+    worst.count > 0
+      ? `Its most common mistake: ${worst.count} ${data.classNames[worst.truth]} predicted as ${data.classNames[worst.pred]}${worst.truth !== 0 && worst.pred !== 0 ? ' (the two species whose petals overlap)' : ''}.`
+      : 'It made no mistakes on the test set.',
+  );
+  report.conclusion(`With petal length and width alone, a 2→16→3 net reached ${pct(petalAccuracy)} test accuracy (the 4-feature net: ${pct(testAccuracy)}).`);
+
   tf.dispose([xorX, xorY, data.xTrain, data.yTrain, data.xTest, data.yTest, petal.xTrain, petal.yTrain, petal.xTest, petal.yTest]);
   for (const p of [params, petalRun.params, xorInit, xorRun.params]) impl.disposeParams(p);
 
@@ -247,7 +294,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
       finalTestLoss: final.loss,
       epochsRun: loop.epochsRun,
       resumedFrom: loop.resumedFrom,
-      petalTestAccuracy: accuracy(petalTest.pred, petal.labelsTest),
+      petalTestAccuracy: petalAccuracy,
       xorMlpAccuracy: xorMlp,
       perceptronAccuracy: perceptron,
       parameterCounts,
