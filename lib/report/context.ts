@@ -72,13 +72,15 @@ export function withCurvePrefix<T>(prefix: string, fn: () => T): T {
 }
 
 /**
- * Loops that have no name of their own (trainEpoch: one call = one epoch) log into curve `name`
- * while `fn` runs. Returns fn's result; the curve is the context's `log.curve(prefix + name)`.
+ * Loops that have no name of their own (trainEpoch: one call = one epoch) log into a new curve
+ * `name` (after the current prefix) while `fn` runs; `fn` gets that curve (null outside a run),
+ * e.g. to add per-epoch values it measured itself with `setEpochValues`.
  */
-export function withCurve<T>(name: string, fn: () => T): T {
+export function withCurve<T>(name: string, fn: (curve: CurveRecorder | null) => T): T {
   const ctx = store.getStore();
-  if (!ctx) return fn();
-  return store.run({ ...ctx, curve: ctx.log.freshCurve(ctx.prefix + name) }, fn);
+  if (!ctx) return fn(null);
+  const curve = ctx.log.freshCurve(ctx.prefix + name);
+  return store.run({ ...ctx, curve }, () => fn(curve));
 }
 
 /** A new curve for a loop named `name` in the current run, or null outside a run. */
