@@ -20,7 +20,7 @@ export interface LineSeries {
    * autoSmoothing(n)) as the solid line; 0 draws the raw values only.
    */
   smooth?: number;
-  /** markers on every point (e.g. per-epoch validation values among per-step lines) */
+  /** markers on every point (true: e.g. per-epoch values among per-step lines), none (false), or by length (default) */
   points?: boolean;
 }
 
@@ -121,7 +121,7 @@ export function lineChart(file: string, o: LineChartOptions): string {
       raw.add(datasets.length);
       datasets.push({ label: `${s.label} (every step)`, data: point(s, s.data), borderColor: faint(colour, 0.28), backgroundColor: faint(colour, 0.28), borderWidth: 1, pointRadius: 0, tension: 0, spanGaps: true, order: 2 });
     }
-    const pointRadius = s.points ? 3.5 : many || s.smooth !== undefined ? 0 : 2.5;
+    const pointRadius = s.points === true ? 3.5 : s.points === false || many || s.smooth !== undefined ? 0 : 2.5;
     datasets.push({
       label: s.label,
       data: point(s, smoothing > 0 ? ema(s.data, smoothing) : s.data),
@@ -133,6 +133,8 @@ export function lineChart(file: string, o: LineChartOptions): string {
       tension: 0,
       // a series of per-step values may skip steps (NaN): join over them; epoch series keep gaps
       spanGaps: s.smooth !== undefined,
+      // markers at the last epoch sit on the plot's edge: draw them whole
+      clip: pointRadius > 0 ? 6 : undefined,
       order: 1,
     });
   });

@@ -30,6 +30,8 @@ export interface StepCurveChartOptions {
   stepIs?: string;
   /** EMA weight for the per-step series (default autoSmoothing of the longest) */
   smoothing?: number;
+  /** horizontal reference lines across the whole run (e.g. a baseline's loss) */
+  baselines?: { label: string; value: number }[];
   width?: number;
   height?: number;
 }
@@ -47,13 +49,16 @@ export function stepCurveChart(file: string, o: StepCurveChartOptions): string {
   const longest = Math.max(0, ...o.series.filter((s) => s.per !== 'epoch').map((s) => stepCount(s.curve)));
   const smoothing = o.smoothing ?? autoSmoothing(longest);
   noteCurvesDrawn(o.series.map((s) => s.curve));
+  const lines = o.series.map((s) => curveToLine(s, smoothing));
+  const lastEpoch = Math.max(1, ...lines.flatMap((l) => l.x ?? []).filter(Number.isFinite));
+  const baselines = (o.baselines ?? []).map((b) => ({ label: b.label, data: [b.value, b.value], x: [0, Math.ceil(lastEpoch)], points: false }));
   return lineChart(file, {
     title: o.title,
     xLabel: o.stepIs ? `epoch (a step = ${o.stepIs})` : 'epoch',
     yLabel: o.yLabel,
     logY: o.logY,
     epochAxis: true,
-    series: o.series.map((s) => curveToLine(s, smoothing)),
+    series: [...lines, ...baselines],
     width: o.width,
     height: o.height,
   });

@@ -149,7 +149,7 @@ const STYLE = `
   .strip .cells { display: flex; flex-wrap: wrap; gap: 6px; } .strip .cells div { flex: 1 1 0; min-width: 90px; max-width: 240px; text-align: center; font-size: 0.8rem; }
   .strip .cells img { width: 100%; }
   table { border-collapse: collapse; margin: 1rem 0; font-size: 0.9rem; } caption { text-align: left; padding-bottom: 0.3rem; }
-  th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; } th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+  th, td { border: 1px solid #ccc; padding: 0.2rem 0.5rem; } td code { white-space: pre-wrap; } th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
   pre { background: #f6f6f6; padding: 0.6rem; white-space: pre-wrap; word-break: break-word; font-size: 0.85rem; }
   .code-caption { margin-bottom: 0.2rem; font-size: 0.9rem; }
   .live { background: #fff8d6; border: 1px solid #e6d17a; padding: 0.4rem 0.8rem; border-radius: 4px; }

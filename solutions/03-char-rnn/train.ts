@@ -1,24 +1,29 @@
 /**
  * `course train 03-char-rnn`: train an LSTM and a GRU language model with the same budget on the
  * bundled Sherlock Holmes text, using the target's own functions, and write to opts.out:
- *   val-loss.png     training and validation loss of both models per epoch (one chart)
+ *   val-loss.png     training loss of both models every step, validation loss every epoch (one chart)
  *   perplexity.png   validation perplexity of both models next to the uniform/unigram baselines
  *   perplexity.md    the same numbers as a table (loss, perplexity, bits/char, accuracy)
  *   samples.md       text from both models at temperatures 0.2, 0.5 and 1.0
+ *   report.md/.html  (lib/report) the figures, the samples over the epochs and at each
+ *                    temperature as tables, and conclusions from the numbers
  * Each epoch prints a sample line. Checkpoints (model + Adam state) go to
- * opts.out/checkpoint-<cell>; `--resume` continues from there.
+ * opts.out/checkpoint-<cell>; `--resume` continues from there. `--demo` (npm start): bigger
+ * batches and more steps on the full text, enough for recognisable words.
  */
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadText } from '../../lib/data/text.js';
 import type { TrainOptions, TrainResult } from '../../lib/exercises.js';
-import { barChart, lineChart } from '../../lib/plot/index.js';
+import { barChart, lineChart, stepCurveChart } from '../../lib/plot/index.js';
+import { pct, reportOf } from '../../lib/report/index.js';
 import { makeRng } from '../../lib/random.js';
 import { trainLoop } from '../../lib/train/index.js';
+import type { CurveData } from '../../lib/report/step-log.js';
 import { compileStep } from '../../lib/backend/graph/index.js';
 
-export const defaults = { epochs: 5 };
+export const defaults = { epochs: 5, demo: true };
 
 type Impl = typeof import('./index.js');
 type Cell = 'lstm' | 'gru';
@@ -27,7 +32,10 @@ type Cell = 'lstm' | 'gru';
 const SIZES = {
   full: { text: 'sherlock' as const, embeddingDim: 32, units: 96, layers: 1, dropout: 0, seqLength: 40, batchSize: 32, stepsPerEpoch: 60, valWindows: 256, learningRate: 0.01 },
   quick: { text: 'small' as const, embeddingDim: 16, units: 32, layers: 1, dropout: 0, seqLength: 20, batchSize: 16, stepsPerEpoch: 12, valWindows: 64, learningRate: 0.01 },
+  /** npm start: the full model, bigger batches, DEMO_EPOCHS epochs */
+  demo: { text: 'sherlock' as const, embeddingDim: 32, units: 96, layers: 1, dropout: 0, seqLength: 40, batchSize: 64, stepsPerEpoch: 100, valWindows: 256, learningRate: 0.01 },
 };
+const DEMO_EPOCHS = 6;
 const CLIP_NORM = 1;
 const TEMPERATURES = [0.2, 0.5, 1.0];
 const SEED_TEXT = 'Sherlock Holmes ';
@@ -43,8 +51,11 @@ function unigramLoss(trainIds: Int32Array, valIds: Int32Array, vocabSize: number
 }
 
 export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult> {
-  const size = opts.quick ? SIZES.quick : SIZES.full;
-  const epochs = opts.quick ? Math.min(opts.epochs, 2) : opts.epochs;
+  const size = opts.quick ? SIZES.quick : opts.demo ? SIZES.demo : SIZES.full;
+  const epochs = opts.quick ? Math.min(opts.epochs, 2) : opts.demo ? DEMO_EPOCHS : opts.epochs;
+  const report = reportOf(opts);
+  /** the sample printed after each epoch, per cell: the report shows the text learning */
+  const epochSamples: Record<Cell, string[]> = { lstm: [], gru: [] };
   const text = loadText(size.text);
   const vocab = impl.buildVocab(text);
   const ids = impl.encode(vocab, text);
@@ -60,7 +71,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
       `baselines: uniform ${uniform.toFixed(3)} nats/char, unigram ${unigram.toFixed(3)}`,
   );
 
-  const runs: Record<Cell, { model: tf.LayersModel; history: Record<string, number[]>; seconds: number; resumedFrom: number | null }> = {} as never;
+  const runs: Record<Cell, { model: tf.LayersModel; history: Record<string, number[]>; curve: CurveData; seconds: number; resumedFrom: number | null }> = {} as never;
   for (const cell of ['lstm', 'gru'] as const) {
     const config = { vocabSize: vocab.size, embeddingDim: size.embeddingDim, cell, units: size.units, layers: size.layers, dropout: size.dropout };
     const model = impl.buildCharModel(config);
@@ -71,6 +82,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     const stepFn = compileStep((x, y) => impl.trainStep(model, optimizer, x, y, CLIP_NORM), { name: `03-char-rnn ${cell}` });
     const result = await trainLoop({
       label: `03-char-rnn ${cell}`,
+      curve: cell.toUpperCase(),
       epochs,
       stepsPerEpoch: size.stepsPerEpoch,
       checkpoint: { dir: path.join(opts.out, `checkpoint-${cell}`), models: { [cell]: model }, optimizers: { [cell]: optimizer } },
@@ -91,30 +103,31 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
         const e = impl.evaluate(model, valSubset);
         const sample = impl.generate(model, vocab, SEED_TEXT, 80, { temperature: 0.5, seed: opts.seed + epoch, contextLength: size.seqLength });
         process.stderr.write(`[03-char-rnn ${cell}] epoch ${epoch + 1} sample (T=0.5): ${JSON.stringify(SEED_TEXT + sample)}\n`);
+        epochSamples[cell][epoch] = sample;
         return { val_loss: e.loss, val_perplexity: e.perplexity, val_bits_per_char: e.bitsPerChar, val_accuracy: e.accuracy };
       },
     });
-    runs[cell] = { model, history: result.history, seconds: (Date.now() - started) / 1000, resumedFrom: result.resumedFrom };
+    runs[cell] = { model, history: result.history, curve: result.curve, seconds: (Date.now() - started) / 1000, resumedFrom: result.resumedFrom };
     stepFn.dispose();
     optimizer.dispose();
   }
 
   // ── plots ──
   const x = (runs.lstm.history.loss ?? []).map((_, i) => i + 1);
-  const plots = [
-    lineChart(path.join(opts.out, 'val-loss.png'), {
-      title: `LSTM vs GRU on ${size.text === 'sherlock' ? 'Sherlock Holmes' : 'the small text'} (${size.units} units, same batches)`,
-      xLabel: `epoch (${size.stepsPerEpoch} steps of ${size.batchSize} windows × ${size.seqLength} chars)`,
-      yLabel: 'cross-entropy (nats / char)',
-      series: [
-        { label: 'LSTM validation', data: runs.lstm.history.val_loss ?? [], x },
-        { label: 'GRU validation', data: runs.gru.history.val_loss ?? [], x },
-        { label: 'LSTM training (epoch mean)', data: runs.lstm.history.loss ?? [], x },
-        { label: 'GRU training (epoch mean)', data: runs.gru.history.loss ?? [], x },
-        { label: `unigram baseline (${unigram.toFixed(2)})`, data: x.map(() => unigram), x },
-      ],
-    }),
-  ];
+  const textName = size.text === 'sherlock' ? 'Sherlock Holmes' : 'the small text';
+  const lossPng = stepCurveChart(path.join(opts.out, 'val-loss.png'), {
+    title: `LSTM vs GRU on ${textName} (${size.units} units, same batches)`,
+    yLabel: 'cross-entropy (nats / char)',
+    stepIs: `${size.batchSize} windows × ${size.seqLength} chars`,
+    series: [
+      { label: 'LSTM training', curve: runs.lstm.curve, key: 'loss' },
+      { label: 'GRU training', curve: runs.gru.curve, key: 'loss' },
+      { label: 'LSTM validation', curve: runs.lstm.curve, key: 'val_loss', per: 'epoch' },
+      { label: 'GRU validation', curve: runs.gru.curve, key: 'val_loss', per: 'epoch' },
+    ],
+    baselines: [{ label: `unigram baseline (${unigram.toFixed(2)})`, value: unigram }],
+  });
+  const plots = [lossPng];
 
   // ── final evaluation, table and samples ──
   const final: Record<string, { loss: number; perplexity: number; bitsPerChar: number; accuracy: number; params: number; seconds: number }> = {};
@@ -122,15 +135,14 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     const e = impl.evaluate(runs[cell].model, valSubset);
     final[cell] = { ...e, params: runs[cell].model.countParams(), seconds: runs[cell].seconds };
   }
-  plots.push(
-    barChart(path.join(opts.out, 'perplexity.png'), {
+  const perplexityPng = barChart(path.join(opts.out, 'perplexity.png'), {
       title: 'Validation perplexity (lower is better)',
       xLabel: 'model',
       yLabel: 'perplexity = exp(loss)',
       labels: ['uniform', 'unigram', 'LSTM', 'GRU'],
       series: [{ label: 'validation perplexity', data: [Math.exp(uniform), Math.exp(unigram), final.lstm!.perplexity, final.gru!.perplexity] }],
-    }),
-  );
+    });
+  plots.push(perplexityPng);
   const row = (name: string, loss: number, acc: string, params: string, secs: string) =>
     `| ${name} | ${loss.toFixed(3)} | ${Math.exp(loss).toFixed(2)} | ${(loss / Math.LN2).toFixed(3)} | ${acc} | ${params} | ${secs} |`;
   const table = [
@@ -162,6 +174,52 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
   }
   const samplesPath = path.join(opts.out, 'samples.md');
   writeFileSync(samplesPath, sampleLines.join('\n'));
+
+  // ── the report ──
+  const nChars = opts.quick ? 60 : 200;
+  // generated text in a table cell: as code (spaces kept), line breaks shown as ↵
+  const asText = (t: string | undefined) => (t === undefined ? '(resumed: not sampled)' : `\`${t.replace(/`/g, "'").replace(/\r?\n/g, '↵')}\``);
+  report.section('1. Learning curves');
+  report.text(
+    `Both models trained on ${textName} (${text.length.toLocaleString('en')} characters, vocabulary ${vocab.size}) with the same budget: ` +
+      `${epochs} epochs × ${size.stepsPerEpoch} steps of ${size.batchSize} windows of ${size.seqLength} characters, the same batches, Adam ${size.learningRate}, gradients clipped to norm ${CLIP_NORM}.`,
+  );
+  report.figure(lossPng, 'Cross-entropy per character: every training step (faint) with its moving average, and validation at the end of each epoch (points), against the unigram baseline (predicting character frequencies). Look for: both models dropping well below the baseline, and which one gets there first.');
+  report.section('2. Perplexity');
+  report.figure(perplexityPng, `Validation perplexity (e^loss: the number of equally likely characters the model is choosing between). A uniform guess scores ${Math.exp(uniform).toFixed(1)} (the vocabulary size). Look for: how far below the baselines the two models get.`);
+  report.table({
+    caption: `Validation on ${valSubset.n} windows of ${size.seqLength} characters.`,
+    columns: ['model', 'loss (nats/char)', 'perplexity', 'bits/char', 'accuracy', 'parameters', 'train s'],
+    rows: [
+      ['uniform guess', uniform, Math.exp(uniform), uniform / Math.LN2, null, 0, null],
+      ['unigram frequencies', unigram, Math.exp(unigram), unigram / Math.LN2, null, vocab.size, null],
+      ...(['lstm', 'gru'] as const).map((c) => [c.toUpperCase(), final[c]!.loss, final[c]!.perplexity, final[c]!.bitsPerChar, pct(final[c]!.accuracy), final[c]!.params, Math.round(final[c]!.seconds)]),
+    ],
+  });
+  report.section('3. What the models write');
+  report.table({
+    caption: `Text after each epoch (temperature 0.5, seed text ${JSON.stringify(SEED_TEXT)}, 80 characters). Look for: spaces and short words first, then longer words and punctuation.`,
+    columns: ['epoch', 'LSTM', 'GRU'],
+    rows: x.map((e) => [e, asText(epochSamples.lstm[e - 1]), asText(epochSamples.gru[e - 1])]),
+  });
+  report.table({
+    caption: `The trained models at three temperatures (${nChars} characters after ${JSON.stringify(SEED_TEXT)}, sampling seed ${opts.seed}). Look for: repetition at 0.2 (always the likeliest character), invented words and odd punctuation at 1.0.`,
+    columns: ['temperature', 'LSTM', 'GRU'],
+    rows: TEMPERATURES.map((t) => [t, asText(samples[`lstm@${t}`]), asText(samples[`gru@${t}`])]),
+  });
+  const better = final.lstm!.loss <= final.gru!.loss ? 'lstm' : 'gru';
+  const other = better === 'lstm' ? 'gru' : 'lstm';
+  report.conclusion(
+    `${better.toUpperCase()} reached ${final[better]!.loss.toFixed(3)} nats/char (perplexity ${final[better]!.perplexity.toFixed(2)}), ${other.toUpperCase()} ${final[other]!.loss.toFixed(3)} (${final[other]!.perplexity.toFixed(2)}): ` +
+      `a difference of ${Math.abs(final.lstm!.loss - final.gru!.loss).toFixed(3)} nats/char with ${final[better]!.params} vs ${final[other]!.params} parameters.`,
+  );
+  const belowUnigram = (c: Cell) => unigram - final[c]!.loss;
+  report.conclusion(
+    belowUnigram('lstm') > 0 && belowUnigram('gru') > 0
+      ? `Both beat the unigram baseline (${unigram.toFixed(3)} nats/char) by ${belowUnigram('lstm').toFixed(3)} (LSTM) and ${belowUnigram('gru').toFixed(3)} (GRU) nats/char: they use the preceding characters, not just character frequencies.`
+      : `Not both models beat the unigram baseline (${unigram.toFixed(3)} nats/char): with this budget they have learned little beyond character frequencies; train longer (\`--epochs\`).`,
+  );
+  report.conclusion(`The LSTM predicted the next character correctly ${pct(final.lstm!.accuracy)} of the time, the GRU ${pct(final.gru!.accuracy)}; training took ${final.lstm!.seconds.toFixed(0)} s and ${final.gru!.seconds.toFixed(0)} s.`);
 
   for (const cell of ['lstm', 'gru'] as const) runs[cell].model.dispose();
   return {

@@ -8,6 +8,11 @@
  * seed … seed+N−1 (data draw and initialisation) and reports mean ± std: one seed cannot settle
  * which strategy wins by a few points (strategies-by-size.png, report.md).
  *
+ * Every training step of every strategy goes to the run's step log (trainWithAdam's fitModel and
+ * fineTune's trainLoop log there); the report (lib/report) shows the per-step losses, the
+ * accuracy table by size and strategy, and conclusions from it. `--demo` (npm start): sizes
+ * DEMO.sizes, DEMO.epochs epochs.
+ *
  * Another base: COURSE_TRANSFER_BASE=path/model.json (or `base` in the options) loads any tfjs
  * layers model with an input adapter; the scratch model is then the same architecture, re-initialised.
  */
@@ -20,18 +25,21 @@ import { confusionMatrix } from '../../lib/metrics/index.js';
 import { loadBase, type LoadedBase } from '../../lib/models/load-base.js';
 import { loadTargetData, predictClasses } from '../../lib/models/transfer-data.js';
 import { meanStd, type Stat } from '../../lib/cli/run-report.js';
-import { barChart, heatmap, lineChart } from '../../lib/plot/index.js';
+import { barChart, heatmap, lineChart, stepCurveChart } from '../../lib/plot/index.js';
+import { pct, reportOf, runContext, withCurvePrefix, type CurveData } from '../../lib/report/index.js';
+import { openCurve } from '../../lib/report/context.js';
 import { buildBaseCnn, TARGET_CLASSES } from '../../lib/pretrain/transfer-base.js';
 import { withGraphSteps } from '../../lib/train/graph-scope.js';
 import type { History } from '../../lib/train/index.js';
 
-export const defaults = { epochs: 12, seeds: true };
+export const defaults = { epochs: 12, seeds: true, demo: true };
+const DEMO = { sizes: [25, 100], epochs: 8 };
 
 interface SizeResult {
   perClass: number;
   /** absent in progress files from before --seeds: the run's own seed */
   seed?: number;
-  runs: { strategy: string; history: History; valAccuracy: number }[];
+  runs: { strategy: string; history: History; valAccuracy: number; curve?: CurveData }[];
   best: { strategy: string; valAccuracy: number; confusion: number[][] };
 }
 
@@ -48,8 +56,9 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
   const probe: LoadedBase = await loadBase(basePath);
   probe.model.dispose();
   const custom = basePath !== undefined;
-  const sizes = opts.quick ? [25] : [25, 100, 500];
-  const epochs = opts.quick ? Math.min(opts.epochs, 3) : opts.epochs;
+  const sizes = opts.quick ? [25] : opts.demo ? DEMO.sizes : [25, 100, 500];
+  const epochs = opts.quick ? Math.min(opts.epochs, 3) : opts.demo ? DEMO.epochs : opts.epochs;
+  const report = reportOf(opts);
   const valPerClass = opts.quick ? 40 : 200;
   const config = {
     epochs,
@@ -80,14 +89,22 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
   const classNames = TARGET_CLASSES.map((c) => FASHION_CLASSES[c]!);
   const seedOf = (d: SizeResult) => d.seed ?? opts.seed;
   for (const seed of seeds) for (const size of sizes) {
-    if (done.some((d) => d.perClass === size && seedOf(d) === seed)) {
+    // the first seed's curves are named by strategy and size, the others' prefixed "seed 43 · "
+    const prefix = seed === seeds[0] ? '' : `seed ${seed} · `;
+    const earlier = done.find((d) => d.perClass === size && seedOf(d) === seed);
+    if (earlier) {
+      for (const r of earlier.runs) if (r.curve) withCurvePrefix(prefix, () => openCurve(`${r.strategy} ${size}/class`)?.restore(r.curve!));
       console.error(`[05-transfer-learning] ${size}/class, seed ${seed}: done in an earlier run (resume)`);
       continue;
     }
     if (seeds.length > 1) console.error(`[05-transfer-learning] seed ${seed} (${seeds.indexOf(seed) + 1}/${seeds.length}), ${size}/class`);
+    const before = new Set(runContext()?.log.curves.keys() ?? []);
     // withGraphSteps: trainWithAdam's fitModel (scratch, feature extraction) runs each batch as one
     // TensorFlow graph on tfjs-node; the target's fineTune runs its own loop, eagerly
-    const runs = await withGraphSteps(() => impl.compareStrategies({ ...configFor(seed), perClass: [size] }));
+    const runs = await withCurvePrefix(prefix, () => withGraphSteps(() => impl.compareStrategies({ ...configFor(seed), perClass: [size] })));
+    // the curves those loops logged, one per strategy (by name, else in order)
+    const fresh = [...(runContext()?.log.curves.values() ?? [])].filter((c) => !before.has(c.name));
+    const curveOf = (strategy: string, i: number) => (fresh.find((c) => c.name.includes(strategy)) ?? (fresh.length === runs.length ? fresh[i] : undefined))?.data;
     const best = runs.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
     const val = loadTargetData('test', valPerClass, seed, config.adapt);
     const confusion = confusionMatrix(predictClasses(best.model, val.x), val.labels, classNames.length);
@@ -95,7 +112,7 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
     done.push({
       perClass: size,
       seed,
-      runs: runs.map((r) => ({ strategy: r.strategy, history: r.history, valAccuracy: r.valAccuracy })),
+      runs: runs.map((r, i) => ({ strategy: r.strategy, history: r.history, valAccuracy: r.valAccuracy, curve: curveOf(r.strategy, i) })),
       best: { strategy: best.strategy, valAccuracy: best.valAccuracy, confusion },
     });
     runs.forEach((r) => r.model.dispose());
@@ -106,15 +123,25 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
   const all = done.filter((d) => sizes.includes(d.perClass) && seeds.includes(seedOf(d)));
   // curves and the confusion matrix: the first seed's runs; numbers: every seed
   const results = all.filter((d) => seedOf(d) === seeds[0]).sort((a, b) => a.perClass - b.perClass);
+  const perSize: { perClass: number; loss: string | null; acc: string }[] = [];
   for (const d of results) {
-    plots.push(
-      lineChart(path.join(opts.out, `val-accuracy-${d.perClass}-per-class.png`), {
-        title: `Validation accuracy, ${d.perClass} labels per class`,
-        xLabel: 'epoch',
-        yLabel: 'validation accuracy',
-        series: d.runs.map((r) => ({ label: r.strategy, data: r.history.val_acc ?? [] })),
-      }),
-    );
+    const withCurves = d.runs.every((r) => r.curve);
+    const loss = withCurves
+      ? stepCurveChart(path.join(opts.out, `loss-${d.perClass}-per-class.png`), {
+          title: `Training loss, ${d.perClass} labels per class`,
+          yLabel: 'cross-entropy',
+          stepIs: `a batch of ${config.batchSize}`,
+          series: d.runs.map((r) => ({ label: r.strategy, curve: r.curve!, key: 'loss' })),
+        })
+      : null;
+    const acc = lineChart(path.join(opts.out, `val-accuracy-${d.perClass}-per-class.png`), {
+      title: `Validation accuracy, ${d.perClass} labels per class`,
+      xLabel: 'epoch',
+      yLabel: 'validation accuracy',
+      series: d.runs.map((r) => ({ label: r.strategy, data: r.history.val_acc ?? [] })),
+    });
+    plots.push(...(loss ? [loss] : []), acc);
+    perSize.push({ perClass: d.perClass, loss, acc });
   }
   const strategies = results[0]?.runs.map((r) => r.strategy) ?? [];
   const stat = (size: number, s: string): Stat =>
@@ -164,6 +191,52 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
   for (const d of results) {
     accuracy[`${d.perClass}_per_class`] = Object.fromEntries(strategies.map((s) => [s, seeds.length > 1 ? stat(d.perClass, s) : stat(d.perClass, s).mean]));
   }
+  // ── the report ──
+  const [barPng, sizePng, confusionPng] = plots.slice(-3);
+  report.section('1. Three ways to train on a small labelled set');
+  report.text(
+    `Target task: Fashion-MNIST classes ${classNames.join(', ')}, with ${sizes.join(', ')} labelled images per class. ` +
+      `Strategies: **scratch** (the base's architecture, random weights, everything trains), **feature-extraction** (the pretrained base frozen, cut at \`${config.cutAt}\`, a new head trains), ` +
+      `**fine-tuning** (then \`${config.unfreezeFrom}\` and above train too, at a 10× smaller learning rate). ${epochs} epochs each; validation on ${valPerClass} images per class` +
+      (seeds.length > 1 ? `; repeated with ${seeds.length} seeds (data draw and initialisation).` : '.'),
+  );
+  for (const p of perSize) {
+    report.section(`${p.perClass} labelled images per class`);
+    if (p.loss) report.figure(p.loss, `Training loss of every batch (faint) and its moving average, per strategy${seeds.length > 1 ? ` (seed ${seeds[0]})` : ''}. Look for: the pretrained starts (feature extraction, fine-tuning) beginning lower and falling faster than scratch.`);
+    report.figure(p.acc, `Validation accuracy after each epoch. Look for: which strategy is ahead from the first epoch, and whether scratch catches up.`);
+  }
+  report.section('Comparison across sizes');
+  report.figure(barPng!, `Final validation accuracy per strategy and size (${seedNote}). Look for: the advantage of the pretrained base at the smallest size, and how it shrinks as labels grow.`);
+  if (results.length > 1) report.figure(sizePng!, 'The same as lines over the labelled-set size. Look for: the lines converging as data grows.');
+  report.figure(confusionPng!, 'Confusion matrix of the best run. Look for: which classes are still confused (off the diagonal).');
+  report.table({
+    caption: `Final validation accuracy by labelled images per class and strategy (${seedNote}).`,
+    columns: ['per class', ...strategies],
+    rows: results.map((d) => [d.perClass, ...strategies.map((st) => {
+      const m = stat(d.perClass, st);
+      return seeds.length > 1 ? `${pct(m.mean)} ± ${pct(m.std)}` : pct(m.mean);
+    })]),
+  });
+  for (const d of results) {
+    const ranked = strategies.map((st) => ({ st, acc: stat(d.perClass, st).mean })).sort((a, b) => b.acc - a.acc);
+    const scratch = stat(d.perClass, 'scratch').mean;
+    const bestPre = ranked.find((r) => r.st !== 'scratch');
+    report.conclusion(
+      `With ${d.perClass} labels per class, ${ranked[0]!.st} was best (${pct(ranked[0]!.acc)}), then ${ranked.slice(1).map((r) => `${r.st} (${pct(r.acc)})`).join(', ')}` +
+        (bestPre && Number.isFinite(scratch) ? `: the pretrained base ${bestPre.acc >= scratch ? 'added' : 'lost'} ${pct(Math.abs(bestPre.acc - scratch))} over training from scratch.` : '.'),
+    );
+  }
+  if (results.length > 1) {
+    const gap = (d: SizeResult) => Math.max(...strategies.filter((st) => st !== 'scratch').map((st) => stat(d.perClass, st).mean)) - stat(d.perClass, 'scratch').mean;
+    const first = results[0]!;
+    const lastSize = results[results.length - 1]!;
+    report.conclusion(
+      `The advantage of transfer over scratch was ${pct(gap(first))} at ${first.perClass}/class and ${pct(gap(lastSize))} at ${lastSize.perClass}/class: ` +
+        (gap(lastSize) < gap(first) ? 'it shrinks as labelled data grows, as expected.' : 'it did not shrink here; more epochs or seeds would tell whether that is noise.'),
+    );
+  }
+  if (seeds.length === 1) report.conclusion('One seed: differences of a few points may be noise. `--seeds 3` reports mean ± std.');
+
   return {
     metrics: { seeds, epochsPerStrategy: epochs, base: basePath ?? 'data/models/transfer-base', cutAt: config.cutAt, unfreezeFrom: config.unfreezeFrom, valPerClass, valAccuracy: accuracy, best: { perClass: top.perClass, strategy: topSize.best.strategy } },
     plots,
