@@ -221,6 +221,13 @@ export function buildProgram(run: (code: CommandResult) => Promise<void>): Comma
       run(load<{ plotCommand(s: string, f: { out?: string }): CommandResult }>('plot.ts').then((m) => m.plotCommand(source, flags))),
     );
 
+  sub('compare', 'several runs side by side: the same curves overlaid, the final numbers in one table → reports/compare/…')
+    .argument('<runs...>', 'two or more run folders (each with a metrics.json), e.g. reports/02-activations-quick /tmp/02-seed7')
+    .option('--out <dir>', 'output folder (default reports/compare/<run names>)')
+    .action((runs: string[], flags: { out?: string }) =>
+      run(load<{ compareCommand(r: string[], f: { out?: string }): CommandResult }>('compare.ts').then((m) => m.compareCommand(runs, flags))),
+    );
+
   sub('pretrain', 're-create a committed pretrained model (no job: list the jobs)')
     .argument('[job]', 'job name, e.g. transfer-base')
     .option('--seed <n>', "random seed (default: the job's recorded seed)", number('--seed', { integer: true }))

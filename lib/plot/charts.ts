@@ -43,6 +43,13 @@ export function compactNumber(v: number): string {
   return a >= 1e4 || a < 1e-2 ? v.toExponential(1).replace('.0e', 'e') : String(Number(v.toPrecision(3)));
 }
 
+/** Whether a log-axis tick gets a label: mantissa 1, 2 or 5. */
+export function logTick(v: number): boolean {
+  if (!(v > 0)) return false;
+  const m = Math.round((v / 10 ** Math.floor(Math.log10(v) + 1e-9)) * 1000) / 1000;
+  return m === 1 || m === 2 || m === 5;
+}
+
 type Scales = Record<'x' | 'y', Partial<ScaleOptionsByType<'linear' | 'category' | 'logarithmic'>>>;
 
 function axes(xLabel: string, yLabel: string, logY = false, xType: 'linear' | 'category' = 'linear', integerX = false): Scales {
@@ -52,7 +59,8 @@ function axes(xLabel: string, yLabel: string, logY = false, xType: 'linear' | 'c
       type: logY ? 'logarithmic' : 'linear',
       title: { display: true, text: yLabel },
       // Chart.js prints log ticks in full ("10,000,000,000.0000000000"): keep them short
-      ticks: logY ? { callback: (v: string | number) => compactNumber(Number(v)) } : {},
+      // …and only at 1, 2 and 5 × 10^k: chart.js labels every mantissa, crowded at the top of a decade
+      ticks: logY ? { callback: (v: string | number) => (logTick(Number(v)) ? compactNumber(Number(v)) : '') } : {},
     },
   } as unknown as Scales;
 }
@@ -140,8 +148,10 @@ export function lineChart(file: string, o: LineChartOptions): string {
   });
   const scales = axes(o.xLabel, o.yLabel, o.logY, 'linear', o.series.every((s) => !s.x || s.x.every(Number.isInteger)));
   if (o.epochAxis) {
-    const maxX = Math.max(1, ...o.series.flatMap((s) => s.x ?? s.data.map((_, j) => j + 1)).filter(Number.isFinite));
-    Object.assign(scales.x, { min: 0, max: Math.ceil(maxX), ticks: { stepSize: Math.max(1, Math.ceil(Math.ceil(maxX) / 15)), precision: 0 } });
+    const xs = o.series.flatMap((s) => s.x ?? s.data.map((_, j) => j + 1)).filter(Number.isFinite);
+    const maxX = Math.max(1, ...xs);
+    // from 0 when there are steps inside the first epoch, else from the first epoch
+    Object.assign(scales.x, { min: Math.max(0, Math.floor(Math.min(...xs, maxX))), max: Math.ceil(maxX), ticks: { stepSize: Math.max(1, Math.ceil(Math.ceil(maxX) / 15)), precision: 0 } });
   }
   const smoothNote = alphas.size ? `faint: every step · solid: EMA-smoothed (α = ${[...alphas].map((a) => a.toFixed(2)).join(' / ')})` : '';
   const plugins = titleAndLegend(o.title, width);
@@ -181,6 +191,8 @@ export interface BarChartOptions {
   logY?: boolean;
   /** how a bar's value is printed on it (default compactNumber) */
   format?: (v: number) => string;
+  /** value labels side by side or upright; default: upright when side by side they would not fit */
+  valueLabels?: 'auto' | 'horizontal' | 'upright';
   width?: number;
   height?: number;
 }
@@ -260,7 +272,7 @@ export function barChart(file: string, o: BarChartOptions): string {
   const category = plotWidth / Math.max(1, o.labels.length);
   // neighbouring bars: a category apart with one series, else 80 % of a category shared by the series
   const spacing = o.series.length <= 1 ? category : (category * 0.8) / o.series.length;
-  const upright = widest + 6 > spacing;
+  const upright = o.valueLabels === 'upright' || (o.valueLabels !== 'horizontal' && widest + 6 > spacing);
   // Raise the top of the y axis so the tallest bar's label fits inside the plot: the label
   // needs `headroom` px of a plot about (height − 170) px tall (title, legend and x axis take
   // the rest; an underestimate only leaves more room).

@@ -50,8 +50,10 @@ export function stepCurveChart(file: string, o: StepCurveChartOptions): string {
   const smoothing = o.smoothing ?? autoSmoothing(longest);
   noteCurvesDrawn(o.series.map((s) => s.curve));
   const lines = o.series.map((s) => curveToLine(s, smoothing));
-  const lastEpoch = Math.max(1, ...lines.flatMap((l) => l.x ?? []).filter(Number.isFinite));
-  const baselines = (o.baselines ?? []).map((b) => ({ label: b.label, data: [b.value, b.value], x: [0, Math.ceil(lastEpoch)], points: false }));
+  const xs = lines.flatMap((l) => l.x ?? []).filter(Number.isFinite);
+  const lastEpoch = Math.ceil(Math.max(1, ...xs));
+  const firstX = Math.max(0, Math.floor(Math.min(lastEpoch, ...xs)));
+  const baselines = (o.baselines ?? []).map((b) => ({ label: b.label, data: [b.value, b.value], x: [firstX, lastEpoch], points: false }));
   return lineChart(file, {
     title: o.title,
     xLabel: o.stepIs ? `epoch (a step = ${o.stepIs})` : 'epoch',

@@ -161,18 +161,21 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
       format: (v) => v.toFixed(3),
     }),
   );
-  plots.push(
-    lineChart(path.join(opts.out, 'accuracy-vs-labelled-size.png'), {
-      title: `Final validation accuracy vs labelled examples (${epochs} epochs each)`,
-      xLabel: 'labelled examples per class',
-      yLabel: 'validation accuracy',
-      series: strategies.map((s) => ({
-        label: s,
-        x: results.map((d) => d.perClass),
-        data: results.map((d) => stat(d.perClass, s).mean),
-      })),
-    }),
-  );
+  // a line over sizes needs two sizes at least (a --quick run has one)
+  if (results.length > 1) {
+    plots.push(
+      lineChart(path.join(opts.out, 'accuracy-vs-labelled-size.png'), {
+        title: `Final validation accuracy vs labelled examples (${epochs} epochs each)`,
+        xLabel: 'labelled examples per class',
+        yLabel: 'validation accuracy',
+        series: strategies.map((s) => ({
+          label: s,
+          x: results.map((d) => d.perClass),
+          data: results.map((d) => stat(d.perClass, s).mean),
+        })),
+      }),
+    );
+  }
   const overall = results.flatMap((d) => d.runs.map((r) => ({ ...r, perClass: d.perClass, d })));
   const top = overall.reduce((a, b) => (b.valAccuracy > a.valAccuracy ? b : a));
   const topSize = results.find((d) => d.perClass === top.perClass)!;
@@ -192,7 +195,7 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
     accuracy[`${d.perClass}_per_class`] = Object.fromEntries(strategies.map((s) => [s, seeds.length > 1 ? stat(d.perClass, s) : stat(d.perClass, s).mean]));
   }
   // ── the report ──
-  const [barPng, sizePng, confusionPng] = plots.slice(-3);
+  const [barPng, sizePng, confusionPng] = results.length > 1 ? plots.slice(-3) : [plots.at(-2), undefined, plots.at(-1)];
   report.section('1. Three ways to train on a small labelled set');
   report.text(
     `Target task: Fashion-MNIST classes ${classNames.join(', ')}, with ${sizes.join(', ')} labelled images per class. ` +
@@ -207,7 +210,7 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
   }
   report.section('Comparison across sizes');
   report.figure(barPng!, `Final validation accuracy per strategy and size (${seedNote}). Look for: the advantage of the pretrained base at the smallest size, and how it shrinks as labels grow.`);
-  if (results.length > 1) report.figure(sizePng!, 'The same as lines over the labelled-set size. Look for: the lines converging as data grows.');
+  if (sizePng) report.figure(sizePng, 'The same as lines over the labelled-set size. Look for: the lines converging as data grows.');
   report.figure(confusionPng!, 'Confusion matrix of the best run. Look for: which classes are still confused (off the diagonal).');
   report.table({
     caption: `Final validation accuracy by labelled images per class and strategy (${seedNote}).`,
