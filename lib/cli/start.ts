@@ -1,7 +1,9 @@
 /**
- * `npm start`: the main job on bundled data. A short run of every exercise's reference
- * solution (plots into reports/NN-name-quick/), then the grader over the reference solutions
- * (reports/grade/solutions/: results.json, report.md linking those plots, history/).
+ * `npm start`: the main job on bundled data. A demo-size run of every exercise's reference
+ * solution (`course train --demo`: minutes in all, long enough to show each exercise's effect;
+ * an exercise without a demo size runs its --quick size), each writing its report pages into
+ * reports/NN-name-demo/ (report.html, report.md, figures), then the grader over the reference
+ * solutions (reports/grade/solutions/), and last the list of report pages to open.
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -16,13 +18,15 @@ export async function startCommand(): Promise<number> {
   const t0 = Date.now();
   await initBackend();
   const exercises = listExercises();
-  console.log(`\n== 1/2  short training runs of the reference solutions (${exercises.length} exercises) ==`);
+  console.log(`\n== 1/2  demo training runs of the reference solutions (${exercises.length} exercises) ==`);
   let failures = 0;
+  const pages: string[] = [];
   for (const e of exercises) {
     const t = Date.now();
     try {
-      const r = await runTraining(e.id, { target: 'solutions', quick: true });
-      console.log(`  ${e.id.padEnd(26)} ${r.plots.length} plot(s) in ${path.relative(ROOT, r.out)}/  (${formatSeconds((Date.now() - t) / 1000)})`);
+      const r = await runTraining(e.id, { target: 'solutions', demo: true });
+      pages.push(r.written.reportHtml);
+      console.log(`  ${e.id.padEnd(26)} ${r.size} run: ${r.written.figures.length} figure(s), report in ${path.relative(ROOT, r.out)}/  (${formatSeconds((Date.now() - t) / 1000)})`);
     } catch (err) {
       failures++;
       console.log(`  ${e.id.padEnd(26)} FAILED: ${describeError(err)}`);
@@ -35,6 +39,9 @@ export async function startCommand(): Promise<number> {
     const code = await gradeCommand({ target: 'solutions' });
     if (code !== 0) failures++;
   }
-  console.log(`\nDone in ${formatSeconds((Date.now() - t0) / 1000)}. Reports: ${path.relative(process.cwd(), REPORTS_DIR) || '.'}/ (open reports/grade/solutions/report.md)`);
+  const rel = (p: string) => path.relative(process.cwd(), p) || '.';
+  console.log(`\nDone in ${formatSeconds((Date.now() - t0) / 1000)}. The report pages (open in a browser; report.md beside each):`);
+  for (const p of pages) console.log(`  ${rel(p)}`);
+  console.log(`  ${rel(path.join(REPORTS_DIR, 'grade', 'solutions', 'report.md'))}  (the grade)`);
   return failures ? 1 : 0;
 }

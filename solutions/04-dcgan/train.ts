@@ -40,8 +40,13 @@ const SIZES = {
   full: { latentDim: 64, width: 32, trainImages: 6400, batchSize: 64, batchesPerStep: 5, evalImages: 1000, learningRate: 2e-4, epochs: null },
   fallback: { latentDim: 64, width: 16, trainImages: 6400, batchSize: 64, batchesPerStep: 5, evalImages: 1000, learningRate: 2e-4, epochs: null },
   quick: { latentDim: 16, width: 8, trainImages: 512, batchSize: 32, batchesPerStep: 4, evalImages: 200, learningRate: 2e-4, epochs: null },
-  /** npm start (--demo): DEMO_NOTE */
-  demo: { latentDim: 64, width: 16, trainImages: 12800, batchSize: 64, batchesPerStep: 10, evalImages: 500, learningRate: 1e-3, epochs: 8 },
+  /**
+   * npm start (--demo): 2000 batches of 64 (the full run: 800). Measured on the compiled step
+   * (2026-12-07, a 2-core machine at load ~30, CPU time): width 16 costs 0.085 s of CPU per
+   * batch, width 32 0.22 s; with Adam 2e-4 both still drew blobs after 800–1250 batches, with
+   * 1e-3 width 16 drew shirts, dresses and shoes by 1500. The score is measured on 500 images.
+   */
+  demo: { latentDim: 64, width: 16, trainImages: 16000, batchSize: 64, batchesPerStep: 10, evalImages: 500, learningRate: 1e-3, epochs: 8 },
 };
 
 function sampleNoise(n: number, dim: number, rng: Rng): tf.Tensor2D {

@@ -95,8 +95,8 @@ describe('the step log', () => {
   });
 
   test('fitModel logs each batch, trainEpoch logs into the curve withCurve names, prefixed by withCurvePrefix', async () => {
-    const x = tf.randomNormal([40, 4], 0, 1, 'float32', 1);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % 3), 'int32'), 3).toFloat();
+    const x = tf.randomNormal([40, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % 3), 'int32'), 3).toFloat() as tf.Tensor2D;
     const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3 })] });
     model.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     const ctx = newRunContext();
@@ -105,8 +105,8 @@ describe('the step log', () => {
       const opt = tf.train.sgd(0.1);
       withCurvePrefix('seed 2 · ', () =>
         withCurve('epochs', (c) => {
-          trainEpoch(model, opt, { x, y }, 10, makeRng(3));
-          trainEpoch(model, opt, { x, y }, 10, makeRng(4));
+          trainEpoch(model, opt, { x, y, labels: new Int32Array(40) }, 10, makeRng(3));
+          trainEpoch(model, opt, { x, y, labels: new Int32Array(40) }, 10, makeRng(4));
           c?.setEpochValues('val_accuracy', [0.1, 0.2]);
         }),
       );
