@@ -177,7 +177,7 @@ export async function trainCommand(name: string, flags: TrainFlags): Promise<num
   console.log(`\n${runSummary(r, (Date.now() - started) / 1000).join('\n')}`);
   if (r.live) {
     console.log(`\nThe live page now shows the finished report: ${r.live.url}  (Ctrl-C to stop serving)`);
-    await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+    await r.live.serveUntilInterrupted();
     await r.live.close();
   }
   return 0;

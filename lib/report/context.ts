@@ -32,12 +32,14 @@ export interface RunContext {
   curve: CurveRecorder | null;
   /** curves some figure of the run has drawn (the report adds charts for the others) */
   drawnCurves: Set<CurveData>;
+  /** curves the report should not chart on its own (e.g. the other seeds of a repeated comparison) */
+  omitted: ((name: string) => boolean)[];
 }
 
 const store = new AsyncLocalStorage<RunContext>();
 
 export function newRunContext(): RunContext {
-  return { log: new StepLog(), figures: [], onFigure: new Set(), prefix: '', curve: null, drawnCurves: new Set() };
+  return { log: new StepLog(), figures: [], onFigure: new Set(), prefix: '', curve: null, drawnCurves: new Set(), omitted: [] };
 }
 
 export function withRunContext<T>(ctx: RunContext, fn: () => T): T {
@@ -62,6 +64,15 @@ export function noteFigure(f: WrittenFigure): void {
 export function noteCurvesDrawn(curves: CurveData[]): void {
   const ctx = store.getStore();
   for (const c of curves) ctx?.drawnCurves.add(c);
+}
+
+/**
+ * Leave the curves whose names pass `test` out of the report's automatic charts (they stay in
+ * metrics.json, TensorBoard and `course compare`): e.g. the seeds after the first of a comparison
+ * whose figures show the first seed's curves.
+ */
+export function omitCurvesFromReport(test: (name: string) => boolean): void {
+  store.getStore()?.omitted.push(test);
 }
 
 /** Curves opened inside `fn` get `prefix` before their name (e.g. one seed of a repeated comparison). */

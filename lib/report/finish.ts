@@ -25,7 +25,7 @@ export function slug(s: string): string {
  * validation twin), under curves/.
  */
 function addUndrawnCurves(report: Report, ctx: RunContext, out: string): void {
-  const undrawn = [...ctx.log.curves.values()].filter((c) => !ctx.drawnCurves.has(c.data) && stepCount(c.data) > 0);
+  const undrawn = [...ctx.log.curves.values()].filter((c) => !ctx.drawnCurves.has(c.data) && stepCount(c.data) > 0 && !ctx.omitted.some((t) => t(c.name)));
   if (undrawn.length === 0) return;
   report.section('Training curves of every loop');
   report.text(

@@ -34,6 +34,8 @@ export interface LivePage {
   status(text: string): void;
   /** show the finished report (its images served from the run's folder) */
   finish(report: Report, status: string): void;
+  /** keep serving (the process stays up) until Ctrl-C */
+  serveUntilInterrupted(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,10 @@ export async function startLivePage(o: { out: string; title: string; subtitle?: 
     finish(report, status) {
       detach?.();
       post({ type: 'final', mainHtml: reportMainHtml(report, { out: o.out, images: 'served', live: { status } }), status });
+    },
+    serveUntilInterrupted() {
+      worker.ref();
+      return new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     },
     async close() {
       detach?.();

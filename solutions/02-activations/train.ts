@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainOptions, TrainResult } from '../../lib/exercises.js';
 import { barChart, lineChart, stepCurveChart } from '../../lib/plot/index.js';
-import { reportOf, withCurve, withCurvePrefix, type CurveData } from '../../lib/report/index.js';
+import { omitCurvesFromReport, reportOf, withCurve, withCurvePrefix, type CurveData } from '../../lib/report/index.js';
 import { openCurve } from '../../lib/report/context.js';
 import { withGraphSteps } from '../../lib/train/graph-scope.js';
 import { Progress } from '../../lib/train/progress.js';
@@ -96,6 +96,8 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
     data: { trainPerClass: size.trainPerClass, valPerClass: size.valPerClass },
   };
   const seeds = Array.from({ length: Math.max(1, nSeeds) }, (_, i) => opts.seed + i);
+  // the figures show the first seed's curves; the others' are in metrics.json (course compare draws them)
+  omitCurvesFromReport((name) => name.startsWith('seed '));
   const bySeed: SavedRun[][] = [];
   for (const seed of seeds) {
   const saved: SavedRun[] = [];

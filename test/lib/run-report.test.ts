@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTraining } from '../../lib/cli/train.js';
-import { meanStd, metricsTables, runReport } from '../../lib/cli/run-report.js';
+import { meanStd, metricsTables } from '../../lib/cli/run-report.js';
+import { runSummary } from '../../lib/cli/train.js';
+import { readdirSync } from 'node:fs';
 
 describe('run reports', () => {
   test('mean and sample standard deviation', () => {
@@ -23,18 +25,34 @@ describe('run reports', () => {
     expect(md).toContain('| 25_per_class | 0.785 ± 0.0141 (n = 2) | 0.8475 ± 0.0035 (n = 2) |');
     expect(md).toContain('| 100_per_class | 0.9 | 0.95 |');
     expect(md).toContain('| history › loss | last 0.05 (20 values) |');
-    const full = runReport({ exercise: 'x', target: '/t', backend: 'cpu', seed: 1, seeds: 3, epochs: 4, quick: false, seconds: 2, metrics: { a: 1 }, plots: ['/o/p.png'], out: '/o' });
-    expect(full).toContain('seeds 1–3 (3 seeds: mean ± sample std)');
-    expect(full).toContain('![p](p.png)');
+    // the per-step log and the file lists are not tables of numbers
+    expect(metricsTables({ a: 1, stepLog: { curves: { x: { steps: { loss: [1, 2] } } } }, plots: ['a.png'] }).join('\n')).not.toMatch(/stepLog|plots/);
   });
 
-  test('course train (01, quick) writes report.md with the run\'s numbers; --seeds where nothing is compared is refused', async () => {
+  test('course train (01, quick) writes the lab-report draft: every figure embedded with a caption, computed conclusions, counts that match the files; --seeds where nothing is compared is refused', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'run-report-'));
     const r = await runTraining('01-ffnn-from-scratch', { target: 'solutions', quick: true, out });
     const md = readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(r.samples).toContain(path.join(out, 'report.md'));
+    expect(r.samples).toContain(path.join(out, 'report.html'));
     expect(md).toMatch(/\| testAccuracy \| 0\.\d+ \|/);
-    for (const p of r.plots) expect(md).toContain(`](${path.basename(p)})`);
+    const pngs = readdirSync(out).filter((f) => f.endsWith('.png'));
+    const svgs = readdirSync(out).filter((f) => f.endsWith('.svg'));
+    expect(pngs.length).toBeGreaterThanOrEqual(5);
+    for (const p of pngs) {
+      // embedded, and captioned with what to look for
+      const n = new RegExp(`!\\[Figure (\\d+)\\]\\(${p.replace('.', '\\.')}\\)`).exec(md)?.[1];
+      expect(n, `${p} is embedded`).toBeDefined();
+      expect(md).toMatch(new RegExp(`\\*Figure ${n}\\.\\* .*Look for: `));
+    }
+    expect(svgs.length).toBe(pngs.length - 0);
+    expect(md).toMatch(/## Conclusions \(computed from this run\)\n\n- The perceptron learned AND \(100\.0 %\)/);
+    expect(md).toMatch(/classified \d+ of 30 held-out flowers correctly/);
+    // the printed summary counts what is on disk (it once said "3 plot(s)" and listed 6 PNGs)
+    const summary = runSummary(r, 1).join('\n');
+    expect(summary).toContain(`${pngs.length} figure PNG(s), each chart also as vector graphics: ${svgs.length} SVG`);
+    expect(summary.match(/^ {4}\S.*\.png$/gm)).toHaveLength(pngs.length);
+    expect(summary).toMatch(/every step of 1 training loop\(s\) \(160 steps\)/);
     await expect(runTraining('01-ffnn-from-scratch', { target: 'solutions', quick: true, out, seeds: 2 })).rejects.toThrow(/no comparison to repeat over seeds/);
     expect(existsSync(path.join(out, 'numbers.md'))).toBe(false);
   }, 120_000);
