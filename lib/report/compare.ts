@@ -58,7 +58,8 @@ function leaves(value: unknown, prefix = '', out = new Map<string, unknown>()): 
 
 export function settingsOf(m: Record<string, unknown>): Map<string, unknown> {
   const s = new Map<string, unknown>();
-  for (const k of SETTING_KEYS) if (m[k] !== undefined) s.set(k, m[k]);
+  // scalars only (02 and 05 also list their seeds as an array among the results)
+  for (const k of SETTING_KEYS) if (m[k] !== undefined && (m[k] === null || typeof m[k] !== 'object')) s.set(k, m[k]);
   for (const [k, v] of leaves(m.config, 'config')) if (v === null || typeof v !== 'object') s.set(k, v);
   return s;
 }

@@ -108,7 +108,7 @@ describe.skipIf(noBrowser !== null)(`in headless Chromium${noBrowser ? ` (skippe
         }));
       const seen: PageState[] = [];
       let midShot = false;
-      for (const t0 = Date.now(); Date.now() - t0 < 240_000; ) {
+      for (const t0 = Date.now(); Date.now() - t0 < 400_000; ) {
         const s = await state();
         if (!seen.length || s.version !== seen.at(-1)!.version || s.status !== seen.at(-1)!.status) seen.push(s);
         if (s.status.startsWith('Finished')) break;
@@ -148,5 +148,5 @@ describe.skipIf(noBrowser !== null)(`in headless Chromium${noBrowser ? ` (skippe
       if (child.exitCode === null) child.kill('SIGINT');
       await exited;
     }
-  }, 400_000);
+  }, 600_000);
 });
