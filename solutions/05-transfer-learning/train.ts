@@ -26,7 +26,7 @@ import { loadBase, type LoadedBase } from '../../lib/models/load-base.js';
 import { loadTargetData, predictClasses } from '../../lib/models/transfer-data.js';
 import { meanStd, type Stat } from '../../lib/cli/run-report.js';
 import { barChart, heatmap, lineChart, stepCurveChart } from '../../lib/plot/index.js';
-import { pct, reportOf, runContext, withCurvePrefix, type CurveData } from '../../lib/report/index.js';
+import { omitCurvesFromReport, pct, reportOf, runContext, withCurvePrefix, type CurveData } from '../../lib/report/index.js';
 import { openCurve } from '../../lib/report/context.js';
 import { buildBaseCnn, TARGET_CLASSES } from '../../lib/pretrain/transfer-base.js';
 import { withGraphSteps } from '../../lib/train/graph-scope.js';
@@ -79,6 +79,8 @@ export async function train(impl: typeof import('./index.js'), opts: TrainOption
   };
 
   const seeds = Array.from({ length: Math.max(1, opts.seeds ?? 1) }, (_, i) => opts.seed + i);
+  // the figures show the first seed's curves; the others' are in metrics.json (course compare draws them)
+  omitCurvesFromReport((name) => name.startsWith('seed '));
   const configFor = (seed: number) => ({
     ...config,
     seed,
