@@ -55,5 +55,5 @@ describe('run reports', () => {
     expect(summary).toMatch(/every step of 1 training loop\(s\) \(160 steps\)/);
     await expect(runTraining('01-ffnn-from-scratch', { target: 'solutions', quick: true, out, seeds: 2 })).rejects.toThrow(/no comparison to repeat over seeds/);
     expect(existsSync(path.join(out, 'numbers.md'))).toBe(false);
-  }, 120_000);
+  }, 300_000);
 });
