@@ -170,7 +170,8 @@ export async function activateWebgpu(forced: boolean): Promise<string | null> {
   if (found.adapter.software && !forced) return `only a software adapter (${describeAdapter(found.adapter)}): used only with TFJS_BACKEND=webgpu`;
   try {
     const mod = (await import('@tensorflow/tfjs-backend-webgpu')) as { WebGPUBackend: { prototype: object } };
-    patchReadSync(tf, mod.WebGPUBackend);
+    // COURSE_WEBGPU_SYNC_READ=0 leaves tfjs's browser-only readSync in place (the probe must then fail: tests)
+    if (process.env.COURSE_WEBGPU_SYNC_READ !== '0') patchReadSync(tf, mod.WebGPUBackend);
   } catch (err) {
     return `@tensorflow/tfjs-backend-webgpu failed to load: ${firstLine(err)}`;
   }
