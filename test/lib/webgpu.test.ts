@@ -95,3 +95,21 @@ describe('training on webgpu', () => {
     expect(r.error).toMatch(/OffscreenCanvas/);
   }, 300_000);
 });
+
+describe('the grader sandbox reaches the GPU (bwrap binds)', () => {
+  test('no GPU device files: nothing is added', async () => {
+    const { gpuBinds } = await import('../../lib/grader/sandbox/isolation.js');
+    expect(gpuBinds(() => false, () => ['null', 'zero'])).toEqual([]);
+  });
+
+  test('an NVIDIA container: its device nodes read-write, its Vulkan manifests and sysfs read-only', async () => {
+    const { gpuBinds } = await import('../../lib/grader/sandbox/isolation.js');
+    const present = new Set(['/dev/nvidiactl', '/dev/nvidia-uvm', '/dev/nvidia0', '/usr/local/nvidia', '/sys/devices']);
+    const binds = gpuBinds((p) => present.has(p), () => ['nvidia0', 'nvidiactl', 'null']);
+    expect(binds).toContainEqual(['--dev-bind', '/dev/nvidia0']);
+    expect(binds).toContainEqual(['--dev-bind', '/dev/nvidiactl']);
+    expect(binds).toContainEqual(['--ro-bind', '/usr/local/nvidia']);
+    expect(binds).toContainEqual(['--ro-bind', '/sys/devices']);
+    expect(binds.some(([, p]) => p === '/dev/dri')).toBe(false);
+  });
+});
