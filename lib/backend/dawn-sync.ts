@@ -127,6 +127,31 @@ interface GPUBufferLike {
 }
 
 /**
+ * A synchronous stretch: reads with no turn of the event loop in between (a sampling loop). After
+ * SUBMIT_EACH_AFTER of them, tfjs submits each kernel on its own (WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE
+ * 1 instead of 15) until the loop turns again: each kernel's pooled uniform buffer is then free
+ * again for the next, so bind groups recur and dawn-reuse.ts can reuse them (see there why that
+ * matters). Asynchronous training never enters this mode.
+ */
+const SUBMIT_EACH_AFTER = 8;
+let stretch = 0;
+let restoreBatch: number | null = null;
+
+function noteSyncRead(tf: typeof tfjs): void {
+  if (stretch++ === 0) {
+    setImmediate(() => {
+      stretch = 0;
+      if (restoreBatch !== null) tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', restoreBatch);
+      restoreBatch = null;
+    });
+  }
+  if (stretch === SUBMIT_EACH_AFTER && restoreBatch === null) {
+    restoreBatch = tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
+    tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', 1);
+  }
+}
+
+/**
  * Replace WebGPUBackend.prototype.readSync (the OffscreenCanvas trick) by a staging-buffer copy
  * and a pumped mapAsync: the same steps as the backend's own async `read()`, waited for here.
  */
@@ -143,6 +168,7 @@ export function patchReadSync(tf: typeof tfjs, WebGPUBackend: { prototype: objec
       const im = this.readSync(data.complexTensorInfos!.imag.dataId) as Float32Array;
       return this.convertAndCacheOnCPU(dataId, tf.backend_util.mergeRealAndImagArrays(re, im));
     }
+    noteSyncRead(tf);
     const buffer = data.resource;
     const staging = this.bufferManager.acquireBuffer(buffer.size, COPY_DST! | MAP_READ!);
     this.ensureCommandEncoderReady();

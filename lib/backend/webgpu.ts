@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { installBindGroupReuse } from './dawn-reuse.js';
 import { installDawnPump, patchReadSync } from './dawn-sync.js';
 
 export const WEBGPU_PACKAGE = 'webgpu';
@@ -98,6 +99,7 @@ async function loadDawn(): Promise<string | null> {
       installDawnPump(); // before create(): see dawn-sync.ts
       const dawn = (await import(pathToFileURL(entry).href)) as DawnModule;
       for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) Object.defineProperty(globalThis, k, { value: v, configurable: true, writable: true });
+      installBindGroupReuse(dawn.globals); // see dawn-reuse.ts
       gpu = dawn.create([`backend=${api.toLowerCase()}`]);
       // Node 21+ has a read-only global `navigator`: add `gpu` to it; older Node: make one
       const nav = (globalThis as { navigator?: object }).navigator;

@@ -44,10 +44,14 @@ await build({
   format: 'esm',
   target: 'node20',
   outfile: path.join(outDir, 'check.mjs'),
-  alias: { vitest: path.join(ROOT, 'scripts', 'gpu-check', 'vitest-shim.ts'), '@target': path.join(ROOT, 'solutions') },
-  // not carried: tfjs-node (libtensorflow is hundreds of MB), the plotting canvas; loaded only
-  // behind checks that fail cleanly when they are missing
-  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@napi-rs/canvas', '*.node'],
+  alias: {
+    vitest: path.join(ROOT, 'scripts', 'gpu-check', 'vitest-shim.ts'),
+    '@target': path.join(ROOT, 'solutions'),
+    '@napi-rs/canvas': path.join(ROOT, 'scripts', 'gpu-check', 'no-canvas.ts'),
+  },
+  // not carried: tfjs-node (libtensorflow is hundreds of MB), loaded only behind a check that fails
+  // cleanly when it is missing; the plotting canvas is stubbed (no-canvas.ts)
+  external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '*.node'],
   // CommonJS dependencies inside an ES module: give them require, __dirname and __filename (tfjs-backend-wasm
   // finds its .wasm files next to __dirname, i.e. next to this bundle)
   banner: {
