@@ -36,6 +36,9 @@ interface BufferBinding {
 
 const MAX_PER_LAYOUT = 512;
 
+/** Bind groups created and reused so far in this process (test/lib/webgpu.test.ts). */
+export const bindGroupStats = { made: 0, reused: 0 };
+
 /** Patch the binding's GPUComputePipeline and GPUDevice prototypes (idempotent). */
 export function installBindGroupReuse(globals: Record<string, unknown>): void {
   const pipelineProto = (globals.GPUComputePipeline as { prototype: Record<string, Method> } | undefined)?.prototype;
@@ -66,7 +69,11 @@ export function installBindGroupReuse(globals: Record<string, unknown>): void {
     let byKey = groups.get(d.layout);
     if (!byKey) groups.set(d.layout, (byKey = new Map()));
     const hit = byKey.get(key);
-    if (hit) return hit;
+    if (hit) {
+      bindGroupStats.reused++;
+      return hit;
+    }
+    bindGroupStats.made++;
     if (byKey.size >= MAX_PER_LAYOUT) byKey.clear();
     const made = create.call(this, descriptor);
     byKey.set(key, made);

@@ -73,8 +73,10 @@ function probeChild(env: NodeJS.ProcessEnv = {}): { ok: boolean; adapter?: { lin
   return line ? JSON.parse(line) : { ok: false, error: `no answer (exit ${r.status}): ${(r.stderr ?? '').slice(-300)}` };
 }
 
+const first = probeChild();
+const probeOk = first.ok;
+
 describe('training on webgpu', () => {
-  const first = probeChild();
   const unavailable = !first.ok && /no WebGPU adapter|not installed|no Dawn build/.test(first.error ?? '');
   const required = process.env.COURSE_REQUIRE_WEBGPU === '1';
   if (unavailable) console.warn(`[webgpu.test] ${required ? 'FAILING' : 'skipped'}: ${first.error}`);
@@ -93,6 +95,21 @@ describe('training on webgpu', () => {
     const r = probeChild({ COURSE_WEBGPU_SYNC_READ: '0' });
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/OffscreenCanvas/);
+  }, 300_000);
+});
+
+describe('long synchronous stretches on webgpu', () => {
+  // Without dawn-reuse.ts (and per-kernel submits in a synchronous stretch) every prediction made
+  // ~125 new bind groups that Node frees only when the event loop turns: 03's 300-prediction
+  // sampling test crashed lavapipe. Now the bind groups stop growing once the loop is warm.
+  test.skipIf(!probeOk)('a 120-prediction dataSync loop creates no new bind groups once warm', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'support', 'webgpu-sync-loop.ts'), '120'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
+    const line = /^SYNCLOOP (.+)$/m.exec(r.stdout ?? '')?.[1];
+    expect(line, `exit ${r.status} ${r.signal ?? ''}: ${(r.stderr ?? '').slice(-300)}`).toBeDefined();
+    const { madeAt, reused } = JSON.parse(line!) as { madeAt: number[]; reused: number };
+    expect(madeAt).toHaveLength(3);
+    expect(madeAt[2]).toBe(madeAt[1]); // predictions 81–120 made none
+    expect(reused).toBeGreaterThan(madeAt[2]!);
   }, 300_000);
 });
 
