@@ -113,6 +113,36 @@ describe('long synchronous stretches on webgpu', () => {
   }, 300_000);
 });
 
+describe('tfjs-backend-webgpu 4.22 kernel fixes (lib/backend/kernels/webgpu.ts)', () => {
+  test('permuteAxes moves every element where tf.transpose puts it (ranks 3 and 4)', async () => {
+    const { permuteAxes } = await import('../../lib/backend/kernels/webgpu.js');
+    const { default: tf } = { default: await import('@tensorflow/tfjs') };
+    for (const [shape, perm] of [[[2, 3, 4], [1, 0, 2]], [[2, 3, 4], [2, 1, 0]], [[2, 3, 4, 5], [0, 2, 3, 1]]] as [number[], number[]][]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const values = Int32Array.from({ length: n }, (_, i) => i * 7 - 3);
+      const want = tf.tidy(() => Array.from(tf.transpose(tf.tensor(values, shape, 'int32'), perm).dataSync()));
+      expect(Array.from(permuteAxes(values, shape, perm))).toEqual(want);
+    }
+  });
+
+  const run = (env: NodeJS.ProcessEnv) => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'support', 'webgpu-transpose.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 200_000, env: { ...process.env, ...env } });
+    const line = /^TRANSPOSE (.+)$/m.exec(r.stdout ?? '')?.[1];
+    expect(line, `exit ${r.status}: ${(r.stderr ?? '').slice(-300)}`).toBeDefined();
+    return JSON.parse(line!) as { equal: boolean; first: number[] };
+  };
+
+  test.skipIf(!probeOk)('an int32 transpose of rank 3 on the GPU is right', () => {
+    expect(run({}).equal).toBe(true);
+  }, 240_000);
+
+  test.skipIf(!probeOk)('planted: without the fix tfjs 4.22 returns zeros', () => {
+    const r = run({ COURSE_WEBGPU_KERNEL_FIXES: '0' });
+    expect(r.equal).toBe(false);
+    expect(r.first).toEqual([0, 0, 0, 0]);
+  }, 240_000);
+});
+
 describe('the grader sandbox reaches the GPU (bwrap binds)', () => {
   test('no GPU device files: nothing is added', async () => {
     const { gpuBinds } = await import('../../lib/grader/sandbox/isolation.js');
