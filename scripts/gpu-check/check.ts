@@ -33,18 +33,21 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-/** One case on the current backend: warm-up 2, then steps until 10 or the budget. */
+/** One case on the current backend: one warm-up step, then steps until 10 or the budget. */
 async function timeCase(bench: BenchCase, budgetS: number): Promise<{ ms: number; steps: number } | { error: string }> {
   seedEverything(1234);
   const made = await bench.setup();
   try {
     const t0 = performance.now();
-    for (let i = 0; i < 2; i++) await made.step();
+    const turn = () => new Promise((resolve) => setImmediate(resolve)); // lets Node free GPU objects
+    await made.step(); // warm-up: shaders compile on first use
+    await turn();
     const times: number[] = [];
     while (times.length < 10 && (times.length === 0 || (performance.now() - t0) / 1000 < budgetS)) {
       const s = performance.now();
       await made.step();
       times.push(performance.now() - s);
+      await turn();
     }
     return { ms: median(times), steps: times.length };
   } catch (err) {

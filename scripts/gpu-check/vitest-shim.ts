@@ -110,6 +110,9 @@ export async function runFile(load: () => Promise<unknown>, timeoutMs: (name: st
           error = String((err as Error)?.message ?? err).split('\n').slice(0, 3).join(' ');
         }
       }
+      // a turn of the event loop between tests, as vitest gives: on webgpu Node frees the GPU
+      // objects of finished kernels only then (lib/backend/dawn-reuse.ts)
+      await new Promise((resolve) => setImmediate(resolve));
       const o = { name, ok: !error, ms: Date.now() - t0, ...(error ? { error } : {}) };
       outcomes.push(o);
       report(o);
