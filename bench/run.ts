@@ -18,6 +18,9 @@
  * first graph run (session start-up) are setup, not warm-up. On `node` and `node-graph` the
  * result also records how many TF ops one step runs (executeOp calls, or the graph's node count).
  *
+ * `webgpu` runs tfjs's WebGPU kernels on Dawn (lib/backend/webgpu.ts), forced, so on whatever
+ * adapter exists, a software one (lavapipe) included; its column header names the adapter.
+ *
  * `--keras PYTHON` adds a `keras` column: bench/keras_peer.py run by that Python (one with PyPI
  * tensorflow-cpu installed), the same models in Keras with its compiled train step, for the
  * cases it knows (the generic ones); optional, never in CI.
@@ -33,9 +36,9 @@ import type { BenchCase } from './cases/_shared.js';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CASES_DIR = path.join(HERE, 'cases');
 const MARK = 'BENCH ';
-const BACKENDS = ['cpu', 'wasm', 'node', 'node-graph', 'keras', 'node-onednn', 'node-graph-onednn', 'node-noonednn', 'node-graph-noonednn', 'node-nograds', 'cpu-tfjs', 'wasm-tfjs'] as const;
+const BACKENDS = ['cpu', 'wasm', 'node', 'node-graph', 'webgpu', 'keras', 'node-onednn', 'node-graph-onednn', 'node-noonednn', 'node-graph-noonednn', 'node-nograds', 'cpu-tfjs', 'wasm-tfjs'] as const;
 type BackendName = (typeof BACKENDS)[number];
-const DEFAULT_BACKENDS: BackendName[] = ['cpu', 'wasm', 'node', 'node-graph'];
+const DEFAULT_BACKENDS: BackendName[] = ['cpu', 'wasm', 'node', 'node-graph', 'webgpu'];
 
 interface Options {
   only: string[] | null;
@@ -52,7 +55,7 @@ interface Options {
 
 /** What a child reports, one JSON line per event on stdout. */
 type ChildEvent =
-  | { kind: 'ready'; tfBackend: string; setupMs: number; graph?: { mode: string; reason: string | null; compileMs: number; shadow?: boolean } }
+  | { kind: 'ready'; tfBackend: string; setupMs: number; adapter?: string; graph?: { mode: string; reason: string | null; compileMs: number; shadow?: boolean } }
   | { kind: 'ops'; total: number; top: [string, number][] }
   | { kind: 'step'; warmup: boolean; ms: number; cpuMs: number }
   | { kind: 'done'; peakTensorBytes: number; maxRssBytes: number }
@@ -84,6 +87,8 @@ interface CaseResult {
   graphMode?: string;
   /** node-graph: true when each step ran compileStep's shadow pass (its JS) before the session run */
   graphShadow?: boolean;
+  /** webgpu: the adapter it ran on (describeAdapter) */
+  adapter?: string;
   /** how many interleaved rounds (--repeat) the timed steps come from */
   rounds?: number;
   /** node-graph: the 3 tracing calls + the first session run, ms */
@@ -167,7 +172,9 @@ async function runChild(file: string, variant: BackendName, warmup: number, step
     graphInfo = { mode: info.mode, reason: info.reason, compileMs: performance.now() - c0, shadow: info.shadow === true };
     opsOfGraph = compiled().opCount;
   }
-  emit({ kind: 'ready', tfBackend: tf.getBackend(), setupMs: performance.now() - t0, ...(graphInfo ? { graph: graphInfo } : {}) });
+  const { currentAdapter, describeAdapter } = await import('../lib/backend/webgpu.js');
+  const adapter = tf.getBackend() === 'webgpu' && currentAdapter() ? describeAdapter(currentAdapter()!) : undefined;
+  emit({ kind: 'ready', tfBackend: tf.getBackend(), setupMs: performance.now() - t0, ...(adapter ? { adapter } : {}), ...(graphInfo ? { graph: graphInfo } : {}) });
   const started = performance.now();
   let timed = 0;
   for (let i = 0; i < warmup + steps; i++) {
@@ -258,6 +265,7 @@ function runPair(file: string, bench: BenchCase, variant: BackendName, opts: Opt
       switch (ev.kind) {
         case 'ready':
           result.setupMs = ev.setupMs;
+          if (ev.adapter) result.adapter = ev.adapter;
           if (ev.graph) {
             result.graphMode = ev.graph.mode;
             if (ev.graph.shadow) result.graphShadow = true;
@@ -338,7 +346,10 @@ function markdownTable(results: CaseResult[], budgetS: number): string {
   const cases = [...new Set(results.map((r) => r.case))];
   const backends = BACKENDS.filter((b) => results.some((r) => r.backend === b));
   const lines: string[] = [];
-  lines.push(`| case | ${backends.map((b) => `${b} ms/step`).join(' | ')} |`);
+  // the webgpu column says which adapter it ran on (a GPU, or lavapipe on a CPU machine)
+  const adapters = [...new Set(results.filter((r) => r.backend === 'webgpu' && r.adapter).map((r) => r.adapter!))];
+  const label = (b: string) => (b === 'webgpu' && adapters.length === 1 ? `webgpu (${shortAdapter(adapters[0]!)})` : b);
+  lines.push(`| case | ${backends.map((b) => `${label(b)} ms/step`).join(' | ')} |`);
   lines.push(`|---|${backends.map(() => '---:').join('|')}|`);
   for (const c of cases) {
     const row = results.filter((r) => r.case === c);
@@ -356,7 +367,7 @@ function markdownTable(results: CaseResult[], budgetS: number): string {
     lines.push(`| ${c} | ${cells.join(' | ')} |`);
   }
   lines.push('');
-  lines.push(`| case | ${backends.map((b) => `${b} CPU ms/step`).join(' | ')} |`);
+  lines.push(`| case | ${backends.map((b) => `${label(b)} CPU ms/step`).join(' | ')} |`);
   lines.push(`|---|${backends.map(() => '---:').join('|')}|`);
   for (const c of cases) {
     const cells = backends.map((b) => {
@@ -379,7 +390,7 @@ function markdownTable(results: CaseResult[], budgetS: number): string {
     }
   }
   lines.push('');
-  lines.push(`| case | ${backends.map((b) => `${b} peak tensors MB / RSS MB`).join(' | ')} |`);
+  lines.push(`| case | ${backends.map((b) => `${label(b)} peak tensors MB / RSS MB`).join(' | ')} |`);
   lines.push(`|---|${backends.map(() => '---:').join('|')}|`);
   for (const c of cases) {
     const cells = backends.map((b) => {
@@ -388,7 +399,13 @@ function markdownTable(results: CaseResult[], budgetS: number): string {
     });
     lines.push(`| ${c} | ${cells.join(' | ')} |`);
   }
+  for (const a of adapters) lines.push('', `webgpu adapter: ${a}`);
   return lines.join('\n');
+}
+
+/** "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6) … on Vulkan" → "llvmpipe"; a GPU's name as Dawn gives it. */
+function shortAdapter(line: string): string {
+  return line.split(/[:(]| on (?:Vulkan|Metal|D3D12)/)[0]!.trim().slice(0, 40);
 }
 
 // ---------------------------------------------------------------- CLI

@@ -2,9 +2,11 @@
  * Backend selection. `await initBackend()` picks the fastest backend that loads and prints one
  * line saying which one runs and why the faster ones were skipped.
  *
- * Order: TFJS_BACKEND (gpu|node|wasm|cpu) if set, else tfjs-node-gpu → tfjs-node → wasm → cpu.
- * A native backend counts only when it passes the training probe (probe.cjs), the same verdict
- * the install check and `course doctor` use; otherwise the chain falls through with the reason.
+ * Order: TFJS_BACKEND (gpu|webgpu|node|wasm|cpu) if set, else tfjs-node-gpu → webgpu (a hardware
+ * adapter, where it measured faster than node for this job: webgpu-choice.ts) → tfjs-node →
+ * wasm → cpu. A native or GPU backend counts only when it passes the training probe (probe.cjs),
+ * the same verdict the install check and `course doctor` use; otherwise the chain falls through
+ * with the reason.
  * The JS fallbacks get extra kernels (lib/backend/kernels) so conv nets and embeddings can be
  * trained on them at a usable speed.
  */
@@ -16,6 +18,8 @@ import { diagnoseCuda } from './cuda.js';
 import { registerNativeGradients } from './native-grads.js';
 import { applyNodeCompat, describeNodeCompat, type NodeCompatState } from './node-compat.cjs';
 import { probeBackend } from './probe.cjs';
+import { activateWebgpu, adapterKey, currentAdapter, findAdapter } from './webgpu.js';
+import { readVerdict, webgpuFaster } from './webgpu-choice.js';
 
 // Before anything can load tfjs-node: add the `util` helpers Node 23+ removed (node-compat.cjs).
 const nodeCompat: NodeCompatState = applyNodeCompat();
@@ -25,13 +29,13 @@ export function nodeCompatState(): { state: NodeCompatState; line: string } {
   return { state: nodeCompat, line: describeNodeCompat(nodeCompat) };
 }
 
-export type BackendChoice = 'gpu' | 'node' | 'wasm' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['gpu', 'node', 'wasm', 'cpu'];
+export type BackendChoice = 'gpu' | 'webgpu' | 'node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['gpu', 'webgpu', 'node', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   /** what the user would call it */
   choice: BackendChoice;
-  /** tf.getBackend(): 'tensorflow' for node/gpu, else 'wasm' | 'cpu' */
+  /** tf.getBackend(): 'tensorflow' for node/gpu, else 'webgpu' | 'wasm' | 'cpu' */
   tfBackend: string;
   /** faster backends that were not used, with the reason */
   skipped: { choice: BackendChoice; reason: string }[];
@@ -100,10 +104,14 @@ async function activate(name: string): Promise<string | null> {
 /**
  * The native backend is accepted only after the shared training probe (probe.cjs) passes on it:
  * tfjs-node can load and multiply matrices yet fail in the first model.fit (Node 23+ without
- * the shim). Runs once per process, in-process, ~0.1 s.
+ * the shim). Runs once per process, in-process, ~0.1 s. webgpu likewise (~0.5 s on an idle
+ * lavapipe, most of it compiling shaders).
  */
 async function activateNative(): Promise<string | null> {
-  const why = await activate('tensorflow');
+  return probeActive(await activate('tensorflow'));
+}
+
+async function probeActive(why: string | null): Promise<string | null> {
   if (why) return why;
   try {
     await probeBackend(tf);
@@ -113,13 +121,28 @@ async function activateNative(): Promise<string | null> {
   }
 }
 
-async function tryChoice(choice: BackendChoice): Promise<string | null> {
+/** Auto mode: webgpu only where `npm run setup:webgpu` measured it faster for this job. */
+async function webgpuWanted(job: string | undefined): Promise<string | null> {
+  const verdict = readVerdict();
+  const speed = webgpuFaster(verdict, job);
+  if (!speed.faster) return verdict ? `not faster than ${verdict.against} here (${speed.why})` : speed.why;
+  const found = await findAdapter();
+  if ('reason' in found) return found.reason;
+  if (adapterKey(found.adapter) !== verdict!.adapter) return `measured on another adapter (${verdict!.adapterLine}): \`npm run setup:webgpu -- --measure\``;
+  return null;
+}
+
+async function tryChoice(choice: BackendChoice, forced: boolean, job: string | undefined): Promise<string | null> {
   switch (choice) {
     case 'gpu': {
       const cuda = diagnoseCuda();
       if (!cuda.ok) return cuda.reason;
       const why = await tryNative('@tensorflow/tfjs-node-gpu');
       return why ?? activateNative();
+    }
+    case 'webgpu': {
+      const unwanted = forced ? null : await webgpuWanted(job);
+      return unwanted ?? probeActive(await activateWebgpu(forced));
     }
     case 'node': {
       const why = await tryNative('@tensorflow/tfjs-node');
@@ -140,7 +163,7 @@ async function tryChoice(choice: BackendChoice): Promise<string | null> {
 
 function parseChoice(value: string): BackendChoice {
   const v = value.trim().toLowerCase();
-  const alias: Record<string, BackendChoice> = { tensorflow: 'node', 'tfjs-node': 'node', cuda: 'gpu' };
+  const alias: Record<string, BackendChoice> = { tensorflow: 'node', 'tfjs-node': 'node', cuda: 'gpu', dawn: 'webgpu' };
   const c = (alias[v] ?? v) as BackendChoice;
   if (!BACKEND_CHOICES.includes(c)) {
     throw new CourseError(
@@ -156,6 +179,8 @@ export interface InitOptions {
   backend?: BackendChoice;
   /** don't print the report line */
   quiet?: boolean;
+  /** the exercise this process trains or grades (e.g. '04-dcgan'): webgpu's speed verdict is per exercise */
+  job?: string;
 }
 
 /**
@@ -175,11 +200,11 @@ async function doInit(opts: InitOptions): Promise<BackendInfo> {
   tf.enableProdMode();
   const env = process.env.TFJS_BACKEND;
   const forced = opts.backend ?? (env ? parseChoice(env) : undefined);
-  const order: BackendChoice[] = forced ? [forced] : ['gpu', 'node', 'wasm', 'cpu'];
+  const order: BackendChoice[] = forced ? [forced] : ['gpu', 'webgpu', 'node', 'wasm', 'cpu'];
   const skipped: BackendInfo['skipped'] = [];
   for (const choice of order) {
     // Without a forced choice, only try the GPU package when it is installed at all.
-    const why = await tryChoice(choice);
+    const why = await tryChoice(choice, forced !== undefined, opts.job);
     if (why === null) {
       registerFallbackKernels(tf.getBackend());
       if (tf.getBackend() === 'tensorflow') registerNativeGradients();
@@ -188,7 +213,8 @@ async function doInit(opts: InitOptions): Promise<BackendInfo> {
         : forced
           ? ' (forced by TFJS_BACKEND)'
           : '';
-      const line = `[course] backend: ${choice} (tf.getBackend()=${tf.getBackend()}, tfjs ${tf.version.tfjs})${note}`;
+      const gpuName = choice === 'webgpu' ? `, ${currentAdapter()?.description || currentAdapter()?.device || 'adapter'}` : '';
+      const line = `[course] backend: ${choice} (tf.getBackend()=${tf.getBackend()}${gpuName}, tfjs ${tf.version.tfjs})${note}`;
       current = { choice, tfBackend: tf.getBackend(), skipped, line };
       if (!opts.quiet && !process.env.COURSE_QUIET_BACKEND) console.error(line);
       return current;
@@ -200,6 +226,8 @@ async function doInit(opts: InitOptions): Promise<BackendInfo> {
     `the requested backend could not be started (${reasons})`,
     forced === 'gpu'
       ? 'install CUDA 11.2 + cuDNN 8.1 and `npm install @tensorflow/tfjs-node-gpu`, or unset TFJS_BACKEND (see `course doctor`)'
+      : forced === 'webgpu'
+        ? 'run `npm run setup:webgpu` (it installs what it can and says what is missing: README "GPU"), or unset TFJS_BACKEND'
       : forced === 'node' && reasons.includes('training probe')
         ? 'run `course doctor` (it names the cause and its fix), or unset TFJS_BACKEND to use the wasm fallback'
         : forced === 'node'

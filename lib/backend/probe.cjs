@@ -22,6 +22,10 @@ function check(cond, what) {
   if (!cond) throw new Error(what);
 }
 
+// Tolerance: every value checked below is a small integer or a dyadic fraction (22, 64, 16, 32,
+// 0.75), exact in float32 whatever order a GPU sums in or whether it fuses multiply-adds, and
+// softmax rows sum to 1 within a few float32 ulps (WGSL's exp may be off by 3 + 2|x| ulp): 1e-3
+// relative leaves room for both and still fails on any wrong kernel (errors of order 1).
 function close(a, b, tol = 1e-3) {
   return Math.abs(a - b) <= tol * Math.max(1, Math.abs(b));
 }

@@ -1,7 +1,8 @@
 /**
  * `course doctor`: what this machine can run and what to do about anything missing —
  * backend, tfjs version, threads, Node version / N-API / CPU flags / the Node shim, CUDA/cuDNN,
- * the native backend's install state (the same training probe initBackend uses), data files.
+ * the native backend's install state (the same training probe initBackend uses), the WebGPU
+ * adapter (vendor, device, Vulkan/Metal/D3D12) or why there is none, data files.
  */
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
@@ -10,6 +11,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { initBackend, nodeCompatState } from '../backend/index.js';
 import { diagnoseCuda } from '../backend/cuda.js';
+import { describeAdapter, findAdapter, WEBGPU_SETUP } from '../backend/webgpu.js';
+import { readVerdict, webgpuFaster } from '../backend/webgpu-choice.js';
 import { checkCpuFlags, checkNodeVersion } from '../backend/platform.js';
 import { DATA_DIR } from '../data/paths.js';
 import { listExercises, ROOT } from '../exercises.js';
@@ -40,6 +43,23 @@ async function nativeStatus(): Promise<NativeStatus | null> {
   return { lines, fix: s.fix ?? undefined };
 }
 
+/** The WebGPU adapter Dawn offers (or why none) and the cached speed verdict against node. */
+async function webgpuRows(choice: string, row: (k: string, v: string) => void, todo: string[]): Promise<void> {
+  const found = await findAdapter();
+  if ('reason' in found) {
+    row('webgpu adapter', `none: ${found.reason}`);
+    if (process.env.TFJS_BACKEND === 'webgpu') todo.push(`WebGPU: ${found.reason}; \`${WEBGPU_SETUP}\` installs what it can.`);
+    return;
+  }
+  row('webgpu adapter', describeAdapter(found.adapter));
+  const verdict = readVerdict();
+  if (found.adapter.software) row('', 'software adapter: used only when TFJS_BACKEND=webgpu forces it');
+  else {
+    row('webgpu vs node', webgpuFaster(verdict).why);
+    if (!verdict && choice !== 'webgpu') todo.push(`WebGPU: a GPU is there; \`${WEBGPU_SETUP}\` measures whether it trains faster than ${choice} and, where it does, the course uses it.`);
+  }
+}
+
 export async function doctorCommand(): Promise<number> {
   const todo: string[] = [];
   const row = (k: string, v: string) => console.log(`  ${k.padEnd(22)} ${v}`);
@@ -68,6 +88,7 @@ export async function doctorCommand(): Promise<number> {
   row('nvidia-smi', cuda.nvidiaSmi ?? 'not found');
   for (const [lib, where] of Object.entries(cuda.libs)) row(lib, where ?? 'not found');
   if (cuda.nvidiaSmi && !cuda.ok) todo.push(`GPU: ${cuda.reason}. Install CUDA 11.2 + cuDNN 8.1 (README "GPU"), then \`npm install @tensorflow/tfjs-node-gpu\` and TFJS_BACKEND=gpu.`);
+  await webgpuRows(b.choice, row, todo);
   const native = await nativeStatus();
   if (native) {
     for (const l of native.lines) row('native', l);

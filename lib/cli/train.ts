@@ -52,7 +52,7 @@ const SIZE_WORDS: Record<RunSize, string> = {
 export async function runTraining(name: string, o: TrainRunOptions): Promise<TrainingRun> {
   const exercise = getExercise(name);
   const targetDir = resolveTarget(o.target ?? 'exercises');
-  const backend = await initBackend();
+  const backend = await initBackend({ job: exercise.id });
   const seed = o.seed ?? 42;
   const mod = await importTrainModule(exercise);
   const impl = await importTarget(targetDir, exercise.id);

@@ -147,6 +147,10 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       const sums: Logs = {};
       for (let step = 0; step < o.stepsPerEpoch; step++) {
         const logs = await o.step(epoch, step);
+        // One turn of the event loop per step (microseconds): a synchronous step never gives one,
+        // and Ctrl-C is handled there; on webgpu Node frees the last step's GPU objects only then
+        // (lib/backend/dawn-reuse.ts: without it 03's run crashed lavapipe after ~65k mappings).
+        await new Promise((resolve) => setImmediate(resolve));
         checkFinite(logs, `epoch ${epoch + 1}, step ${step + 1}`);
         curve.step(logs);
         for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v;

@@ -167,6 +167,9 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
   const samples: Record<string, string> = {};
   for (const cell of ['lstm', 'gru'] as const) {
     for (const temperature of TEMPERATURES) {
+      // a turn of the event loop between samples: on webgpu, Node frees the GPU objects of the last
+      // sample's kernels only then (lib/backend/dawn-reuse.ts); back to back they crashed lavapipe
+      await new Promise((resolve) => setImmediate(resolve));
       const s = impl.generate(runs[cell].model, vocab, SEED_TEXT, opts.quick ? 60 : 200, { temperature, seed: opts.seed, contextLength: size.seqLength });
       samples[`${cell}@${temperature}`] = s;
       sampleLines.push(`## ${cell.toUpperCase()}, temperature ${temperature}`, '', '```text', SEED_TEXT + s, '```', '');

@@ -2,14 +2,17 @@
  * Runs before every test file: choose the backend once and seed all randomness before each
  * test so results don't depend on test order.
  */
-import { beforeAll, beforeEach } from 'vitest';
+import path from 'node:path';
+import { beforeAll, beforeEach, expect } from 'vitest';
 import { initBackend } from '../../lib/backend/index.js';
 import { seedEverything } from '../../lib/random.js';
 
 const SEED = Number(process.env.COURSE_SEED ?? 1234);
 
 beforeAll(async () => {
-  await initBackend({ quiet: true });
+  // the exercise a graded file tests (test/04-dcgan.test.ts → 04-dcgan): webgpu's speed verdict is per exercise
+  const job = /^(\d\d-[\w-]+)\.test\.ts$/.exec(path.basename(expect.getState().testPath ?? ''))?.[1];
+  await initBackend({ quiet: true, job });
 });
 
 beforeEach(() => {

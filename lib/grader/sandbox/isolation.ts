@@ -190,6 +190,23 @@ export interface WrapPaths {
 
 const SYSTEM_RO = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/localtime', '/etc/hosts'];
 
+// ---- issue 26 (webgpu backend), kept to these lines: the GPU inside the bwrap sandbox ----
+/**
+ * bwrap binds for a machine with a GPU: its device files (read-write, as the driver needs) and,
+ * read-only, the Vulkan driver manifests outside /usr and the sysfs parts drivers enumerate
+ * devices from. Nothing is added on a machine without GPU device files (this one, CI).
+ * setpriv mode needs nothing (the filesystem is the host's), except that --clear-groups drops the
+ * `render`/`video` group a /dev/dri node may require: there webgpu finds no adapter and the
+ * canary reports an environment error (docs/NATIVE.md "WebGPU").
+ */
+export function gpuBinds(exists: (p: string) => boolean = fs.existsSync, devEntries: () => string[] = () => fs.readdirSync('/dev')): [string, string][] {
+  const devices = ['/dev/dri', '/dev/kfd', '/dev/nvidiactl', '/dev/nvidia-uvm', '/dev/nvidia-uvm-tools', '/dev/nvidia-modeset', ...devEntries().filter((d) => /^nvidia\d+$/.test(d)).map((d) => `/dev/${d}`)].filter(exists);
+  if (devices.length === 0) return [];
+  const readOnly = ['/etc/vulkan', '/usr/local/nvidia', '/usr/local/share/vulkan', '/etc/glvnd', '/sys/dev', '/sys/devices', '/sys/bus/pci', '/sys/class/drm'].filter(exists);
+  return [...devices.map((d): [string, string] => ['--dev-bind', d]), ...readOnly.map((p): [string, string] => ['--ro-bind', p])];
+}
+// ---- end of issue 26's part ----
+
 /** The node binary's install prefix (…/bin/node → …), bound when it lies outside /usr. */
 function nodePrefix(): string {
   return path.dirname(path.dirname(fs.realpathSync(process.execPath)));
@@ -216,6 +233,7 @@ export function wrapCommand(iso: Isolation, p: WrapPaths): string[] {
   const prefix = nodePrefix();
   if (!prefix.startsWith('/usr/') && prefix !== '/usr') binds.push(['--ro-bind', prefix]);
   for (const r of p.readOnly) binds.push(['--ro-bind', r]);
+  binds.push(...gpuBinds()); // issue 26: the GPU, where there is one
   binds.push(['--ro-bind', p.root], ['--bind', p.work]);
   // the folders above each mount point: bwrap would create them 0700 (root's) when run as root
   const made = new Set<string>(['/', '/tmp', '/proc', '/dev']);
@@ -251,7 +269,8 @@ export function grantStage(iso: Isolation, base: string, work: string): void {
 
 /** Environment for the test process: an allow-list, so the instructor's tokens and keys stay out. */
 export function sandboxEnv(extra: Record<string, string>, work: string): NodeJS.ProcessEnv {
-  const keep = /^(PATH|LANG|LC_[A-Z]+|TZ|TFJS_BACKEND|TF_CPP_MIN_LOG_LEVEL|CUDA_VISIBLE_DEVICES|LD_LIBRARY_PATH|NODE_OPTIONS|COURSE_[A-Z_]+)$/;
+  // VK_*: which Vulkan driver webgpu uses (issue 26)
+  const keep = /^(PATH|LANG|LC_[A-Z]+|TZ|TFJS_BACKEND|TF_CPP_MIN_LOG_LEVEL|CUDA_VISIBLE_DEVICES|LD_LIBRARY_PATH|NODE_OPTIONS|VK_ICD_FILENAMES|VK_DRIVER_FILES|COURSE_[A-Z_]+)$/;
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (keep.test(k) && !/^COURSE_GRADER_/.test(k)) env[k] = v;
