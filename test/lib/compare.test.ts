@@ -35,7 +35,8 @@ describe('course compare', () => {
     const [x, y, spread] = row.split('|').slice(2, 5).map((c) => Number(c.trim()));
     expect(spread).toBeCloseTo(Math.abs(x! - y!), 3);
     const html = readFileSync(r.html, 'utf8');
-    expect((html.match(/<img src="data:image\/png;base64,/g) ?? []).length).toBe(14);
+    // every figure inline (its SVG where one was written beside the PNG, else the PNG)
+    expect((html.match(/<img src="data:image\/(png|svg\+xml);base64,/g) ?? []).length).toBe(14);
   }, 600_000);
 
   test('runs from before per-step logging compare by their histories; fewer than two runs or a missing run is a clear error', () => {
