@@ -1,12 +1,18 @@
 /**
- * `course plot <metrics.json | NN-name> [--out DIR]`: re-draw curves from a saved metrics file
- * (every `{name: number[]}` history found in it), e.g. after editing a run or for a report.
+ * `course plot <metrics.json | NN-name> [--out DIR]`: re-draw curves from a saved metrics file,
+ * e.g. after editing a run or for a report. A run with a step log (every run since per-step
+ * logging) is drawn per step: each training loop's raw values faintly with an EMA over them and
+ * its validation points at the epoch ends, one chart per value and its twin (lib/report/
+ * curve-groups.ts). Older files: every `{name: number[]}` history found in them, per epoch.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { getExercise, REPORTS_DIR } from '../exercises.js';
-import { lineChart } from '../plot/index.js';
+import { lineChart, stepCurveChart } from '../plot/index.js';
+import { curveGroups } from '../report/curve-groups.js';
+import { slug } from '../report/finish.js';
+import { readStepLog } from '../report/step-log.js';
 
 type Curves = Record<string, number[]>;
 
@@ -36,10 +42,20 @@ export async function plotCommand(arg: string, flags: { out?: string }): Promise
   } catch (err) {
     throw new CourseError(`${file} is not valid JSON (${(err as Error).message})`, 're-create it with `course train`');
   }
+  const outDir = path.resolve(flags.out ?? path.join(path.dirname(file), 'replot'));
+  const stepLog = readStepLog(data);
+  if (stepLog && Object.keys(stepLog.curves).length) {
+    for (const [loop, curve] of Object.entries(stepLog.curves)) {
+      for (const g of curveGroups(curve)) {
+        const png = stepCurveChart(path.join(outDir, `${slug(`${loop}-${g.name}`)}.png`), { title: `${loop}: ${g.name}`, yLabel: g.name, series: g.series });
+        console.log(path.relative(process.cwd(), png));
+      }
+    }
+    return 0;
+  }
   const found: { name: string; curves: Curves }[] = [];
   findCurves(data, [], found);
   if (!found.length) throw new CourseError(`no curves (arrays of numbers) found in ${file}`, 'plot a metrics.json that has a history');
-  const outDir = path.resolve(flags.out ?? path.join(path.dirname(file), 'replot'));
   for (const { name, curves } of found) {
     // losses and accuracies on separate charts: their scales differ
     const groups: Record<string, Curves> = {};

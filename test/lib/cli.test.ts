@@ -47,6 +47,15 @@ describe('course CLI', () => {
     expect(ok.code).toBe(0);
     expect(existsSync(path.join(dir, 'history-loss.png'))).toBe(true);
     expect(existsSync(path.join(dir, 'history-accuracy.png'))).toBe(true);
+    // a run with a step log is drawn per step: one chart per value and its validation twin
+    const stepDir = path.join(dir, 'steps');
+    const curve = { steps: { loss: [2, 1.5, 1.2, 1, 0.9, 0.8] }, epochSteps: [3, 3], epochs: { val_loss: [1.4, 1.0] } };
+    writeFileSync(file, JSON.stringify({ history: { loss: [1.3, 0.9] }, stepLog: { version: 1, curves: { mlp: curve } } }));
+    const steps = course('plot', file, '--out', stepDir);
+    expect(steps.code).toBe(0);
+    expect(steps.out).toMatch(/mlp-loss\.png/);
+    expect(existsSync(path.join(stepDir, 'mlp-loss.png'))).toBe(true);
+    expect(existsSync(path.join(stepDir, 'history-loss.png'))).toBe(false);
     writeFileSync(file, '{not json');
     const bad = course('plot', file);
     expect(bad.code).toBe(1);
