@@ -2,7 +2,7 @@
  * The environment canary (lib/grader/canary.ts): it passes here, and a broken environment stops
  * grading with exit code 1 and "the grading environment is broken: …", writing no scores.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnAsync } from '../support/spawn-async.js';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,12 +29,11 @@ test('planted: COURSE_REQUIRE_NATIVE=1 on a JS backend is an environment failure
 
 const canRun24 = existsSync(NODE_24) && nativeStatus({ checkLoad: false }).installed;
 describe.skipIf(!canRun24)('Node 24 with the Node shim switched off (COURSE_NODE_SHIM=0)', () => {
-  test('`course grade` stops before grading: exit 1, the environment message, no results written', () => {
+  test('`course grade` stops before grading: exit 1, the environment message, no results written', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'canary-'));
     try {
-      const r = spawnSync(NODE_24, [path.join(PROJECT_ROOT, 'bin/course.mjs'), 'grade', '--target', 'solutions', '--only', '02-activations', '--out', out], {
+      const r = await spawnAsync(NODE_24, [path.join(PROJECT_ROOT, 'bin/course.mjs'), 'grade', '--target', 'solutions', '--only', '02-activations', '--out', out], {
         cwd: PROJECT_ROOT,
-        encoding: 'utf8',
         timeout: 180_000,
         env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(__)?VITEST/.test(k))), COURSE_NODE_SHIM: '0', TFJS_BACKEND: 'node', TF_CPP_MIN_LOG_LEVEL: '2' },
       });

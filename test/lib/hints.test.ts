@@ -7,7 +7,7 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawnAsync } from '../support/spawn-async.js';
 import { afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { ROOT, listExercises } from '../../lib/exercises.js';
 import { LEVELS, hintFragments, lastProgress, loadHints, parseHints, renderHint, type HintFragment } from '../../lib/hints.js';
@@ -110,8 +110,8 @@ describe('course hint', () => {
     expect(lastProgress('04-dcgan', dir)).toBeUndefined();
   });
 
-  test('the real CLI prints a hint and exits 0', () => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'course.mjs'), 'hint', '03-char-rnn', '1'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, COURSE_QUIET_BACKEND: '1' }, timeout: 60_000 });
+  test('the real CLI prints a hint and exits 0', async () => {
+    const r = await spawnAsync(process.execPath, [path.join(ROOT, 'bin', 'course.mjs'), 'hint', '03-char-rnn', '1'], { cwd: ROOT, env: { ...process.env, COURSE_QUIET_BACKEND: '1' }, timeout: 60_000 });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/### |Level|A vocabulary/);
   }, 60_000);

@@ -4,7 +4,7 @@
  * removed; the probe catches a backend that loads but cannot train.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
+import { spawnAsync } from '../support/spawn-async.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -101,21 +101,21 @@ describe('probe output → verdict', () => {
 const probeable = nativeWorks && existsSync(NODE_24);
 describe.skipIf(!probeable)('on Node 24 (from the cache; skipped where it is absent)', () => {
   const run = (env: Record<string, string>, args: string[]) =>
-    spawnSync(NODE_24, args, { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...env } });
+    spawnAsync(NODE_24, args, { cwd: ROOT, timeout: 120_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2', ...env } });
 
-  test('tfjs-node trains with the shim and fails the probe without it', () => {
-    const on = run({}, [PROBE_SCRIPT]);
+  test('tfjs-node trains with the shim and fails the probe without it', async () => {
+    const on = await run({}, [PROBE_SCRIPT]);
     expect(on.stdout, on.stderr).toMatch(/^PROBE OK tensorflow /m);
-    const off = run({ COURSE_NODE_SHIM: '0' }, [PROBE_SCRIPT]);
+    const off = await run({ COURSE_NODE_SHIM: '0' }, [PROBE_SCRIPT]);
     expect(off.status).toBe(1);
     expect(off.stdout).toMatch(/^PROBE FAIL .*util_1\.isNullOrUndefined\) is not a function/m);
   });
 
-  test('without the shim initBackend falls through to wasm and says why', () => {
+  test('without the shim initBackend falls through to wasm and says why', async () => {
     const script = "import('./lib/backend/index.ts').then(async (m) => { const b = await m.initBackend({ quiet: true }); console.log('LINE ' + b.line); })";
-    const off = run({ COURSE_NODE_SHIM: '0' }, ['--import', 'tsx', '-e', script]);
+    const off = await run({ COURSE_NODE_SHIM: '0' }, ['--import', 'tsx', '-e', script]);
     expect(off.stdout, off.stderr).toMatch(/LINE \[course\] backend: wasm .*node: loads but fails the training probe \(.*isNullOrUndefined/);
-    const on = run({}, ['--import', 'tsx', '-e', script]);
+    const on = await run({}, ['--import', 'tsx', '-e', script]);
     expect(on.stdout, on.stderr).toMatch(/LINE \[course\] backend: node /);
   });
 });

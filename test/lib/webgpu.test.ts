@@ -6,7 +6,7 @@
  * the reason printed, where there is no adapter or no `webgpu` package (`npm run setup:webgpu`).
  * COURSE_REQUIRE_WEBGPU=1 (CI, after setup:webgpu) turns that skip into a failure.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnAsync } from '../support/spawn-async.js';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { adapterFromInfo, adapterKey, describeAdapter, platformApi } from '../../lib/backend/webgpu.js';
@@ -62,10 +62,9 @@ describe('the speed verdict', () => {
 });
 
 /** The setup script's child: initBackend({ backend: 'webgpu' }) (which runs the probe) in a fresh process. */
-function probeChild(env: NodeJS.ProcessEnv = {}): { ok: boolean; adapter?: { line: string; software: boolean }; error?: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'setup-webgpu.ts'), '--child-probe'], {
+async function probeChild(env: NodeJS.ProcessEnv = {}): Promise<{ ok: boolean; adapter?: { line: string; software: boolean }; error?: string }> {
+  const r = await spawnAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'setup-webgpu.ts'), '--child-probe'], {
     cwd: ROOT,
-    encoding: 'utf8',
     timeout: 280_000,
     env: { ...process.env, ...env, COURSE_QUIET_BACKEND: '1' },
   });
@@ -73,7 +72,7 @@ function probeChild(env: NodeJS.ProcessEnv = {}): { ok: boolean; adapter?: { lin
   return line ? JSON.parse(line) : { ok: false, error: `no answer (exit ${r.status}): ${(r.stderr ?? '').slice(-300)}` };
 }
 
-const first = probeChild();
+const first = await probeChild();
 const probeOk = first.ok;
 
 describe('training on webgpu', () => {
@@ -91,8 +90,8 @@ describe('training on webgpu', () => {
     expect(first.adapter!.line).toMatch(/ on (Vulkan|Metal|D3D12)/);
   }, 300_000);
 
-  test.skipIf(unavailable)('planted: without the synchronous read the probe fails (tfjs\'s readSync needs a browser)', () => {
-    const r = probeChild({ COURSE_WEBGPU_SYNC_READ: '0' });
+  test.skipIf(unavailable)('planted: without the synchronous read the probe fails (tfjs\'s readSync needs a browser)', async () => {
+    const r = await probeChild({ COURSE_WEBGPU_SYNC_READ: '0' });
     expect(r.ok).toBe(false);
     expect(r.error).toMatch(/OffscreenCanvas/);
   }, 300_000);
@@ -102,8 +101,8 @@ describe('long synchronous stretches on webgpu', () => {
   // Without dawn-reuse.ts (and per-kernel submits in a synchronous stretch) every prediction made
   // ~125 new bind groups that Node frees only when the event loop turns: 03's 300-prediction
   // sampling test crashed lavapipe. Now the bind groups stop growing once the loop is warm.
-  test.skipIf(!probeOk)('a 120-prediction dataSync loop creates no new bind groups once warm', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'support', 'webgpu-sync-loop.ts'), '120'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
+  test.skipIf(!probeOk)('a 120-prediction dataSync loop creates no new bind groups once warm', async () => {
+    const r = await spawnAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'support', 'webgpu-sync-loop.ts'), '120'], { cwd: ROOT, timeout: 280_000 });
     const line = /^SYNCLOOP (.+)$/m.exec(r.stdout ?? '')?.[1];
     expect(line, `exit ${r.status} ${r.signal ?? ''}: ${(r.stderr ?? '').slice(-300)}`).toBeDefined();
     const { madeAt, reused } = JSON.parse(line!) as { madeAt: number[]; reused: number };
@@ -125,19 +124,19 @@ describe('tfjs-backend-webgpu 4.22 kernel fixes (lib/backend/kernels/webgpu.ts)'
     }
   });
 
-  const run = (env: NodeJS.ProcessEnv) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'support', 'webgpu-transpose.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 200_000, env: { ...process.env, ...env } });
+  const run = async (env: NodeJS.ProcessEnv) => {
+    const r = await spawnAsync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test', 'support', 'webgpu-transpose.ts')], { cwd: ROOT, timeout: 200_000, env: { ...process.env, ...env } });
     const line = /^TRANSPOSE (.+)$/m.exec(r.stdout ?? '')?.[1];
     expect(line, `exit ${r.status}: ${(r.stderr ?? '').slice(-300)}`).toBeDefined();
     return JSON.parse(line!) as { equal: boolean; first: number[] };
   };
 
-  test.skipIf(!probeOk)('an int32 transpose of rank 3 on the GPU is right', () => {
-    expect(run({}).equal).toBe(true);
+  test.skipIf(!probeOk)('an int32 transpose of rank 3 on the GPU is right', async () => {
+    expect((await run({})).equal).toBe(true);
   }, 240_000);
 
-  test.skipIf(!probeOk)('planted: without the fix tfjs 4.22 returns zeros', () => {
-    const r = run({ COURSE_WEBGPU_KERNEL_FIXES: '0' });
+  test.skipIf(!probeOk)('planted: without the fix tfjs 4.22 returns zeros', async () => {
+    const r = await run({ COURSE_WEBGPU_KERNEL_FIXES: '0' });
     expect(r.equal).toBe(false);
     expect(r.first).toEqual([0, 0, 0, 0]);
   }, 240_000);
