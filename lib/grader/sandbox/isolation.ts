@@ -108,6 +108,17 @@ function claimUidBlock(): number {
   return uidBlock;
 }
 
+/** Whether `uid` is one the grader runs sandboxes as (self-tests: nothing of theirs may be left). */
+export function isSandboxUid(uid: number): boolean {
+  return uid >= UID_BASE && uid < UID_BASE + UID_BLOCKS * 64;
+}
+
+/** setpriv mode: whether the run also gets PID and network namespaces (unshare worked here). */
+export function setprivHasNamespaces(): boolean {
+  detectIsolation();
+  return namespaces;
+}
+
 export function sandboxUid(): number {
   const slot = nextSlot++ % 64;
   return UID_BASE + claimUidBlock() * 64 + slot;
@@ -251,22 +262,6 @@ export function wrapCommand(iso: Isolation, p: WrapPaths): string[] {
   return [...args, ...drop];
 }
 
-/** Let the sandbox uid read the stage and write its work folder (root modes). */
-export function grantStage(iso: Isolation, base: string, work: string): void {
-  if (iso.uid === undefined) return;
-  fs.chownSync(base, 0, iso.uid);
-  fs.chmodSync(base, 0o750);
-  const own = (dir: string) => {
-    fs.chownSync(dir, iso.uid!, iso.uid!);
-    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, d.name);
-      if (d.isDirectory()) own(p);
-      else fs.chownSync(p, iso.uid!, iso.uid!);
-    }
-  };
-  own(work);
-}
-
 /** Environment for the test process: an allow-list, so the instructor's tokens and keys stay out. */
 export function sandboxEnv(extra: Record<string, string>, work: string): NodeJS.ProcessEnv {
   // VK_*: which Vulkan driver webgpu uses (issue 26)
@@ -331,4 +326,35 @@ export function sweep(opts: { uid?: number; marker: string; base: string }): num
     if (found === 0) break;
   }
   return killed;
+}
+
+/** What held for one exercise's runs (results.json extra_data, report.md; docs/GRADER.md "Threat model"). */
+export interface Guarantees {
+  mode: IsolationMode;
+  held: string[];
+  notHeld: string[];
+}
+
+/**
+ * The guarantees of `iso` on this machine, as short phrases. `fence` is what the filesystem
+ * boundary did (sandbox/boundary.ts raiseFence): which secrets were locked, whether the stage
+ * names the project.
+ */
+export function guarantees(iso: Isolation, fence: { locked: string[]; hidesProject: boolean }): Guarantees {
+  const held: string[] = [];
+  const notHeld: string[] = [];
+  const say = (ok: boolean, yes: string, no: string) => (ok ? held : notHeld).push(ok ? yes : no);
+  const uid = iso.uid !== undefined;
+  say(uid || iso.mode === 'bwrap', 'the staged project is read-only to it', 'runs as the grading user: it can change what that user can (staged files are hash-checked, a change voids the run)');
+  say(uid, 'runs as a dedicated unprivileged uid', 'no separate uid: it can read whatever the grading user can');
+  if (iso.mode === 'bwrap') held.push('sees only the stage, system folders and the runtime (mount namespace)');
+  else if (uid) {
+    say(fence.locked.length > 0, 'solutions/, .git, hidden tests, submissions and outputs locked from it (o-rwx)', 'no secrets were locked');
+    notHeld.push('world-readable files elsewhere on the machine stay readable (no mount namespace)');
+  }
+  if (uid) say(fence.hidesProject, 'the stage names no project path', 'the stage links the project\'s node_modules (another filesystem): its path is visible');
+  const ns = iso.mode === 'bwrap' || (iso.mode === 'setpriv' && setprivHasNamespaces());
+  say(ns, 'own PID and network namespace (no network, every process dies with the run)', iso.mode === 'none' ? 'network open; leftovers found by environment marker and cwd' : 'network open and processes visible (no namespaces); leftovers killed by uid');
+  if (uid) held.push('root never follows the sandbox\'s links; its files in /tmp, /var/tmp, /dev/shm and System V IPC removed after each run');
+  return { mode: iso.mode, held, notHeld };
 }
