@@ -263,8 +263,8 @@ export function removeSandboxLeftovers(uid: number | undefined): string[] {
   return removed;
 }
 
-/** Files `uid` owns in the shared places (for the self-tests: must be none after a run). */
-export function sandboxFilesLeft(uid: number): string[] {
+/** Files a sandbox uid (`owned`) owns in the shared places (for the self-tests: must be none after a run). */
+export function sandboxFilesLeft(owned: (uid: number) => boolean): string[] {
   const found: string[] = [];
   const visit = (dir: Buffer, depth: number) => {
     let names: Buffer[] = [];
@@ -277,7 +277,7 @@ export function sandboxFilesLeft(uid: number): string[] {
       const p = join(dir, name);
       try {
         const st = fs.lstatSync(p);
-        if (st.uid === uid) found.push(p.toString('latin1'));
+        if (owned(st.uid)) found.push(p.toString('latin1'));
         else if (st.isDirectory() && (st.mode & 0o002) !== 0 && depth < 6) visit(p, depth + 1);
       } catch {
         // gone
