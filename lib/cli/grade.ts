@@ -32,7 +32,8 @@ export function gradeOptions(flags: GradeFlags) {
   return {
     target,
     submissions: flags.submissions ? checkDir('submissions', flags.submissions) : undefined,
-    hiddenDir: flags.hidden ? checkDir('hidden', flags.hidden) : undefined,
+    // COURSE_HIDDEN_DIR keeps the folder off the command line, which every user can read in /proc
+    hiddenDir: (flags.hidden ?? process.env.COURSE_HIDDEN_DIR) ? checkDir('hidden', (flags.hidden ?? process.env.COURSE_HIDDEN_DIR)!) : undefined,
     out: path.resolve(flags.out ?? (target ? defaultGradeDir(target) : path.join(GRADE_REPORTS_DIR, 'batch'))),
     only,
     seed: flags.seed ?? 1234,

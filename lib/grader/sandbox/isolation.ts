@@ -13,7 +13,10 @@
  *  - 'none'    neither (a student grading their own work as an ordinary user, no user
  *              namespaces): the staged files are read-only and hash-checked after the run, the
  *              process group and a sweep (environment marker, cwd) end what it started.
- * COURSE_GRADER_ISOLATION=none|setpriv|bwrap forces a weaker mode (self-tests of the fallbacks).
+ * COURSE_GRADER_ISOLATION=none|setpriv|bwrap forces a weaker mode (self-tests of the fallbacks);
+ * COURSE_GRADER_UNSHARE=0 makes setpriv skip unshare, as where a container refuses namespaces.
+ * What each mode guarantees: guarantees() below, docs/GRADER.md "Threat model"; the filesystem
+ * side of the boundary (runtime tree, locks, channels, leftovers): boundary.ts.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -157,7 +160,8 @@ export function detectIsolation(): { mode: IsolationMode; why: string[] } {
   if (mode === 'none' && allowed.includes('setpriv')) {
     if (!isRoot()) why.push('not root: cannot switch to a sandbox user');
     else if (!which('setpriv') || !which('unshare')) why.push('setpriv/unshare not installed (util-linux)');
-    else if (works(['unshare', '--pid', '--net', '--fork', '--kill-child', '--', ...drop, 'true'])) mode = 'setpriv';
+    // COURSE_GRADER_UNSHARE=0: as in a container that refuses namespaces (the CI run of that case)
+    else if (process.env.COURSE_GRADER_UNSHARE !== '0' && works(['unshare', '--pid', '--net', '--fork', '--kill-child', '--', ...drop, 'true'])) mode = 'setpriv';
     else if (works([...drop, 'true'])) {
       // e.g. a Docker container without CAP_SYS_ADMIN: still a uid that owns nothing
       mode = 'setpriv';
@@ -182,6 +186,19 @@ export function isolationLine(mode: IsolationMode = detectIsolation().mode): str
     case 'none':
       return 'no sandbox (not root, no user namespaces): staged read-only copy, hash-checked after the run';
   }
+}
+
+/**
+ * What to install or change for the strongest mode (`course doctor`), or null when this is it.
+ * bwrap is the only mode with its own filesystem view, network and PID namespaces everywhere.
+ */
+export function strongerIsolation(mode: IsolationMode = detectIsolation().mode): string | null {
+  if (mode === 'bwrap') return null;
+  const root = isRoot();
+  if (!which('bwrap')) {
+    return `${mode} now; install bubblewrap for the strongest sandbox (\`apt-get install bubblewrap\`, \`dnf install bubblewrap\`)${root ? '' : ', or grade as root (setpriv to a sandbox uid)'}; docs/GRADER.md "Threat model"`;
+  }
+  return `${mode} now: bwrap is installed but cannot create namespaces here (a container without CAP_SYS_ADMIN, or unprivileged user namespaces disabled: \`sysctl kernel.unprivileged_userns_clone=1\`); docs/GRADER.md "Threat model"`;
 }
 
 /** The isolation for one run: `mode` (e.g. from a self-test) or the strongest that works here. */
@@ -357,4 +374,16 @@ export function guarantees(iso: Isolation, fence: { locked: string[]; hidesProje
   say(ns, 'own PID and network namespace (no network, every process dies with the run)', iso.mode === 'none' ? 'network open; leftovers found by environment marker and cwd' : 'network open and processes visible (no namespaces); leftovers killed by uid');
   if (uid) held.push('root never follows the sandbox\'s links; its files in /tmp, /var/tmp, /dev/shm and System V IPC removed after each run');
   return { mode: iso.mode, held, notHeld };
+}
+
+/** The guarantees of a grade's exercises (they share one mode per grader run), for results.json. */
+export function sandboxOf(exercises: { sandbox?: Guarantees }[]): Guarantees | undefined {
+  return exercises.find((e) => e.sandbox)?.sandbox;
+}
+
+/** report.md lines under "Isolation": which guarantees held and which did not. */
+export function guaranteeLines(exercises: { sandbox?: Guarantees }[]): string[] {
+  const g = sandboxOf(exercises);
+  if (!g) return [];
+  return [`Guarantees held: ${g.held.join('; ') || 'none'}  `, `Not held: ${g.notHeld.join('; ') || 'none'}`];
 }
