@@ -123,8 +123,8 @@ export function sandboxRuntime(): Runtime {
 
 // ---------------------------------------------------------------- what the sandbox may not read
 
-/** Scratch copies that hold solutions (mutation testing, older grader versions), besides solutions/ and .git. */
-const PROJECT_SECRETS = ['solutions', '.git', '.stryker-tmp', 'mutation'];
+/** What holds answers or grades besides solutions/ and .git: scratch copies (mutation testing, older grader versions), reports/ (earlier grades). */
+const PROJECT_SECRETS = ['solutions', '.git', '.stryker-tmp', 'mutation', 'reports'];
 const SCRATCH = /^\.(grade|bench-watch)-/;
 
 /** The project's folders that hold answers: solutions/, its .git (when a folder), scratch copies. */
