@@ -16,7 +16,7 @@ import { readVerdict, webgpuFaster } from '../backend/webgpu-choice.js';
 import { checkCpuFlags, checkNodeVersion } from '../backend/platform.js';
 import { DATA_DIR } from '../data/paths.js';
 import { listExercises, ROOT } from '../exercises.js';
-import { detectIsolation, isolationLine } from '../grader/sandbox/isolation.js';
+import { detectIsolation, isolationLine, strongerIsolation } from '../grader/sandbox/isolation.js';
 
 const DATA_FILES = [
   'iris.csv',
@@ -106,6 +106,8 @@ export async function doctorCommand(): Promise<number> {
   const iso = detectIsolation();
   row('grader isolation', `${iso.mode}: ${isolationLine(iso.mode)}`);
   for (const why of iso.why) row('', why);
+  const stronger = strongerIsolation(iso.mode);
+  if (stronger) todo.push(`grader isolation: ${stronger}`);
   const ex = listExercises();
   row('exercises', ex.map((e) => e.id).join(', ') || 'none found');
   console.log(todo.length ? `\nTo do:\n${todo.map((t) => `  - ${t}`).join('\n')}` : '\nEverything needed is present.');

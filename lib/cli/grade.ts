@@ -4,7 +4,7 @@
  * the score), 2 for a usage error, 1 when grading itself could not run. Flags are declared in
  * program.ts. Reports go to reports/grade/<target>/ (results.json, report.md, history/).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { resolveTarget } from '../exercises.js';
@@ -12,6 +12,7 @@ import { gradeSubmissions } from '../grader/batch.js';
 import { gradeTarget, listExercises } from '../grader/grade.js';
 import { defaultGradeDir, GRADE_REPORTS_DIR, writeHistory } from '../grader/history.js';
 import { formatTable, writeReports } from '../grader/report.js';
+import { lockFromSandbox } from '../grader/sandbox/boundary.js';
 import type { GradeFlags } from './program.js';
 
 function checkDir(flag: string, dir: string): string {
@@ -32,7 +33,8 @@ export function gradeOptions(flags: GradeFlags) {
   return {
     target,
     submissions: flags.submissions ? checkDir('submissions', flags.submissions) : undefined,
-    hiddenDir: flags.hidden ? checkDir('hidden', flags.hidden) : undefined,
+    // COURSE_HIDDEN_DIR keeps the folder off the command line, which every user can read in /proc
+    hiddenDir: (flags.hidden ?? process.env.COURSE_HIDDEN_DIR) ? checkDir('hidden', (flags.hidden ?? process.env.COURSE_HIDDEN_DIR)!) : undefined,
     out: path.resolve(flags.out ?? (target ? defaultGradeDir(target) : path.join(GRADE_REPORTS_DIR, 'batch'))),
     only,
     seed: flags.seed ?? 1234,
@@ -59,6 +61,11 @@ export async function gradeCommand(flags: GradeFlags): Promise<number> {
     for (const r of rows.filter((r) => r.error)) console.log(`${r.student}: ${r.error}`);
     console.log(`\nwrote ${path.relative(process.cwd(), path.join(opts.out, 'grades.csv'))}, grades.json and one results.json per student under ${path.relative(process.cwd(), opts.out) || '.'}`);
     return 0;
+  }
+  // earlier results there stay out of the sandbox uid's reach (lib/grader/sandbox/boundary.ts)
+  if (process.getuid?.() === 0) {
+    mkdirSync(opts.out, { recursive: true });
+    lockFromSandbox([opts.out]);
   }
   const report = await gradeTarget({ ...common, target: opts.target! });
   const files = writeReports(report, opts.out);

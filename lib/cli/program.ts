@@ -184,7 +184,7 @@ export function buildProgram(run: (code: CommandResult) => Promise<void>): Comma
     .option('--only <exercise...>', 'grade only these exercises (several allowed)', list)
     .option('--task <n>', 'grade only task N (repeatable)', (v: string, prev: number[] | undefined) => [...(prev ?? []), number('--task', { integer: true, min: 1 })(v)])
     .option('--test <pattern>', 'grade only tests whose name contains PATTERN (or matches it as a /regex/)')
-    .option('--hidden <dir>', 'folder with hidden NN*.test.ts + NN*.rubric.json')
+    .option('--hidden <dir>', 'folder with hidden NN*.test.ts + NN*.rubric.json (or COURSE_HIDDEN_DIR=dir: not on the command line, which /proc shows to everyone)')
     .option('--out <dir>', 'where results.json, report.md and history/ go (default reports/grade/<target>)')
     .option('--seed <n>', 'seed fixed before every test (default 1234)', number('--seed', { integer: true }))
     .option('--timeout <s>', "per-test limit in seconds (default: the rubric's, else 120)", number('--timeout', { min: Number.MIN_VALUE }))

@@ -15,6 +15,7 @@ import { gradeTarget, listExercises } from './grade.js';
 import { toGradescope, type GradescopeResults } from './report.js';
 import { PROJECT_ROOT } from './runner.js';
 import { locateSubmission, type LocatedSubmission } from './submission.js';
+import { lockFromSandbox } from './sandbox/boundary.js';
 import { detectIsolation, isolationLine } from './sandbox/isolation.js';
 
 /** The assignment, as `course gradescope-package` froze it into source/gradescope.json. */
@@ -131,6 +132,9 @@ export async function runAutograder(root: string, log: (line: string) => void = 
   const t0 = Date.now();
   const resultsDir = path.join(root, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
+  // the submission, the package's hidden tests and the results: none readable to the sandbox uid
+  // (setup.sh does the same for the image; sandbox/boundary.ts)
+  if (process.getuid?.() === 0) lockFromSandbox([root]);
   const file = path.join(resultsDir, 'results.json');
   const extra: Record<string, unknown> = {};
   let located: LocatedSubmission | undefined;

@@ -15,6 +15,7 @@ import { exerciseColumns, gradesCsv, gradesJson, type StudentGrades } from './ex
 import { exerciseSpecs, gradeTarget, listExercises, type GradeOptions } from './grade.js';
 import { writeReports } from './report.js';
 import { PROJECT_ROOT } from './runner.js';
+import { lockFromSandbox } from './sandbox/boundary.js';
 import type { GradeReport } from './types.js';
 
 export interface BatchRow {
@@ -41,6 +42,9 @@ export async function gradeSubmissions(
   const exercises = opts.only && opts.only.length > 0 ? opts.only : listExercises(opts.testsDir ?? path.join(PROJECT_ROOT, 'test'));
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const jobs = Math.max(1, Math.min(students.length, Math.floor(opts.jobs ?? defaultJobs())));
+  // other students' code and every report stay out of the sandboxes' reach (sandbox/boundary.ts)
+  fs.mkdirSync(outDir, { recursive: true });
+  if (process.getuid?.() === 0) lockFromSandbox([submissionsDir, outDir]);
   const rows: BatchRow[] = new Array(students.length);
   const graded: StudentGrades[] = new Array(students.length);
   const gradeOne = async (i: number): Promise<void> => {

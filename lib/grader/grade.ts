@@ -12,7 +12,8 @@ import { environmentError, environmentFeedback } from './env-errors.js';
 import { checkDependencies, failureFeedback, refineFeedback, type FeedbackContext } from './feedback.js';
 import { loadRubric } from './rubric.js';
 import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js';
-import { chooseIsolation, grantStage, type Isolation, type IsolationMode } from './sandbox/isolation.js';
+import { grantStage, raiseFence, removeSandboxLeftovers, type Fence } from './sandbox/boundary.js';
+import { chooseIsolation, guarantees, type Isolation, type IsolationMode } from './sandbox/isolation.js';
 import { changedFiles, createStage, makeReadOnly, removeStage, stagesRoot } from './sandbox/stage.js';
 import { scanExercise } from './scan.js';
 import { describeSelection, isNarrowed, namePattern, selector, type Selection } from './select.js';
@@ -138,16 +139,20 @@ interface Phase {
   specs: GradedTestSpec[];
 }
 
+const NOT_COPIED = 'not copied from the submission';
+
 /** Runs one phase in its own stage; the stage is gone (with everything it started) when this returns. */
-async function runPhase(exercise: string, folder: string, p: Phase, opts: GradeOptions, isolation: Isolation, pattern: string | undefined) {
-  const stage = createStage({ exercise, folder, testFiles: p.files, phase: p.phase });
+async function runPhase(exercise: string, folder: string, p: Phase, opts: GradeOptions, isolation: Isolation, fence: Fence, pattern: string | undefined) {
+  const stage = createStage({ exercise, folder, testFiles: p.files, phase: p.phase, links: fence.links });
   try {
-    grantStage(isolation, path.dirname(stage.root), stage.work);
+    grantStage(isolation.uid, path.dirname(stage.root), stage.work);
     if (isolation.mode === 'none') makeReadOnly(stage.root);
     const run = await runExercise({ exercise, stage, isolation, specs: p.specs, seed: opts.seed, testTimeoutS: opts.testTimeoutS, namePattern: pattern, ...opts.runner });
-    return { run, tampered: changedFiles(stage) };
+    return { run, tampered: changedFiles(stage), skipped: stage.skipped };
   } finally {
     removeStage(stage);
+    // every process of the uid is dead (runner.ts sweep): what it left in /tmp, /dev/shm … goes too
+    removeSandboxLeftovers(isolation.uid);
   }
 }
 
@@ -165,6 +170,9 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
   // what an instructor should look at, whatever the tests say (never changes the score)
   const review = scanExercise(folder, path.join(path.dirname(path.dirname(folder)), 'lib'));
   const isolation = chooseIsolation(opts.isolation);
+  // what the sandbox uid may read: the stage and the runtime; not the answers (sandbox/boundary.ts)
+  const fence = raiseFence(isolation.uid, [opts.hiddenDir, opts.target]);
+  const sandbox = guarantees(isolation, fence);
   const pattern = keep ? namePattern(specs.map((s) => s.name)) : undefined;
   // Visible and hidden tests run in separate stages, one after the other: hidden tests are on
   // disk only while their own phase runs, never next to code that produces visible feedback.
@@ -176,7 +184,10 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
   let leftovers = 0;
   for (const p of phases) {
     if (p.phase === 'visible' && !specs.some((s) => !s.hidden)) continue;
-    const { run, tampered: changed } = await runPhase(exercise, folder, p, opts, isolation, pattern);
+    const { run, tampered: changed, skipped } = await runPhase(exercise, folder, p, opts, isolation, fence, pattern);
+    if (skipped.length > 0 && !notes.some((n) => n.startsWith(NOT_COPIED))) {
+      notes.push(`${NOT_COPIED} (only regular files and folders with UTF-8 names are graded): ${skipped.slice(0, 10).join('; ')}${skipped.length > 10 ? ` and ${skipped.length - 10} more` : ''}`);
+    }
     if (run.unknownTests.length > 0) {
       const names = run.unknownTests.map((t) => `"${t.name}"`).join(', ');
       const rubric = path.basename(rubricFor(p.files.find((f) => path.basename(f) === path.basename(run.unknownTests[0]!.file)) ?? p.files[0]!));
@@ -196,12 +207,12 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
     const list = tampered.slice(0, 3).join(', ') + (tampered.length > 3 ? ` and ${tampered.length - 3} more` : '');
     const reason = `tampering: the tests were modified (${list}); this exercise's run is void`;
     const g = allFailed(exercise, specs, reason);
-    return { ...g, seconds: (Date.now() - t0) / 1000, notes: [...notes, reason], isolation: isolation.mode, review };
+    return { ...g, seconds: (Date.now() - t0) / 1000, notes: [...notes, reason], isolation: isolation.mode, sandbox, review };
   }
   // code that is not a library: an error thrown first from here is never the environment's
   const ownRoots = [opts.target, stagesRoot(), testsDir, ...files.map((f) => path.dirname(f)), path.join(PROJECT_ROOT, 'lib')];
   const grade = gradeFromOutcomes(exercise, specs, outcomes, (Date.now() - t0) / 1000, notes, ownRoots, { exercise, submissionDir: folder });
-  return { ...grade, isolation: isolation.mode, review };
+  return { ...grade, isolation: isolation.mode, sandbox, review };
 }
 
 export async function gradeTarget(opts: GradeOptions): Promise<GradeReport> {

@@ -35,6 +35,16 @@ curl -fsSL https://deb.nodesource.com/setup_24.x | bash -
 apt-get install -y nodejs
 cd /autograder/source
 npm ci --no-audit --no-fund
+# Where the container refuses namespaces the grader runs each submission as an unprivileged uid
+# with setpriv (docs/GRADER.md "Threat model"): everything that uid can read must be the stage and
+# the runtime. node_modules moves outside /autograder (the stage links it there), and /autograder
+# (the package with its hidden tests, the submission, the results) becomes root's alone.
+mkdir -p /opt/course-runtime
+rm -rf /opt/course-runtime/node_modules
+mv node_modules /opt/course-runtime/node_modules
+ln -s /opt/course-runtime/node_modules node_modules
+chmod -R go-w /opt/course-runtime
+chmod 0700 /autograder
 `;
 
 /**

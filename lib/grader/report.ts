@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './runner.js';
+import { guaranteeLines, sandboxOf } from './sandbox/isolation.js';
 import { formatFindings } from './scan.js';
 import type { GradeReport } from './types.js';
 
@@ -99,7 +100,7 @@ export function toGradescope(report: GradeReport, extraData: Record<string, unkn
     test_output_format: 'text',
     stdout_visibility: 'hidden',
     tests,
-    extra_data: { seed: report.seed, exercises: report.exercises.map((e) => e.exercise), ...extraData },
+    extra_data: { seed: report.seed, exercises: report.exercises.map((e) => e.exercise), ...(sandboxOf(report.exercises) ? { sandbox: sandboxOf(report.exercises) } : {}), ...extraData },
   };
 }
 
@@ -172,7 +173,7 @@ function mdCell(s: string): string {
 
 /** report.md; plot links are relative to `outDir`, where the file is written. */
 export function formatMarkdown(report: GradeReport, outDir: string, reportsDir = path.join(PROJECT_ROOT, 'reports')): string {
-  const out: string[] = [`# Grade report`, '', `Target: \`${report.target}\`  `, `Seed: ${report.seed}  `, `Score: **${fmt(report.score)} / ${fmt(report.maxScore)}**  `, isolationLine(report).replace(/^isolation/, 'Isolation'), ''];
+  const out: string[] = [`# Grade report`, '', `Target: \`${report.target}\`  `, `Seed: ${report.seed}  `, `Score: **${fmt(report.score)} / ${fmt(report.maxScore)}**  `, `${isolationLine(report).replace(/^isolation/, 'Isolation')}  `, ...guaranteeLines(report.exercises), ''];
   if (report.narrowed) out.splice(out.length - 1, 0, `Narrowed to: ${report.narrowed} (not a full grade)  `);
   const env = environmentErrorLines(report);
   if (env.length > 0) out.push(`## ${ENV_HEADING}`, '', ...env.map((l) => `- ${mdCell(l)}`), '');

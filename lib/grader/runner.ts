@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
+import { createChannelFile } from './sandbox/boundary.js';
 import { sandboxEnv, sweep, wrapCommand, type Isolation } from './sandbox/isolation.js';
 import type { Stage } from './sandbox/stage.js';
 import type { ChildMessage, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
@@ -124,9 +125,8 @@ function runAttempt(
   skip: Set<string>,
   progressFile: string,
 ): Promise<AttemptResult> {
-  fs.writeFileSync(progressFile, '');
   const { stage, isolation } = opts;
-  if (isolation.uid !== undefined) fs.chownSync(progressFile, isolation.uid, isolation.uid);
+  createChannelFile(progressFile, isolation.uid); // root never follows a name the sandbox chose (boundary.ts)
   const marker = `COURSE_GRADER_RUN=${randomBytes(8).toString('hex')}`;
   const env = sandboxEnv(
     {
@@ -336,7 +336,7 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
   {
     for (;;) {
       attempts++;
-      const a = await runAttempt(opts, { testLimitS, idleS, deadline, vitestTimeoutMs }, skip, path.join(opts.stage.work, `progress-${attempts}.txt`));
+      const a = await runAttempt(opts, { testLimitS, idleS, deadline, vitestTimeoutMs }, skip, path.join(opts.stage.channels, `progress-${attempts}.txt`));
       leftovers += a.leftovers;
       renamed ??= a.renamed;
       for (const [name, r] of a.results) {

@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { MAX_SUBMISSION_DEPTH } from './sandbox/stage.js';
 
 export type ScanRule = 'child-process' | 'fs-write' | 'proc' | 'process-binding' | 'network' | 'eval' | 'outside-import' | 'patch';
 
@@ -44,13 +45,30 @@ function moduleName(spec: string): string {
   return spec.replace(/^node:/, '').split('/')[0]!;
 }
 
-/** Every .ts/.js file under `dir` (a submission's exercise folder). */
-function sourceFiles(dir: string): string[] {
+/**
+ * Every .ts/.js file under `dir` (a submission's exercise folder): regular files with UTF-8 names
+ * only, as the stage copies them (sandbox/stage.ts), and not deeper than it copies.
+ */
+function sourceFiles(dir: string, depth = 0): string[] {
   const out: string[] = [];
-  for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, d.name);
-    if (d.isDirectory() && d.name !== 'node_modules') out.push(...sourceFiles(p));
-    else if (d.isFile() && /\.(m|c)?(t|j)sx?$/.test(d.name)) out.push(p);
+  let names: Buffer[] = [];
+  try {
+    names = fs.readdirSync(dir, { encoding: 'buffer' });
+  } catch {
+    return out;
+  }
+  for (const raw of names) {
+    const name = raw.toString('utf8');
+    if (!Buffer.from(name).equals(raw)) continue;
+    const p = path.join(dir, name);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory() && name !== 'node_modules' && depth < MAX_SUBMISSION_DEPTH) out.push(...sourceFiles(p, depth + 1));
+    else if (st.isFile() && /\.(m|c)?(t|j)sx?$/.test(name)) out.push(p);
   }
   return out.sort();
 }
@@ -58,7 +76,13 @@ function sourceFiles(dir: string): string[] {
 /** Scans one exercise folder of a submission; `libDir` is where its `../../lib` points. */
 export function scanExercise(folder: string, libDir: string): ScanFinding[] {
   const findings: ScanFinding[] = [];
-  for (const file of sourceFiles(folder)) findings.push(...scanFile(file, folder, libDir));
+  for (const file of sourceFiles(folder)) {
+    try {
+      findings.push(...scanFile(file, folder, libDir));
+    } catch {
+      // changed or gone since the listing: the stage copy decides what is graded
+    }
+  }
   return findings;
 }
 

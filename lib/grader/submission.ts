@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CourseError } from '../errors.js';
+import { copySubmission } from './sandbox/stage.js';
 
 export type SubmissionLayout = 'exercises/ folder' | 'NN-name/ folders' | 'loose files';
 
@@ -29,7 +30,8 @@ const OTHER_EXERCISE = /^\d\d-/;
 function subdirs(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !IGNORED.test(d.name))
+    // a name that is not UTF-8 reads back with U+FFFD and names no folder: never descended into
+    .filter((d) => d.isDirectory() && !IGNORED.test(d.name) && !d.name.includes('\uFFFD'))
     .map((d) => d.name)
     .sort();
 }
@@ -83,7 +85,8 @@ export function locateSubmission(submissionDir: string, exercises: readonly stri
         );
       }
       const staged = fs.mkdtempSync(path.join(os.tmpdir(), 'course-submission-'));
-      fs.cpSync(dir, path.join(staged, exercises[0]!), { recursive: true, filter: (src) => !IGNORED.test(path.basename(src)) || src === dir });
+      // regular files only, any name or file type tolerated (sandbox/stage.ts); the stage lists what it skips
+      copySubmission(dir, path.join(staged, exercises[0]!), (name) => !IGNORED.test(name));
       return { target: staged, layout: 'loose files', foundIn, staged };
     }
     level = level.flatMap((d) => subdirs(d).map((s) => path.join(d, s)));

@@ -83,6 +83,8 @@ export interface ExerciseGrade {
   loadError?: string;
   /** the isolation the exercise's test process ran in (lib/grader/sandbox/isolation.ts) */
   isolation?: 'bwrap' | 'setpriv' | 'none';
+  /** which of the sandbox's guarantees held for those runs, and which did not (sandbox/isolation.ts guarantees) */
+  sandbox?: { mode: 'bwrap' | 'setpriv' | 'none'; held: string[]; notHeld: string[] };
   /** lines the static scan (lib/grader/scan.ts) flags for an instructor's review; never scored */
   review?: ScanFinding[];
 }

@@ -11,7 +11,7 @@
  * with COURSE_SLOW_TESTS=1. As root (CI) this is the privileged path (bwrap as a sandbox uid);
  * the non-root path is checked by grading as an unprivileged user with no sandbox at all.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -154,7 +154,7 @@ describe('grader against hostile submissions (01-ffnn-from-scratch)', () => {
     process.getuid?.() === 0 &&
     spawnSync('setpriv', ['--version']).status === 0 &&
     spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, '-e', "require('child_process').execFileSync(process.execPath, ['--version'])"], { cwd: os.tmpdir() }).status === 0;
-  it.skipIf(!canDrop)('as an unprivileged user without a sandbox: a rewritten test voids the run, the stub after it scores 0', () => {
+  it.skipIf(!canDrop)('as an unprivileged user without a sandbox: a rewritten test voids the run, the stub after it scores 0', async () => {
     const subs = submissions(['rewrite-tests']);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'attack-out-'));
     try {
@@ -162,10 +162,16 @@ describe('grader against hostile submissions (01-ffnn-from-scratch)', () => {
       const before = trees.map(gitStatus);
       const tsx = path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs');
       const script = path.join(PROJECT_ROOT, 'test/support/grade-batch.ts');
-      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, tsx, script, subs, out, EXERCISE], {
-        encoding: 'utf8',
-        env: { PATH: process.env.PATH, HOME: os.tmpdir(), COURSE_GRADER_ISOLATION: 'none', COURSE_QUIET_BACKEND: '1' },
-        timeout: 600_000,
+      // asynchronously: a worker blocked for a minute misses vitest's RPC ("Timeout calling
+      // onTaskUpdate") and the file fails under load though every check passed
+      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, tsx, script, subs, out, EXERCISE], {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH, HOME: os.tmpdir(), COURSE_GRADER_ISOLATION: 'none', COURSE_QUIET_BACKEND: '1' },
+          timeout: 600_000,
+          maxBuffer: 64 << 20,
+        }, (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
+        child.stdin?.end();
       });
       expect(r.status, r.stderr).toBe(0);
       const rows = JSON.parse(r.stdout.trim().split('\n').pop()!) as { student: string; total: number }[];

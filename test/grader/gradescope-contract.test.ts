@@ -116,6 +116,9 @@ describe('Gradescope autograder contract', () => {
     const setup = fs.readFileSync(path.join(root, 'source', 'setup.sh'), 'utf8');
     expect(setup).toMatch(/setup_24\.x/);
     expect(setup).toMatch(/npm ci/);
+    // setpriv mode on Gradescope: the runtime outside /autograder, /autograder root's alone
+    expect(setup).toMatch(/mv node_modules \/opt\/course-runtime\/node_modules/);
+    expect(setup).toMatch(/chmod 0700 \/autograder/);
     expect(pkg.points).toEqual({ [EXERCISE]: maxScore });
     expect(maxScore).toBeGreaterThan(visible.reduce((n, s) => n + s.points, 0));
   });
@@ -145,6 +148,8 @@ describe('Gradescope autograder contract', () => {
     expect(r.extra_data).toMatchObject({ seed: 1234, node: process.version, tfjs: expect.stringMatching(/^\d+\.\d+\.\d+$/), backend: expect.stringMatching(/^(gpu|node|wasm|cpu)$/), isolation: expect.any(String), layout: 'exercises/ folder' });
     expect(r.extra_data.submission).toMatchObject({ id: 42, submitted_at: '2026-03-02T10:00:00.000000-08:00', late: true });
     expect(JSON.stringify(r.extra_data)).not.toContain('a@example.edu');
+    // the mode and which of its guarantees held (lib/grader/sandbox/isolation.ts guarantees)
+    expect(r.extra_data.sandbox).toMatchObject({ mode: String(r.extra_data.isolation).split(':')[0], held: expect.arrayContaining([expect.any(String)]), notHeld: expect.any(Array) });
   }, 180_000);
 
   it('the stub, uploaded as its NN-name/ folder, completes with 0 and "not implemented" everywhere', async () => {

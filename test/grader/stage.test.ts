@@ -6,12 +6,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CourseError } from '../../lib/errors.js';
 import { PROJECT_ROOT } from '../../lib/grader/runner.js';
-import { createStage, MAX_SUBMISSION_FILE_MB, removeStage, stagesRoot } from '../../lib/grader/sandbox/stage.js';
+import { createStage, MAX_SUBMISSION_DEPTH, MAX_SUBMISSION_FILE_MB, removeStage, stagesRoot } from '../../lib/grader/sandbox/stage.js';
 
 const EXERCISE = '01-ffnn-from-scratch';
 const made: string[] = [];
@@ -61,5 +62,34 @@ describe('staging a submission', () => {
     expect((err as CourseError).problem).toMatch(/01-ffnn-from-scratch\/big\.bin is 51 MB: files over 50 MB are not graded/);
     expect((err as CourseError).fix).toMatch(/remove .*big\.bin/);
     expect(leftovers()).toEqual(before);
+  });
+
+  it('copies by bytes and lists what it skips: names that are not UTF-8, a pipe, a socket, a link out of the tree, node_modules, a tree too deep', async () => {
+    const folder = submission();
+    fs.writeFileSync(Buffer.from(`${folder}/\xff\xfe.ts`, 'latin1'), 'export const x = 1;\n');
+    fs.mkdirSync(Buffer.from(`${folder}/d\xe9j\xe0`, 'latin1'));
+    fs.writeFileSync(Buffer.from(`${folder}/d\xe9j\xe0/a.ts`, 'latin1'), 'x');
+    execFileSync('mkfifo', [path.join(folder, 'data.csv')]);
+    fs.symlinkSync('/etc/passwd', path.join(folder, 'passwd.ts'));
+    fs.mkdirSync(path.join(folder, 'node_modules', 'evil'), { recursive: true });
+    fs.mkdirSync(path.join(folder, ...Array.from({ length: MAX_SUBMISSION_DEPTH + 2 }, (_, i) => `d${i}`)), { recursive: true });
+    fs.writeFileSync(path.join(folder, 'ünïcode name.ts'), 'kept');
+    const server = net.createServer();
+    await new Promise<void>((done) => server.listen(path.join(folder, 'sock'), done));
+    try {
+      const stage = createStage(stageOpts(folder));
+      try {
+        const staged = path.join(stage.target, EXERCISE);
+        expect(fs.readFileSync(path.join(staged, 'ünïcode name.ts'), 'utf8')).toBe('kept');
+        const stub = fs.readdirSync(path.join(PROJECT_ROOT, 'exercises', EXERCISE));
+        expect(fs.readdirSync(staged).sort()).toEqual([...stub, 'd0', 'ünïcode name.ts'].sort());
+        const skipped = stage.skipped.join('\n');
+        for (const want of [/\\xff\\xfe\.ts \(its name is not UTF-8\)/, /d\\xe9j\\xe0 \(its name is not UTF-8\)/, /data\.csv \(a named pipe\)/, /sock \(a socket\)/, /passwd\.ts \(a symbolic link\)/, /node_modules\/ \(node_modules is never graded\)/, new RegExp(`d${MAX_SUBMISSION_DEPTH}/ \\(deeper than ${MAX_SUBMISSION_DEPTH} folders\\)`)]) expect(skipped).toMatch(want);
+      } finally {
+        removeStage(stage);
+      }
+    } finally {
+      server.close();
+    }
   });
 });

@@ -13,7 +13,10 @@
  *  - 'none'    neither (a student grading their own work as an ordinary user, no user
  *              namespaces): the staged files are read-only and hash-checked after the run, the
  *              process group and a sweep (environment marker, cwd) end what it started.
- * COURSE_GRADER_ISOLATION=none|setpriv|bwrap forces a weaker mode (self-tests of the fallbacks).
+ * COURSE_GRADER_ISOLATION=none|setpriv|bwrap forces a weaker mode (self-tests of the fallbacks);
+ * COURSE_GRADER_UNSHARE=0 makes setpriv skip unshare, as where a container refuses namespaces.
+ * What each mode guarantees: guarantees() below, docs/GRADER.md "Threat model"; the filesystem
+ * side of the boundary (runtime tree, locks, channels, leftovers): boundary.ts.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -108,6 +111,17 @@ function claimUidBlock(): number {
   return uidBlock;
 }
 
+/** Whether `uid` is one the grader runs sandboxes as (self-tests: nothing of theirs may be left). */
+export function isSandboxUid(uid: number): boolean {
+  return uid >= UID_BASE && uid < UID_BASE + UID_BLOCKS * 64;
+}
+
+/** setpriv mode: whether the run also gets PID and network namespaces (unshare worked here). */
+export function setprivHasNamespaces(): boolean {
+  detectIsolation();
+  return namespaces;
+}
+
 export function sandboxUid(): number {
   const slot = nextSlot++ % 64;
   return UID_BASE + claimUidBlock() * 64 + slot;
@@ -146,7 +160,8 @@ export function detectIsolation(): { mode: IsolationMode; why: string[] } {
   if (mode === 'none' && allowed.includes('setpriv')) {
     if (!isRoot()) why.push('not root: cannot switch to a sandbox user');
     else if (!which('setpriv') || !which('unshare')) why.push('setpriv/unshare not installed (util-linux)');
-    else if (works(['unshare', '--pid', '--net', '--fork', '--kill-child', '--', ...drop, 'true'])) mode = 'setpriv';
+    // COURSE_GRADER_UNSHARE=0: as in a container that refuses namespaces (the CI run of that case)
+    else if (process.env.COURSE_GRADER_UNSHARE !== '0' && works(['unshare', '--pid', '--net', '--fork', '--kill-child', '--', ...drop, 'true'])) mode = 'setpriv';
     else if (works([...drop, 'true'])) {
       // e.g. a Docker container without CAP_SYS_ADMIN: still a uid that owns nothing
       mode = 'setpriv';
@@ -171,6 +186,19 @@ export function isolationLine(mode: IsolationMode = detectIsolation().mode): str
     case 'none':
       return 'no sandbox (not root, no user namespaces): staged read-only copy, hash-checked after the run';
   }
+}
+
+/**
+ * What to install or change for the strongest mode (`course doctor`), or null when this is it.
+ * bwrap is the only mode with its own filesystem view, network and PID namespaces everywhere.
+ */
+export function strongerIsolation(mode: IsolationMode = detectIsolation().mode): string | null {
+  if (mode === 'bwrap') return null;
+  const root = isRoot();
+  if (!which('bwrap')) {
+    return `${mode} now; install bubblewrap for the strongest sandbox (\`apt-get install bubblewrap\`, \`dnf install bubblewrap\`)${root ? '' : ', or grade as root (setpriv to a sandbox uid)'}; docs/GRADER.md "Threat model"`;
+  }
+  return `${mode} now: bwrap is installed but cannot create namespaces here (a container without CAP_SYS_ADMIN, or unprivileged user namespaces disabled: \`sysctl kernel.unprivileged_userns_clone=1\`); docs/GRADER.md "Threat model"`;
 }
 
 /** The isolation for one run: `mode` (e.g. from a self-test) or the strongest that works here. */
@@ -251,22 +279,6 @@ export function wrapCommand(iso: Isolation, p: WrapPaths): string[] {
   return [...args, ...drop];
 }
 
-/** Let the sandbox uid read the stage and write its work folder (root modes). */
-export function grantStage(iso: Isolation, base: string, work: string): void {
-  if (iso.uid === undefined) return;
-  fs.chownSync(base, 0, iso.uid);
-  fs.chmodSync(base, 0o750);
-  const own = (dir: string) => {
-    fs.chownSync(dir, iso.uid!, iso.uid!);
-    for (const d of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, d.name);
-      if (d.isDirectory()) own(p);
-      else fs.chownSync(p, iso.uid!, iso.uid!);
-    }
-  };
-  own(work);
-}
-
 /** Environment for the test process: an allow-list, so the instructor's tokens and keys stay out. */
 export function sandboxEnv(extra: Record<string, string>, work: string): NodeJS.ProcessEnv {
   // VK_*: which Vulkan driver webgpu uses (issue 26)
@@ -331,4 +343,49 @@ export function sweep(opts: { uid?: number; marker: string; base: string }): num
     if (found === 0) break;
   }
   return killed;
+}
+
+/** What held for one exercise's runs (results.json extra_data, report.md; docs/GRADER.md "Threat model"). */
+export interface Guarantees {
+  mode: IsolationMode;
+  held: string[];
+  notHeld: string[];
+}
+
+/**
+ * The guarantees of `iso` on this machine, as short phrases. `fence` is what the filesystem
+ * boundary did (sandbox/boundary.ts raiseFence): which secrets were locked, whether the stage
+ * names the project.
+ */
+export function guarantees(iso: Isolation, fence: { locked: string[]; hidesProject: boolean }): Guarantees {
+  const held: string[] = [];
+  const notHeld: string[] = [];
+  const say = (ok: boolean, yes: string, no: string) => (ok ? held : notHeld).push(ok ? yes : no);
+  const uid = iso.uid !== undefined;
+  say(uid || iso.mode === 'bwrap', 'the staged project is read-only to it', 'runs as the grading user: it can change what that user can (staged files are hash-checked, a change voids the run)');
+  say(uid, 'runs as a dedicated unprivileged uid', 'no separate uid: it can read whatever the grading user can');
+  if (iso.mode === 'bwrap') held.push('sees only the stage, system folders and the runtime (mount namespace)');
+  else if (uid) {
+    say(fence.locked.length > 0, 'solutions/, .git, hidden tests, submissions and outputs locked from it (o-rwx)', 'no secrets were locked');
+    notHeld.push('world-readable files elsewhere on the machine stay readable (no mount namespace)');
+  }
+  if (uid) say(fence.hidesProject, 'the stage names no project path', 'the stage links the project\'s node_modules (another filesystem): its path is visible');
+  const ns = iso.mode === 'bwrap' || (iso.mode === 'setpriv' && setprivHasNamespaces());
+  say(ns, 'own PID and network namespace (no network, every process dies with the run)', iso.mode === 'none' ? 'network open; leftovers found by environment marker and cwd' : 'network open and processes visible (no namespaces); leftovers killed by uid');
+  if (uid) held.push('root never follows the sandbox\'s links; its files in /tmp, /var/tmp, /dev/shm and System V IPC removed after each run');
+  // every mode today: vitest's main process (the IPC channel to the grader) runs as the submission's uid
+  notHeld.push('the test runner\'s main process shares the submission\'s uid: it can be signalled or traced (verdicts are judged in the grader, docs/GRADER.md)');
+  return { mode: iso.mode, held, notHeld };
+}
+
+/** The guarantees of a grade's exercises (they share one mode per grader run), for results.json. */
+export function sandboxOf(exercises: { sandbox?: Guarantees }[]): Guarantees | undefined {
+  return exercises.find((e) => e.sandbox)?.sandbox;
+}
+
+/** report.md lines under "Isolation": which guarantees held and which did not. */
+export function guaranteeLines(exercises: { sandbox?: Guarantees }[]): string[] {
+  const g = sandboxOf(exercises);
+  if (!g) return [];
+  return [`Guarantees held: ${g.held.join('; ') || 'none'}  `, `Not held: ${g.notHeld.join('; ') || 'none'}`];
 }
