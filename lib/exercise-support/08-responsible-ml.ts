@@ -291,7 +291,8 @@ export function rocPoints(memberLosses: ArrayLike<number>, nonMemberLosses: Arra
 
 /**
  * Share of a saliency map's total mass on the object's pixels (original pixel > 0.1) rather than
- * on the background, per image.
+ * on the background, per image; NaN for an all-zero map (every ReLU off: the model is blind to
+ * that image, there is nothing to share).
  */
 export function objectShare(saliency: Float32Array, original: Float32Array, n: number): number[] {
   const out: number[] = [];
@@ -302,7 +303,7 @@ export function objectShare(saliency: Float32Array, original: Float32Array, n: n
       total += saliency[p]!;
       if (original[p]! > 0.1) onObject += saliency[p]!;
     }
-    out.push(total > 0 ? onObject / total : 0);
+    out.push(total > 0 ? onObject / total : Number.NaN);
   }
   return out;
 }
