@@ -61,8 +61,14 @@ export function parseByHandPolicy(file: string, raw: unknown): ByHandPolicy {
   return out;
 }
 
-/** The README line for one task: "Task 2 — by hand: … Forbidden: tf.dropout. Allowed: …". */
+/** How a forbidden API reads in the README. */
+function apiWords(api: ForbiddenApi): string {
+  return api === 'autodiff' ? 'autodiff (`tf.grad`, `tf.grads`, `tf.valueAndGrad(s)`, `tf.variableGrads`, `optimizer.minimize`)' : `\`${api}\``;
+}
+
+/** The README line for one task (the exercise README quotes every task's line verbatim). */
 export function policyLine(task: string, p: TaskPolicy): string {
-  const forbids = p.forbids.length === 0 ? 'nothing' : p.forbids.map((f) => `\`${f}\``).join(', ');
-  return `- Task ${task} (${p.functions.map((f) => `\`${f}\``).join(', ')}): ${p.forbids.length === 0 ? 'library allowed' : p.lesson}. Forbidden: ${forbids}. Allowed: ${p.allows.join('; ')}.`;
+  const fns = p.functions.map((f) => `\`${f}\``).join(', ');
+  const forbids = p.forbids.length === 0 ? '; nothing is forbidden' : `. Forbidden: ${p.forbids.map(apiWords).join(', ')}`;
+  return `- Task ${task} (${fns}): ${p.lesson}${forbids}. Allowed: ${p.allows.join('; ')}.`;
 }
