@@ -175,9 +175,11 @@ describe('task 1: perceptron', () => {
     // (0,1), (1,0) are right; (1,1) predicts 0 → w += α·[1,1], b += α.
     for (const lr of [0.1, 0.5]) {
       const r = F.trainPerceptron(GATE_X, [0, 0, 0, 1], { epochs: 1, learningRate: lr });
-      expect(r.weights[0]).toBeCloseTo(lr, 9);
-      expect(r.weights[1]).toBeCloseTo(lr, 9);
-      expect(r.bias).toBeCloseTo(0, 9);
+      // Tolerance 1e-6: one update of ±α each; α = 0.1 held in float32 (a Float32Array or a
+      // tensor) is 0.10000000149, 1.5e-9 off, beyond toBeCloseTo(·, 9). A wrong rule is off by ≥ α.
+      expect(Math.abs(r.weights[0]! - lr), `w[0] after one epoch: ${r.weights[0]}, expected ${lr}`).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs(r.weights[1]! - lr), `w[1] after one epoch: ${r.weights[1]}, expected ${lr}`).toBeLessThanOrEqual(1e-6);
+      expect(Math.abs(r.bias), `bias after one epoch: ${r.bias}, expected 0 (−α then +α)`).toBeLessThanOrEqual(1e-6);
       expect(r.converged).toBe(false);
       expect(r.epochsRun).toBe(1);
     }

@@ -318,7 +318,8 @@ describe('task 2: compareActivations', () => {
     expect(reluRun.model).toBeDefined();
     const reluAcc = recomputedValAccuracy(reluRun.model!);
     const sigmoidAcc = recomputedValAccuracy(sigmoidRun.model!);
-    // the reported curve ends where the returned model really is
+    // the reported curve ends where the returned model really is (both are counts over the same
+    // validation rows, each at most one float32 rounding, ≤ 6e-8 relative: 1e-6 leaves 16×)
     expect(Math.abs(reluRun.finalValAccuracy - reluAcc)).toBeLessThan(1e-6);
     expect(Math.abs(sigmoidRun.finalValAccuracy - sigmoidAcc)).toBeLessThan(1e-6);
     expect(reluAcc - sigmoidAcc).toBeGreaterThan(0.15);
@@ -439,6 +440,7 @@ describe('task 3: gradient diagnostics', () => {
     const x = tf.tidy(() => tf.concat([tf.randomUniform([31, 4], 0, 0.9, 'float32', 4), tf.tensor2d([[1, 0.5, 0.5, 0.5]])]));
     const dead = S.deadUnitFraction(model, x);
     expect(dead.perLayer.map((l) => l.layer)).toEqual(['r1', 'r3']);
+    // fractions k/n of small counts: exact in float64, ≤ 3e-8 off in float32; toBeCloseTo(·, 6) = 5e-7
     expect(dead.perLayer[0]!.fraction).toBeCloseTo(3 / 8, 6);
     expect(dead.perLayer[1]!.fraction).toBeCloseTo(1, 6);
     expect(dead.overall).toBeCloseTo(7 / 12, 6);
