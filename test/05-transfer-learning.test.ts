@@ -128,6 +128,24 @@ describe('task 1: buildTransferModel', () => {
     });
   });
 
+  it('names every head layer HEAD_PREFIX… (flatten, hidden, output) and seeds its initial weights with opts.seed', () => {
+    // The stub's contract: "every head layer's name starts with HEAD_PREFIX (fineTune tells head
+    // from base by it)" and "the head's initial weights depend only on opts.seed". Cut at a conv
+    // layer with a hidden layer: flatten + ReLU dense + softmax, three new layers.
+    const build = (seed: number) => impl.buildTransferModel(buildBaseCnn(9), { numClasses: 4, cutAt: 'pool2', freeze: true, headUnits: 8, seed });
+    const a = build(3);
+    const baseNames = new Set(['conv1', 'pool1', 'conv2', 'pool2']);
+    const head = leafLayers(a).filter((l) => !baseNames.has(l.name));
+    expect(head.map((l) => l.name), 'the new layers: a flatten, the hidden ReLU layer and the softmax layer').toHaveLength(3);
+    for (const l of head) expect(l.name.startsWith(impl.HEAD_PREFIX), `head layer '${l.name}' must be named ${impl.HEAD_PREFIX}…`).toBe(true);
+    const weighted = (m: tf.LayersModel) => leafLayers(m).filter((l) => l.name.startsWith(impl.HEAD_PREFIX) && l.countParams() > 0).map(weightBytes);
+    const again = build(3);
+    const other = build(4);
+    expect(weighted(again).every((w, i) => sameBytes(w, weighted(a)[i]!)), 'same seed: the same initial head weights').toBe(true);
+    expect(weighted(other).some((w, i) => !sameBytes(w, weighted(a)[i]!)), 'another seed: other initial head weights').toBe(true);
+    for (const m of [a, again, other]) m.dispose();
+  });
+
   it('freeze: false lets the base layers train too', async () => {
     await withData(4, 13, async (data) => {
       const model = impl.buildTransferModel(buildBaseCnn(8), { numClasses: 5, cutAt: 'fc1', freeze: false });
