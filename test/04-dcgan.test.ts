@@ -11,6 +11,7 @@ import { frechetDistance } from '../lib/metrics/frechet.js';
 import { FID_CLASSIFIER_DIR } from '../lib/pretrain/fid-classifier.js';
 import { makeRng } from '../lib/random.js';
 import { countLeak, loadModel } from '../lib/train/index.js';
+import { constantImages, recordImageRows } from './support/record-inputs.js';
 
 const TINY = { latentDim: 16, width: 4, dropout: 0, seed: 3 };
 
@@ -176,6 +177,55 @@ describe('task 2: losses', () => {
   });
 });
 
+describe('task 1: networks (contract details)', () => {
+  const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  const same = (a: number[][], b: number[][]) => a.length === b.length && a.every((w, i) => w.length === b[i]!.length && w.every((v, j) => v === b[i]![j]));
+
+  test('kernel initialisers are seeded: the same config.seed gives the same G and D, another seed others', () => {
+    // "Same config.seed → same initial weights" for both networks; a layer left on tfjs's
+    // unseeded default initialiser draws new weights at every build.
+    for (const build of [gan.buildGenerator, gan.buildDiscriminator]) {
+      const [a, b, c] = [build(TINY), build(TINY), build({ ...TINY, seed: TINY.seed + 1 })];
+      expect(same(weightsOf(a), weightsOf(b)), `${build.name}: two builds with seed ${TINY.seed} differ`).toBe(true);
+      expect(same(weightsOf(a), weightsOf(c)), `${build.name}: seeds ${TINY.seed} and ${TINY.seed + 1} give the same weights`).toBe(false);
+      for (const m of [a, b, c]) m.dispose();
+    }
+  });
+
+  test('every leaky ReLU has slope 0.2 (two in G, two in D), not tfjs\'s default 0.3', () => {
+    // Measured on the activation itself: each LeakyReLU layer applied to [−1, 1] must give [−0.2, 1].
+    for (const [name, m, count] of [['G', gan.buildGenerator(TINY), 2], ['D', gan.buildDiscriminator(TINY), 2]] as const) {
+      const leaky = m.layers.filter((l) => l.getClassName() === 'LeakyReLU');
+      expect(leaky.length, `${name}: number of leaky ReLU layers`).toBe(count);
+      for (const l of leaky) {
+        const y = tf.tidy(() => Array.from((l.apply(tf.tensor1d([-1, 1])) as tf.Tensor).dataSync()));
+        expect(y[0], `${name}: ${l.name} maps −1 to ${y[0]}`).toBeCloseTo(-0.2, 6);
+        expect(y[1]).toBeCloseTo(1, 6);
+      }
+      m.dispose();
+    }
+  });
+
+  test('D has dropout only when dropout > 0: a new mask at every training call, none at inference', () => {
+    const x = realImages.slice([0], [8]);
+    const outputs = (d: tf.LayersModel, training: boolean) => tf.tidy(() => [0, 1].map(() => Array.from((d.apply(x, { training }) as tf.Tensor).dataSync())));
+    const on = gan.buildDiscriminator({ ...TINY, dropout: 0.5 });
+    const off = gan.buildDiscriminator(TINY);
+    const dropoutLayers = (d: tf.LayersModel) => d.layers.filter((l) => l.getClassName() === 'Dropout').length;
+    expect(dropoutLayers(on), 'dropout 0.5: one dropout layer after each convolution').toBe(2);
+    expect(dropoutLayers(off), 'dropout 0: no dropout layers').toBe(0);
+    const [t1, t2] = outputs(on, true);
+    expect(t1!.some((v, i) => v !== t2![i]), 'dropout 0.5, training: two calls must draw two masks').toBe(true);
+    const [i1, i2] = outputs(on, false);
+    expect(i1, 'dropout 0.5, inference: no dropout').toEqual(i2);
+    const [o1, o2] = outputs(off, true);
+    expect(o1, 'dropout 0, training: deterministic').toEqual(o2);
+    tf.dispose(x);
+    on.dispose();
+    off.dispose();
+  });
+});
+
 describe('task 3: training step', () => {
   function tinyModels(): gan.GanModels {
     return { generator: gan.buildGenerator(TINY), discriminator: gan.buildDiscriminator(TINY) };
@@ -289,6 +339,59 @@ describe('task 4: epochs and sample grids', () => {
     m.discriminator.dispose();
   });
 
+  test('trainEpoch visits the images in a new rng-shuffled order each epoch, each at most once, in full batches', () => {
+    // 20 images, each a distinct constant (test/support/record-inputs.ts); batches of 6 → 3 steps, 2 skipped.
+    const { images, values } = constantImages(20);
+    const epochOrders = (rngSeed: number, epochs: number): number[][] => {
+      const m = { generator: gan.buildGenerator(TINY), discriminator: gan.buildDiscriminator(TINY) };
+      const opt = { discriminator: tf.train.sgd(0), generator: tf.train.sgd(0) };
+      const seen = recordImageRows(m.discriminator, values);
+      const rng = makeRng(rngSeed);
+      const orders: number[][] = [];
+      for (let e = 0; e < epochs; e++) {
+        seen.length = 0;
+        gan.trainEpoch(m, opt, images, { batchSize: 6, rng });
+        orders.push([...seen]);
+      }
+      m.generator.dispose();
+      m.discriminator.dispose();
+      return orders;
+    };
+    const [first, second] = epochOrders(7, 2);
+    for (const order of [first!, second!]) {
+      expect(order.length, 'real images D saw in one epoch: 3 full batches of 6').toBe(18);
+      expect(new Set(order).size, `an image was used twice in one epoch: ${order.join(',')}`).toBe(18);
+    }
+    expect(first, 'the epoch order is shuffled, not 0, 1, 2, …').not.toEqual(first!.slice().sort((a, b) => a - b));
+    expect(second, 'each epoch draws a new order from the rng').not.toEqual(first);
+    expect(epochOrders(7, 1)[0], 'the same rng seed gives the same order').toEqual(first);
+    expect(epochOrders(8, 1)[0], 'another rng seed gives another order').not.toEqual(first);
+    images.dispose();
+  });
+
+  test('trainEpoch returns the mean of its step losses, not their sum', () => {
+    // D with all-zero weights outputs logit 0 for every image and learning rates are 0, so every
+    // step returns the same losses (whatever the batch and noise): the epoch must return them too.
+    const build = () => {
+      const m = { generator: gan.buildGenerator(TINY), discriminator: gan.buildDiscriminator(TINY) };
+      m.discriminator.setWeights(m.discriminator.getWeights().map((w) => tf.zerosLike(w)));
+      return m;
+    };
+    const opt = () => ({ discriminator: tf.train.sgd(0), generator: tf.train.sgd(0) });
+    const images = realImages.slice([0], [24]);
+    const one = build();
+    const step = gan.trainStep(one, opt(), images.slice([0], [6]), makeRng(3));
+    const m = build();
+    const epoch = gan.trainEpoch(m, opt(), images, { batchSize: 6, rng: makeRng(3) }); // 4 steps
+    expect(epoch.dLoss, `epoch D loss over 4 equal steps of ${step.dLoss}`).toBeCloseTo(step.dLoss, 5);
+    expect(epoch.gLoss, `epoch G loss over 4 equal steps of ${step.gLoss}`).toBeCloseTo(step.gLoss, 5);
+    for (const x of [one, m]) {
+      x.generator.dispose();
+      x.discriminator.dispose();
+    }
+    images.dispose();
+  });
+
   test('samplesForGrid returns (G(z) + 1) / 2 in [0, 1], one image per noise row', () => {
     const g = gan.buildGenerator(TINY);
     const z = noiseFrom(makeRng(8), 6, TINY.latentDim);
@@ -332,6 +435,10 @@ describe('task 5: measuring quality', () => {
     expect(rows.length).toBe(10);
     expect(rows[0]!.length).toBe(expected[0]!.length);
     for (let i = 0; i < 10; i++) for (let j = 0; j < expected[0]!.length; j++) expect(rows[i]![j]).toBeCloseTo(expected[i]![j]!, 4);
+    // in batches (of 3: 3 + 3 + 3 + 1 rows): the same rows, in the same order
+    const batched = gan.extractFeatures(classifier, x, 3);
+    expect(batched.length, 'rows with batchSize 3').toBe(10);
+    for (let i = 0; i < 10; i++) for (let j = 0; j < expected[0]!.length; j++) expect(batched[i]![j]).toBeCloseTo(expected[i]![j]!, 4);
     x.dispose();
   });
 
@@ -348,11 +455,15 @@ describe('task 5: measuring quality', () => {
   });
 
   test('discriminatorAccuracy: real counts logits > 0, fake counts logits < 0', () => {
-    const r = tf.tensor2d([2, -1, 0.5, 3], [4, 1]);
-    const f = tf.tensor2d([-2, -0.1, 4], [3, 1]);
+    // a logit of exactly 0 is neither real (> 0) nor fake (< 0): one in each set
+    const r = tf.tensor2d([2, -1, 0.5, 3, 0], [5, 1]);
+    const f = tf.tensor2d([-2, -0.1, 4, 0], [4, 1]);
     const acc = gan.discriminatorAccuracy(r, f);
-    expect(acc.real).toBeCloseTo(3 / 4, 10);
-    expect(acc.fake).toBeCloseTo(2 / 3, 10);
+    // Tolerance 1e-6: a count over N, which a correct version may take as tf.mean of a 0/1 float32
+    // tensor (2/3 → 0.6666667, 3.3e-8 off; the float32 mean of ≤ 2^24 ones/zeros is within a few
+    // ulp of 1, ≤ 3e-7). Any wrong count is off by ≥ 1/N = 1/5 here.
+    expect(Math.abs(acc.real - 3 / 5), `real accuracy ${acc.real}, expected 3/5`).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(acc.fake - 2 / 4), `fake accuracy ${acc.fake}, expected 2/4`).toBeLessThanOrEqual(1e-6);
     tf.dispose([r, f]);
   });
 

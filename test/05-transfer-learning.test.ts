@@ -11,6 +11,7 @@ import { loadTargetData, type LabelledData } from '../lib/models/transfer-data.j
 import { countLeak } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
 import { expectCourseError, expectCourseErrorAsync } from './support/course-error.js';
+import { constantImages, recordImageRows } from './support/record-inputs.js';
 
 
 const BASE_LAYERS = ['conv1', 'conv2', 'conv3', 'fc1'];
@@ -128,6 +129,24 @@ describe('task 1: buildTransferModel', () => {
     });
   });
 
+  it('names every head layer HEAD_PREFIX… (flatten, hidden, output) and seeds its initial weights with opts.seed', () => {
+    // The stub's contract: "every head layer's name starts with HEAD_PREFIX (fineTune tells head
+    // from base by it)" and "the head's initial weights depend only on opts.seed". Cut at a conv
+    // layer with a hidden layer: flatten + ReLU dense + softmax, three new layers.
+    const build = (seed: number) => impl.buildTransferModel(buildBaseCnn(9), { numClasses: 4, cutAt: 'pool2', freeze: true, headUnits: 8, seed });
+    const a = build(3);
+    const baseNames = new Set(['conv1', 'pool1', 'conv2', 'pool2']);
+    const head = leafLayers(a).filter((l) => !baseNames.has(l.name));
+    expect(head.map((l) => l.name), 'the new layers: a flatten, the hidden ReLU layer and the softmax layer').toHaveLength(3);
+    for (const l of head) expect(l.name.startsWith(impl.HEAD_PREFIX), `head layer '${l.name}' must be named ${impl.HEAD_PREFIX}…`).toBe(true);
+    const weighted = (m: tf.LayersModel) => leafLayers(m).filter((l) => l.name.startsWith(impl.HEAD_PREFIX) && l.countParams() > 0).map(weightBytes);
+    const again = build(3);
+    const other = build(4);
+    expect(weighted(again).every((w, i) => sameBytes(w, weighted(a)[i]!)), 'same seed: the same initial head weights').toBe(true);
+    expect(weighted(other).some((w, i) => !sameBytes(w, weighted(a)[i]!)), 'another seed: other initial head weights').toBe(true);
+    for (const m of [a, again, other]) m.dispose();
+  });
+
   it('freeze: false lets the base layers train too', async () => {
     await withData(4, 13, async (data) => {
       const model = impl.buildTransferModel(buildBaseCnn(8), { numClasses: 5, cutAt: 'fc1', freeze: false });
@@ -194,6 +213,47 @@ describe('task 2: fineTune', () => {
       const after = snapshot(model);
       for (const name of BASE_LAYERS) expect(sameBytes(after.get(name)!, before.get(name)!), `${name} must not train after a refused call`).toBe(true);
     });
+  });
+
+  it('fineTune trains in shuffled mini-batches of batchSize (default 32), every image once per epoch, the order seeded by opts.seed', async () => {
+    // 40 constant images (test/support/record-inputs.ts) and the model's apply/predict recorded:
+    // the batches fineTune really feeds, not what it reports.
+    const { images, values } = constantImages(40);
+    const labels = Int32Array.from(values, (_, i) => i % 5);
+    const data: LabelledData = { x: images, y: tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 5).toFloat() as tf.Tensor2D), labels };
+    const batchesOf = async (opts: { epochs: number; batchSize?: number; seed?: number }): Promise<number[][]> => {
+      const model = frozenTransferModel(30);
+      const seen = recordImageRows(model, values);
+      const sizes: number[] = [];
+      const apply = model.apply.bind(model);
+      (model as unknown as { apply: typeof apply }).apply = (x, kw) => {
+        const before = seen.length;
+        const out = apply(x, kw);
+        sizes.push(seen.length - before);
+        return out;
+      };
+      await impl.fineTune(model, data, { unfreezeFrom: 'fc1', learningRate: 1e-4, headLearningRate: 1e-3, quiet: true, ...opts });
+      model.dispose();
+      // split the recorded rows into the batches that were fed
+      const out: number[][] = [];
+      let k = 0;
+      for (const n of sizes.filter((n) => n > 0)) {
+        out.push(seen.slice(k, k + n));
+        k += n;
+      }
+      return out;
+    };
+    const two = await batchesOf({ epochs: 2, batchSize: 16, seed: 4 });
+    expect(two.map((b) => b.length), 'batch sizes over 2 epochs of 40 images in batches of 16').toEqual([16, 16, 8, 16, 16, 8]);
+    const epoch1 = two.slice(0, 3).flat();
+    const epoch2 = two.slice(3).flat();
+    for (const e of [epoch1, epoch2]) expect([...e].sort((a, b) => a - b), 'every image exactly once per epoch').toEqual(values.map((_, i) => i));
+    expect(epoch1, 'the order is shuffled, not 0, 1, 2, …').not.toEqual(values.map((_, i) => i));
+    expect(epoch2, 'each epoch draws a new order').not.toEqual(epoch1);
+    expect((await batchesOf({ epochs: 1, batchSize: 16, seed: 4 })).flat(), 'the same seed gives the same first epoch').toEqual(epoch1);
+    expect((await batchesOf({ epochs: 1, batchSize: 16, seed: 5 })).flat(), 'another seed gives another order').not.toEqual(epoch1);
+    expect((await batchesOf({ epochs: 1 })).map((b) => b.length), 'default batchSize 32').toEqual([32, 8]);
+    tf.dispose([data.x, data.y]);
   });
 
   it('fineTune leaves no tensors behind', async () => {

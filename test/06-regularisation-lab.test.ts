@@ -7,10 +7,17 @@
  */
 import { describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import * as R from '@target/06-regularisation-lab/index.js';
+import * as Student from '@target/06-regularisation-lab/index.js';
 import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
 import { countLeak } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
+import { byHand, loadByHandPolicy } from './support/by-hand.js';
+
+// Each task's functions run under its "by hand" policy (the rubric's "byHand"): tf.grad for the
+// penalty gradients, tf.dropout, the built-in Glorot/He initialisers or a tf.train optimiser
+// fail that task's tests with the call and the line, whatever numbers they give.
+const POLICY = loadByHandPolicy(new URL('./06-regularisation-lab.rubric.json', import.meta.url));
+const R = byHand(Student, '06-regularisation-lab', POLICY);
 
 function numbers(t: tf.Tensor): number[] {
   return Array.from(t.dataSync());
@@ -61,6 +68,9 @@ describe('task 1: L1 and L2 penalties', () => {
       expect(g1.map((g) => g.shape)).toEqual([[2, 2], [2]]);
       expectClose(numbers(g2[0]!), [0.2, -0.4, 0, 0.6], 1e-6, 'l2 grad of W1 (2λW)');
       expectClose(numbers(g1[1]!), [-0.1, 0.1], 1e-6, 'l1 grad of W2 (λ sign W)');
+      // W1 holds an exact 0: the stub's contract is the subgradient 0 there (tf.sign(0) = 0, what
+      // tf.grad of |w| gives), not ±λ; and 2λ·0 = 0 for L2. Random normal weights never hit it.
+      expectClose(numbers(g1[0]!), [0.1, -0.1, 0, 0.1], 1e-6, 'l1 grad of W1 = [[1, −2], [0, 3]] (0 at the zero weight)');
       const x = tf.randomNormal([6, 5], 0, 1, 'float32', 11);
       const lambda = 0.37;
       const autoL2 = tf.grad((w: tf.Tensor) => tf.mul(tf.sum(tf.square(w)), lambda))(x);

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { CourseError } from '../errors.js';
 import type { Rubric, RubricEntry } from './types.js';
+import { parseByHandPolicy } from './policy.js';
 
 function fail(file: string, problem: string): never {
   throw new CourseError(`${file}: ${problem}`, 'fix the rubric (see docs/ARCHITECTURE.md, "Graded tests and the rubric")');
@@ -45,5 +46,9 @@ export function loadRubric(file: string): Rubric {
       ...(t.uses ? { uses: t.uses } : {}),
     };
   });
+  // the per-task "by hand" policy is read by the graded tests themselves; checked here so a
+  // malformed one stops grading before any test runs
+  const byHand = (raw as { byHand?: unknown }).byHand;
+  if (byHand !== undefined) parseByHandPolicy(file, byHand);
   return { exercise: typeof r.exercise === 'string' ? r.exercise : '', tests };
 }

@@ -5,7 +5,7 @@
  *
  *   <stage>/package.json, tsconfig.json, vitest.config.ts   copies
  *   <stage>/lib/                                             a copy of the course library
- *   <stage>/test/<this phase's test files>, test/support/    copies (visible OR hidden, never both)
+ *   <stage>/test/<this phase's test files + their rubrics>, test/support/   copies (visible OR hidden, never both)
  *   <stage>/data, <stage>/node_modules                       links: to the project's, or (root modes) to the
  *                                                            runtime copy outside it (boundary.ts sandboxRuntime)
  *   <stage>/submission/NN-name/                              a copy of the submission's regular files and folders
@@ -231,6 +231,9 @@ function fillStage(base: string, opts: StageOptions): Stage {
   const testFiles = opts.testFiles.map((f) => {
     const dest = path.join(root, 'test', path.basename(f));
     fs.copyFileSync(f, dest);
+    // its rubric too: the graded tests read their task's "by hand" policy from it
+    const rubric = f.replace(/\.test\.ts$/, '.rubric.json');
+    if (rubric !== f && fs.existsSync(rubric)) fs.copyFileSync(rubric, dest.replace(/\.test\.ts$/, '.rubric.json'));
     return dest;
   });
   // large and read-only: linked, not copied (a sandbox binds their real paths read-only)
