@@ -157,8 +157,11 @@ const ASSERTION = /^(AssertionError|AssertionError \[.*\])$/;
 const NOT_FINITE = /\b(NaN|-?Infinity)\b/;
 
 /** Classifies one failing test's first error; the detail is what the student reads after the kind. */
-export function classify(err: SerializedTestError): { kind: Exclude<FailureKind, 'timed out' | 'returned a Promise'>; detail: string } {
-  const text = firstLine(err.message);
+export function classify(err: SerializedTestError, exercise?: string): { kind: Exclude<FailureKind, 'timed out' | 'returned a Promise'>; detail: string } {
+  // the layer a tfjs-layers error happened in (test/support/layer-origins.ts) survives the cut
+  const layer = / (\[in [^\n\]]* layer "[^\n]*\])\s*$/m.exec(err.message);
+  const rest = layer ? err.message.slice(0, layer.index) : err.message;
+  const text = `${firstLine(rest)}${layer ? ` ${exercise ? relativiseLoadError(layer[1]!, exercise) : layer[1]}` : ''}`;
   const notImplemented = /not implemented: ([^\s(]+)/.exec(err.message);
   if (err.name === 'NotImplemented' || notImplemented) return { kind: 'not implemented', detail: notImplemented?.[1] ?? 'a function this test calls' };
   const assertion = ASSERTION.test(err.name ?? '') || /^expected /.test(text);
@@ -188,7 +191,7 @@ export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome, ctx?
   if (tamper) return `${firstLine(tamper.message)}${hint}`;
   const err = outcome.errors[0];
   if (!err) return `failed (no error was reported)${hint}`;
-  const { kind, detail } = classify(err);
+  const { kind, detail } = classify(err, ctx?.exercise);
   if (kind === 'not implemented') return `not implemented: ${detail}`;
   // a function declared async where the reference is not: the likeliest cause of whatever followed
   const stray = ctx ? strayAsync(ctx) : [];
