@@ -124,6 +124,26 @@ describe('feedback on the planted submissions', () => {
     }, 120_000);
   }
 
+  // issue 23: a wrong reshape in 04's generator said only "Total size of new array must be unchanged."
+  it('a shape bug deep in 04\'s generator names the layer and the student\'s line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-shape-'));
+    fs.cpSync(path.join(PROJECT_ROOT, 'solutions', '04-dcgan'), path.join(dir, '04-dcgan'), { recursive: true });
+    const file = path.join(dir, '04-dcgan', 'index.ts');
+    const src = fs.readFileSync(file, 'utf8');
+    const bugged = src.replace('tf.layers.reshape({ targetShape: [7, 7, 2 * width] })', 'tf.layers.reshape({ targetShape: [14, 14, 2 * width] })');
+    expect(bugged).not.toBe(src);
+    fs.writeFileSync(file, bugged);
+    const line = bugged.split('\n').findIndex((l) => l.includes('targetShape: [14, 14')) + 1;
+    try {
+      const r = await gradeTarget({ target: dir, only: ['04-dcgan'], select: { tasks: [1] }, seed: 7, log: () => {} });
+      const fb = r.exercises[0]!.tests.find((t) => /generator maps/.test(t.name))!.feedback;
+      expect(fb).toMatch(new RegExp(`^threw .*Total size of new array must be unchanged\\. \\[in Reshape layer "reshape_Reshape\\d+" \\(layer 4 of generator\\), input shape \\[\\d+,\\d+\\], output shape \\[null,14,14,\\d+\\]; added at index\\.ts:${line}:\\d+\\]`));
+      expect(fb).not.toContain(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   it('a syntax error is reported once, with its location; every test still scores 0', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syntax-'));
     fs.cpSync(path.join(TARGETS, 'good'), dir, { recursive: true });
