@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import * as R from '@target/06-regularisation-lab/index.js';
 import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
-import { countLeak } from '../lib/train/guard.js';
+import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
 
 function numbers(t: tf.Tensor): number[] {
@@ -85,7 +85,7 @@ describe('task 1: L1 and L2 penalties', () => {
     const ws = [tf.randomNormal([8, 4], 0, 1, 'float32', 1), tf.randomNormal([4, 3], 0, 1, 'float32', 2)];
     const leaked = await countLeak(() => [R.l1Penalty(ws, 0.1), R.l2Penalty(ws, 0.1), ...R.l1PenaltyGrads(ws, 0.1), ...R.l2PenaltyGrads(ws, 0.1)]);
     tf.dispose(ws);
-    expect(leaked).toBe(0);
+    expect(leaked, leakDetails()).toBe(0);
   });
 
   test('L2 on an overfitting MLP shrinks the weights and the train/validation gap (trained here)', () => {
@@ -205,7 +205,7 @@ describe('task 2: inverted dropout', () => {
     expect(() => R.dropout(x, -0.1, 0, true)).toThrow(CourseError);
     expect(x.isDisposed).toBe(false);
     x.dispose();
-    expect(leaked).toBe(0);
+    expect(leaked, leakDetails()).toBe(0);
   });
 });
 
@@ -394,7 +394,7 @@ describe('task 4: optimiser update rules', () => {
       R.sgdMomentumStep(param, grad, mom, { learningRate: 0.1, momentum: 0.9 }),
       R.adamStep(param, grad, adam, { learningRate: 0.1 }),
     ]);
-    expect(leaked).toBe(0);
+    expect(leaked, leakDetails()).toBe(0);
     expectClose(numbers(param), [1, 2, 3], 0, 'param after the steps');
     expectClose(numbers(grad), [0.5, -1, 2], 0, 'grad after the steps');
     expectClose(numbers(mom.velocity), [0.1, 0.1, 0.1], 1e-7, 'old velocity');
@@ -455,6 +455,6 @@ describe('task 5: update/weight ratio', () => {
     expect(() => R.updateToWeightRatio(a, [b[0]!])).toThrow(CourseError);
     expect(() => R.updateToWeightRatio([a[0]!], [b[1]!])).toThrow(CourseError);
     tf.dispose([...a, ...b]);
-    expect(leaked).toBe(0);
+    expect(leaked, leakDetails()).toBe(0);
   });
 });

@@ -166,7 +166,11 @@ export function classify(err: SerializedTestError, exercise?: string): { kind: E
   if (err.name === 'NotImplemented' || notImplemented) return { kind: 'not implemented', detail: notImplemented?.[1] ?? 'a function this test calls' };
   const assertion = ASSERTION.test(err.name ?? '') || /^expected /.test(text);
   if (assertion) {
-    if (/\bleak/i.test(text)) return { kind: 'leaked', detail: text };
+    if (/\bleak/i.test(text)) {
+      // "tensors leaked per call (float32[16,64] ×2): expected 2 to be +0" → "2 tensor(s) per call (float32[16,64] ×2)"
+      const m = /^tensors leaked( [^:]*)?: expected (-?[\d.]+) to be \+?0\b/.exec(text);
+      return { kind: 'leaked', detail: m ? `${m[2]} tensor(s)${m[1] ?? ''}` : text };
+    }
     if (NOT_FINITE.test(text)) return { kind: 'not finite', detail: text };
     return { kind: 'wrong value', detail: text };
   }

@@ -117,13 +117,23 @@ export function recordUses(exercise: string, opts: { testsDir?: string; solution
     ].join('\n');
     fs.writeFileSync(path.join(work, exercise, 'index.ts'), `${body}\n`);
     const vitest = path.join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs');
-    const r = spawnSync(process.execPath, [vitest, 'run', path.join(testsDir, `${exercise}.test.ts`)], {
+    const summary = path.join(work, 'summary.json');
+    const r = spawnSync(process.execPath, [vitest, 'run', path.join(testsDir, `${exercise}.test.ts`), '--reporter=default', '--reporter=json', `--outputFile.json=${summary}`], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, COURSE_TARGET: work, COURSE_USES_OUT: outFile },
       encoding: 'utf8',
       timeout: (opts.timeoutS ?? 1800) * 1000,
     });
-    if (r.status !== 0) {
+    // every test ran and passed: the recording is whole (an exit code of 1 from an unhandled
+    // worker RPC timeout on a loaded machine does not make it less so)
+    let passed = false;
+    try {
+      const j = JSON.parse(fs.readFileSync(summary, 'utf8')) as { numTotalTests: number; numPassedTests: number };
+      passed = j.numTotalTests > 0 && j.numPassedTests === j.numTotalTests;
+    } catch {
+      passed = false;
+    }
+    if (!passed) {
       throw new CourseError(`recording the calls of ${exercise}'s tests failed (vitest exit ${r.status ?? r.signal})`, `run npx vitest run test/${exercise}.test.ts on the reference first; its output ended:\n${(r.stdout + r.stderr).slice(-2000)}`);
     }
     return parseRecording(fs.readFileSync(outFile, 'utf8').split('\n'));
@@ -190,6 +200,11 @@ export function compareDeclarations(tests: RubricEntry[], derived: Map<string, D
   return problems;
 }
 
+/** The previous field lost its successor: its trailing comma goes too. */
+function dropComma(out: string[]): void {
+  if (out.length > 0) out[out.length - 1] = out[out.length - 1]!.replace(/,(\s*)$/, '$1');
+}
+
 /**
  * The rubric text with each test's "functions"/"uses" set to `derived`, edited line by line (the
  * two fields go right after `"task": N,`; every other line stays as it was).
@@ -205,10 +220,14 @@ export function writeDeclarations(text: string, derived: Map<string, Declared>):
     // drop an existing "functions"/"uses" array (single- or multi-line)
     if (/^\s*"(functions|uses)": \[/.test(line)) {
       skipping = !/\]/.test(line);
+      if (!skipping && !/\],\s*$/.test(line)) dropComma(out); // it was the entry's last field
       continue;
     }
     if (skipping) {
-      if (/^\s*\],?\s*$/.test(line)) skipping = false;
+      if (/^\s*\],?\s*$/.test(line)) {
+        skipping = false;
+        if (!/,\s*$/.test(line)) dropComma(out);
+      }
       continue;
     }
     out.push(line);

@@ -67,6 +67,7 @@ describe('classifying what happened', () => {
     expect(classify({ name: 'AssertionError', message: 'loss: expected NaN to be close to 0.69' }).kind).toBe('not finite');
     expect(classify({ name: 'AssertionError', message: 'expected [ 1, -Infinity ] to deeply equal [ 1, 2 ]' }).kind).toBe('not finite');
     expect(classify({ name: 'AssertionError', message: 'leaked tensors: expected 4 to be +0' }).kind).toBe('leaked');
+    expect(classify({ name: 'AssertionError', message: 'tensors leaked per call (float32[16,64] ×2, int32[16]): expected 3 to be +0 // Object.is equality' })).toEqual({ kind: 'leaked', detail: '3 tensor(s) per call (float32[16,64] ×2, int32[16])' });
     expect(classify({ name: 'TypeError', message: "Cannot read properties of undefined (reading 'dataSync')" })).toEqual({ kind: 'threw', detail: "TypeError: Cannot read properties of undefined (reading 'dataSync')" });
     expect(classify({ name: 'NotImplemented', message: 'not implemented: adamStep (fill in …)' })).toEqual({ kind: 'not implemented', detail: 'adamStep' });
   });
