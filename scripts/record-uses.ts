@@ -19,7 +19,7 @@ const file = path.join(PROJECT_ROOT, 'test', `${exercise}.rubric.json`);
 const tests = loadRubric(file).tests;
 const t0 = Date.now();
 const student = studentFunctions(exercise);
-const derived = deriveDeclarations(tests, recordUses(exercise), student, referenceCallGraph(exercise, student));
+const derived = deriveDeclarations(tests, await recordUses(exercise), student, referenceCallGraph(exercise, student));
 const problems = compareDeclarations(tests, derived);
 console.log(`${exercise}: recorded in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${problems.length} test(s) disagree with the rubric`);
 for (const p of problems) console.log(`  ${p}`);

@@ -14,7 +14,7 @@
  *  3. compare with the rubric (the self-test test/grader/uses.test.ts) or write it
  *     (`npx tsx scripts/record-uses.ts <exercise> --write`).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,7 +100,7 @@ export function parseRecording(lines: string[]): Recording {
 }
 
 /** Runs `test/<exercise>.test.ts` on the reference, exports wrapped; returns what each test called. */
-export function recordUses(exercise: string, opts: { testsDir?: string; solutionsDir?: string; timeoutS?: number } = {}): Recording {
+export async function recordUses(exercise: string, opts: { testsDir?: string; solutionsDir?: string; timeoutS?: number } = {}): Promise<Recording> {
   const testsDir = opts.testsDir ?? path.join(PROJECT_ROOT, 'test');
   const reference = path.join(opts.solutionsDir ?? path.join(PROJECT_ROOT, 'solutions'), exercise, 'index.ts');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `uses-${exercise}-`));
@@ -108,7 +108,7 @@ export function recordUses(exercise: string, opts: { testsDir?: string; solution
     const outFile = path.join(work, 'calls.jsonl');
     fs.writeFileSync(outFile, '');
     fs.mkdirSync(path.join(work, exercise));
-    const names = exportNames(reference, work);
+    const names = await exportNames(reference, work);
     const recorder = path.join(PROJECT_ROOT, 'test/support/uses-recorder.ts');
     const body = [
       `import * as real from ${JSON.stringify(reference)};`,
@@ -118,11 +118,9 @@ export function recordUses(exercise: string, opts: { testsDir?: string; solution
     fs.writeFileSync(path.join(work, exercise, 'index.ts'), `${body}\n`);
     const vitest = path.join(PROJECT_ROOT, 'node_modules/vitest/vitest.mjs');
     const summary = path.join(work, 'summary.json');
-    const r = spawnSync(process.execPath, [vitest, 'run', path.join(testsDir, `${exercise}.test.ts`), '--reporter=default', '--reporter=json', `--outputFile.json=${summary}`], {
-      cwd: PROJECT_ROOT,
+    const r = await run(process.execPath, [vitest, 'run', path.join(testsDir, `${exercise}.test.ts`), '--reporter=default', '--reporter=json', `--outputFile.json=${summary}`], {
       env: { ...process.env, COURSE_TARGET: work, COURSE_USES_OUT: outFile },
-      encoding: 'utf8',
-      timeout: (opts.timeoutS ?? 1800) * 1000,
+      timeoutS: opts.timeoutS ?? 1800,
     });
     // every test ran and passed: the recording is whole (an exit code of 1 from an unhandled
     // worker RPC timeout on a loaded machine does not make it less so)
@@ -142,12 +140,31 @@ export function recordUses(exercise: string, opts: { testsDir?: string; solution
   }
 }
 
+/**
+ * A child process, awaited without blocking the event loop (a vitest worker that blocks for
+ * minutes misses its RPC heartbeats: "Timeout calling onTaskUpdate").
+ */
+function run(cmd: string, args: string[], o: { env: NodeJS.ProcessEnv; timeoutS: number }): Promise<{ status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: PROJECT_ROOT, env: o.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-20_000)));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutS * 1000);
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+}
+
 /** The reference module's export names (loaded in a child: it imports tfjs). */
-function exportNames(reference: string, work: string): string[] {
+async function exportNames(reference: string, work: string): Promise<string[]> {
   const probe = path.join(work, 'names.mts');
   fs.writeFileSync(probe, `const m = await import(${JSON.stringify(reference)});\nconsole.log(JSON.stringify(Object.keys(m)));\n`);
   const tsx = path.join(PROJECT_ROOT, 'node_modules/tsx/dist/cli.mjs');
-  const r = spawnSync(process.execPath, [tsx, probe], { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, COURSE_QUIET_BACKEND: '1' } });
+  const r = await run(process.execPath, [tsx, probe], { env: { ...process.env, COURSE_QUIET_BACKEND: '1' }, timeoutS: 300 });
   const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('['));
   if (r.status !== 0 || !line) throw new CourseError(`cannot list the exports of ${reference}`, `check that it loads: npx tsx ${reference}\n${r.stderr.slice(-1500)}`);
   return (JSON.parse(line) as string[]).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default');

@@ -90,10 +90,10 @@ describe('recording which functions a test calls', () => {
 
 describe('every rubric declares what its tests call', () => {
   for (const exercise of listExercises().filter((e) => SLOW || e === '01-ffnn-from-scratch')) {
-    test(`${exercise}: "functions"/"uses" equal a recording of the tests on the reference`, () => {
+    test(`${exercise}: "functions"/"uses" equal a recording of the tests on the reference`, async () => {
       const tests = loadRubric(path.join(PROJECT_ROOT, 'test', `${exercise}.rubric.json`)).tests;
       const student = studentFunctions(exercise);
-      const derived = deriveDeclarations(tests, recordUses(exercise), student, referenceCallGraph(exercise, student));
+      const derived = deriveDeclarations(tests, await recordUses(exercise), student, referenceCallGraph(exercise, student));
       expect(compareDeclarations(tests, derived), `fix with: npx tsx scripts/record-uses.ts ${exercise} --write`).toEqual([]);
       // every test of a function-bearing task names what it checks or uses
       for (const t of tests) expect((t.functions ?? []).length + (t.uses ?? []).length, `"${t.name}" calls no student function`).toBeGreaterThan(0);
