@@ -274,7 +274,7 @@ describe('task 3: forward pass', () => {
     run();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) run();
-    expect(tf.memory().numTensors - before).toBe(0);
+    expect(tf.memory().numTensors - before, 'tensors leaked').toBe(0);
     x.dispose();
     disposeAll(params);
   });
@@ -495,7 +495,7 @@ describe('task 4: loss and backward pass', () => {
     run();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) run();
-    expect(tf.memory().numTensors - before).toBe(0);
+    expect(tf.memory().numTensors - before, 'tensors leaked').toBe(0);
     F.disposeCache(cache);
     tf.dispose([x, y]);
     disposeAll(params);
@@ -688,7 +688,7 @@ describe('task 5: training', () => {
     run();
     const before = tf.memory().numTensors;
     for (let i = 0; i < 2; i++) run();
-    expect(tf.memory().numTensors - before).toBe(0);
+    expect(tf.memory().numTensors - before, 'tensors leaked').toBe(0);
     init.forEach((l, i) => expect(asArray(l.W)).toEqual(initValues[i]));
     tf.dispose([d.xTrain, d.yTrain, d.xTest]);
     disposeAll(init);

@@ -11,7 +11,7 @@ import * as Student from '@target/02-activations/index.js';
 import type * as A from '@target/02-activations/index.js';
 import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
 import { accuracy } from '../lib/metrics/index.js';
-import { countLeak } from '../lib/train/guard.js';
+import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError, isNotImplemented } from '../lib/errors.js';
 import { ByHandViolation, byHand, loadByHandPolicy, runByHand } from './support/by-hand.js';
 
@@ -235,7 +235,7 @@ describe('task 1: activation functions', () => {
       return out;
     });
     x.dispose();
-    expect(leaked).toBe(0);
+    expect(leaked, leakDetails()).toBe(0);
   });
 });
 
@@ -341,7 +341,7 @@ describe('task 2: compareActivations', () => {
     probe.dispose();
     for (const r of [...a, ...b]) r.model!.dispose();
     // data, optimizer state and intermediate tensors are all freed; only the models were kept
-    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(tf.memory().numTensors, 'tensors leaked (count after vs before)').toBe(tensorsBefore);
   });
 
   test('compareActivations rejects a bad config with a CourseError', () => {
@@ -362,7 +362,7 @@ describe('task 2: compareActivations', () => {
     calls.forEach((c, i) => expect(c.logs, `onEpoch logs of epoch ${i + 1}`).toEqual({ loss: h.loss[i], acc: h.accuracy[i], val_loss: h.valLoss[i], val_acc: h.valAccuracy[i] }));
     expect(runs[0]!.model, 'without returnModels the run carries no model').toBeUndefined();
     // the model, its optimizer and the data were all freed
-    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    expect(tf.memory().numTensors, 'tensors leaked (count after vs before)').toBe(tensorsBefore);
   });
 });
 
@@ -471,8 +471,8 @@ describe('task 3: gradient diagnostics', () => {
   test('gradientNormsByLayer and deadUnitFraction leak no tensors', async () => {
     const model = S.buildMlp({ activation: 'relu', hidden: [16, 16], seed: 1 });
     const batch = fashionBatch(20);
-    expect(await countLeak(() => S.gradientNormsByLayer(model, batch))).toBe(0);
-    expect(await countLeak(() => S.deadUnitFraction(model, batch.x))).toBe(0);
+    expect(await countLeak(() => S.gradientNormsByLayer(model, batch)), leakDetails()).toBe(0);
+    expect(await countLeak(() => S.deadUnitFraction(model, batch.x)), leakDetails()).toBe(0);
     tf.dispose([batch.x, batch.y]);
     model.dispose();
   });

@@ -561,8 +561,8 @@ describe('task 4: sampling', () => {
     const after5 = tf.memory().numTensors;
     rnn.generate(model, TINY_VOCAB, 'ab', 25, { temperature: 0, seed: 1 });
     const after25 = tf.memory().numTensors;
-    expect(after5 - before).toBe(0);
-    expect(after25 - before).toBe(0);
+    expect(after5 - before, 'tensors leaked by a 5-character generate').toBe(0);
+    expect(after25 - before, 'tensors leaked by a 25-character generate').toBe(0);
     model.dispose();
   });
 
@@ -638,7 +638,7 @@ describe('task 5: evaluation', () => {
     const before = tf.memory().numTensors;
     rnn.evaluate(model, windows, 16);
     rnn.evaluate(model, windows, 5);
-    expect(tf.memory().numTensors - before).toBe(0);
+    expect(tf.memory().numTensors - before, 'tensors leaked').toBe(0);
     model.dispose();
   });
 });

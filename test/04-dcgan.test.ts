@@ -10,7 +10,7 @@ import { CourseError } from '../lib/errors.js';
 import { frechetDistance } from '../lib/metrics/frechet.js';
 import { FID_CLASSIFIER_DIR } from '../lib/pretrain/fid-classifier.js';
 import { makeRng } from '../lib/random.js';
-import { countLeak, loadModel } from '../lib/train/index.js';
+import { countLeak, leakDetails, loadModel } from '../lib/train/index.js';
 import { constantImages, recordImageRows } from './support/record-inputs.js';
 
 const TINY = { latentDim: 16, width: 4, dropout: 0, seed: 3 };
@@ -172,7 +172,7 @@ describe('task 2: losses', () => {
   test('the losses leak no tensors', async () => {
     const r = tf.tensor1d([1, -2, 3]);
     const f = tf.tensor1d([-1, 2, 0]);
-    expect(await countLeak(() => [gan.discriminatorLoss(r, f, { labelSmoothing: 0.1 }), gan.generatorLoss(f)])).toBe(0);
+    expect(await countLeak(() => [gan.discriminatorLoss(r, f, { labelSmoothing: 0.1 }), gan.generatorLoss(f)]), leakDetails()).toBe(0);
     tf.dispose([r, f]);
   });
 });
@@ -291,7 +291,7 @@ describe('task 3: training step', () => {
     const x = batch();
     const opt = { discriminator: tf.train.adam(1e-3), generator: tf.train.adam(1e-3) };
     const rng = makeRng(5);
-    expect(await countLeak(() => gan.trainStep(m, opt, x, rng))).toBe(0);
+    expect(await countLeak(() => gan.trainStep(m, opt, x, rng)), leakDetails()).toBe(0);
     x.dispose();
     disposeModels(m);
   });
@@ -333,7 +333,7 @@ describe('task 4: epochs and sample grids', () => {
     const opt = { discriminator: tf.train.adam(1e-3), generator: tf.train.adam(1e-3) };
     const images = realImages.slice([0], [32]);
     const rng = makeRng(4);
-    expect(await countLeak(() => gan.trainEpoch(m, opt, images, { batchSize: 16, rng }), 2)).toBe(0);
+    expect(await countLeak(() => gan.trainEpoch(m, opt, images, { batchSize: 16, rng }), 2), leakDetails()).toBe(0);
     images.dispose();
     m.generator.dispose();
     m.discriminator.dispose();

@@ -8,7 +8,7 @@ import * as impl from '@target/05-transfer-learning/index.js';
 import { buildBaseCnn } from '../lib/pretrain/transfer-base.js';
 import { loadBase } from '../lib/models/load-base.js';
 import { loadTargetData, type LabelledData } from '../lib/models/transfer-data.js';
-import { countLeak } from '../lib/train/guard.js';
+import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
 import { expectCourseError, expectCourseErrorAsync } from './support/course-error.js';
 import { constantImages, recordImageRows } from './support/record-inputs.js';
@@ -263,7 +263,7 @@ describe('task 2: fineTune', () => {
         () => impl.fineTune(model, data, { unfreezeFrom: 'conv3', learningRate: 1e-4, headLearningRate: 1e-3, epochs: 1, batchSize: 5, quiet: true }),
         2,
       );
-      expect(leak).toBe(0);
+      expect(leak, leakDetails()).toBe(0);
     });
   });
 

@@ -1,9 +1,12 @@
 /**
  * `course watch <exercise>`: the rustlings loop. Every time a file of the exercise folder is
  * saved, the tests of the first unfinished task run again (only those: seconds, not the whole
- * grade); when they pass, the next task's tests run at once. The screen shows per-task progress,
- * the first failing test with its feedback (file:line of a crash, see lib/grader/feedback.ts)
- * and the hint command for that task. A save during a check restarts it. Ctrl-C stops cleanly.
+ * grade); when they pass, the next task's tests run at once. A save also makes every task whose
+ * functions live in the saved file stale (watch-plan.ts): those marked done are re-checked in one
+ * run, and until then the screen does not call them done — a bug saved into finished code shows
+ * up without a `course grade`. The screen shows per-task progress, the first failing test with
+ * its feedback (file:line of a crash, see lib/grader/feedback.ts) and the hint command for that
+ * task. A save during a check restarts it. Ctrl-C stops cleanly.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +16,7 @@ import { exerciseSpecs, gradeTarget } from '../grader/grade.js';
 import { PROJECT_ROOT } from '../grader/runner.js';
 import type { ExerciseGrade, GradedTest } from '../grader/types.js';
 import type { WatchFlags } from './program.js';
+import { nextCheck, shownDone, taskFunctions, tasksAffected } from './watch-plan.js';
 
 export interface TaskCheck {
   task: number;
@@ -21,25 +25,28 @@ export interface TaskCheck {
   aborted: boolean;
 }
 
-/** Runs the graded tests of one task of one exercise (what a save in `course watch` costs). */
-export async function checkTask(o: { exercise: string; target: string; task: number; seed?: number; signal?: AbortSignal; testsDir?: string }): Promise<TaskCheck> {
+/** Runs the graded tests of one task (or several, in one run) of one exercise (what a save in `course watch` costs). */
+export async function checkTask(o: { exercise: string; target: string; task: number | number[]; seed?: number; signal?: AbortSignal; testsDir?: string }): Promise<TaskCheck> {
   const t0 = Date.now();
+  const tasks = Array.isArray(o.task) ? o.task : [o.task];
   const report = await gradeTarget({
     target: o.target,
     only: [o.exercise],
     seed: o.seed ?? 1234,
-    select: { tasks: [o.task] },
+    select: { tasks },
     testsDir: o.testsDir,
     log: () => {},
     runner: { signal: o.signal },
   });
-  return { task: o.task, grade: report.exercises[0]!, seconds: (Date.now() - t0) / 1000, aborted: Boolean(o.signal?.aborted) };
+  return { task: tasks[0]!, grade: report.exercises[0]!, seconds: (Date.now() - t0) / 1000, aborted: Boolean(o.signal?.aborted) };
 }
 
 interface TaskState {
   points: number;
   max: number;
   done: boolean;
+  /** saved since this result: it may be out of date and is not shown as done */
+  stale: boolean;
   failing?: GradedTest;
   failed: number;
   total: number;
@@ -53,6 +60,23 @@ export function isSourceChange(file: string | null): boolean {
   const base = path.basename(file);
   if (file.split(path.sep).includes('node_modules')) return false;
   return !(base.startsWith('.') || base.endsWith('~') || /\.(swp|swo|swx|tmp)$/.test(base) || base === '4913' || /^#.*#$/.test(base));
+}
+
+/** One task's share of a check that may have covered several tasks. */
+function taskState(r: TaskCheck, task: number, tasksInRun: number): TaskState {
+  const tests = r.grade.tests.filter((t) => t.task === task);
+  const failing = tests.filter((t) => t.status === 'failed');
+  return {
+    points: tests.reduce((n, t) => n + t.points, 0),
+    max: tests.reduce((n, t) => n + t.maxPoints, 0),
+    done: failing.length === 0 && !r.grade.loadError,
+    stale: false,
+    failing: failing[0],
+    failed: failing.length,
+    total: tests.length,
+    loadError: r.grade.loadError,
+    seconds: r.seconds / tasksInRun,
+  };
 }
 
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
@@ -72,19 +96,26 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
   const shown = path.relative(process.cwd(), folder) || folder;
   let status = 'starting…';
 
+  const fns = taskFunctions(specs);
+
   const render = () => {
     const out: string[] = [`course watch ${ex.id}   (${shown}/, Ctrl-C to stop)`, ''];
     const current = tasks.find((t) => !state.get(t)?.done);
     for (const t of tasks) {
       const s = state.get(t);
-      const pts = s ? `${s.points}/${s.max}` : `?/${maxOf(t)}`;
-      const what = !s ? '' : s.done ? 'done' : s.loadError ? 'does not load' : `${s.failed} of ${s.total} test(s) failing`;
+      // a stale result keeps its points on screen, but never the word "done"
+      const pts = s ? `${s.stale ? '(' : ''}${s.points}/${s.max}${s.stale ? ')' : ''}` : `?/${maxOf(t)}`;
+      const result = !s ? '' : s.done ? 'done' : s.loadError ? 'does not load' : `${s.failed} of ${s.total} test(s) failing`;
+      const what = s?.stale ? `saved since — was: ${result}` : result;
       out.push(`  task ${t}  ${pts.padStart(7)}  ${what}${t === current ? '   ← working on this' : ''}`.trimEnd());
     }
     const sum = (f: (t: number) => number) => tasks.reduce((n, t) => n + f(t), 0);
-    out.push('', `  points so far: ${sum((t) => state.get(t)?.points ?? 0)}/${sum(maxOf)}   ${status}`, '');
+    const fresh = (t: number) => (state.get(t)?.stale ? 0 : (state.get(t)?.points ?? 0));
+    out.push('', `  points so far: ${sum(fresh)}/${sum(maxOf)}   ${status}`, '');
     const s = current !== undefined ? state.get(current) : undefined;
-    if (current === undefined) {
+    const stale = tasks.filter((t) => state.get(t)?.stale);
+    if (stale.length > 0) out.push(`Saved since these results: task ${stale.join(', ')} in brackets (not counted until checked again).`, '');
+    if (current === undefined && stale.length === 0) {
       out.push(`Every task's tests pass. For the full grade (every task again): course grade --only ${ex.id}`);
     } else if (s?.loadError) {
       out.push(`The exercise does not load: ${s.loadError}`, '', `Stuck? course hint ${ex.id} ${current}`);
@@ -102,42 +133,37 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
   const cycle = async (): Promise<void> => {
     pending = false;
     for (;;) {
-      const task = tasks.find((t) => !state.get(t)?.done);
-      if (task === undefined || stopped) break;
-      status = `checking task ${task}…`;
+      const batch = nextCheck(tasks, state);
+      if (batch.length === 0 || stopped) break;
+      const label = `task${batch.length > 1 ? 's' : ''} ${batch.join(', ')}`;
+      status = batch.length > 1 || state.get(batch[0]!)?.done ? `re-checking ${label} (saved since they passed)…` : `checking ${label}…`;
       render();
       const ac = new AbortController();
       running = ac;
       let r: TaskCheck;
       try {
-        r = await checkTask({ exercise: ex.id, target, task, seed: flags.seed, signal: ac.signal });
+        r = await checkTask({ exercise: ex.id, target, task: batch, seed: flags.seed, signal: ac.signal });
       } catch (err) {
         running = null;
-        status = `could not check task ${task}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+        status = `could not check ${label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
         break;
       }
       running = null;
       if (r.aborted) return; // a newer save (it runs the next cycle) or Ctrl-C
-      const failing = r.grade.tests.filter((t) => t.status === 'failed');
-      state.set(task, {
-        points: r.grade.score,
-        max: r.grade.maxScore,
-        done: failing.length === 0,
-        failing: failing[0],
-        failed: failing.length,
-        total: r.grade.tests.length,
-        loadError: r.grade.loadError,
-        seconds: r.seconds,
-      });
-      status = `(task ${task} checked in ${r.seconds.toFixed(1)} s)`;
-      if (failing.length > 0 || pending) break;
+      for (const task of batch) state.set(task, taskState(r, task, batch.length));
+      status = `(${label} checked in ${r.seconds.toFixed(1)} s)`;
+      if (pending) break;
     }
     render();
   };
 
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
-  const schedule = () => {
+  const schedule = (file: string | null) => {
+    for (const t of tasksAffected(file, folder, tasks, fns)) {
+      const s = state.get(t);
+      if (s) s.stale = true;
+    }
     pending = true;
     running?.abort();
     clearTimeout(timer);
@@ -147,7 +173,8 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
   };
 
   const watcher = fs.watch(folder, { recursive: true }, (_event, file) => {
-    if (isSourceChange(file ? String(file) : null)) schedule();
+    const f = file ? String(file) : null;
+    if (isSourceChange(f)) schedule(f);
   });
   chain = cycle();
   await new Promise<void>((resolve) => {

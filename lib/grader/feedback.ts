@@ -2,10 +2,13 @@
  * Feedback that points at the right place. The runner reports, per test, the errors vitest saw
  * (message + source-mapped stack); this file turns them into the line a student reads:
  *
- *  - an error thrown in the submission names the submission's file:line (relative to the
- *    exercise folder, wherever the grader staged the copy) and the function it happened in;
+ *  - every failure starts with what happened, classified (failureFeedback): "threw" + the error
+ *    + the submission's file:line (relative to the exercise folder, wherever the grader staged
+ *    the copy) and the function it happened in; "wrong value", "not finite", "leaked" (from the
+ *    assertion's message); "timed out"; "not implemented"; "returned a Promise" (a function
+ *    declared async that the reference is not). The rubric's sentence follows as "hint:";
  *  - a test that failed because a function it `uses` (rubric) is broken, and that function's
- *    own test fails too, says so: "uses makeWindows (task 1), whose test fails: fix that first";
+ *    own test fails too, says so: "fix `makeWindows` (task 1) first: …";
  *  - one load/syntax error that stopped every test of an exercise is reported once, with its
  *    location, instead of once per test with each test's unrelated advice (every test still
  *    scores 0).
@@ -13,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CourseError } from '../errors.js';
+import { PROJECT_ROOT } from './paths.js';
 import type { ExerciseGrade, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
 
 export interface Frame {
@@ -112,22 +116,100 @@ export interface FeedbackContext {
   exercise: string;
   /** the student's exercise folder (<target>/<exercise>), to read function names from */
   submissionDir?: string;
+  /** the reference solution's folder, to tell a stray `async` (default solutions/<exercise>) */
+  referenceDir?: string;
 }
 
-/** One line saying why a test failed: never a stack trace; a crash in the submission says where. */
-export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome, ctx?: FeedbackContext): string {
-  if (outcome.runnerReason) return `${outcome.runnerReason} — ${spec.feedback}`;
-  // a tampering verdict explains the failure better than whatever assertion it spoiled
-  const err = outcome.errors.find((e) => e.message.startsWith('tampering detected')) ?? outcome.errors[0];
-  if (!err) return spec.feedback;
-  const notImplemented = /not implemented: ([^\s(]+)/.exec(err.message);
-  if (err.name === 'NotImplemented' || notImplemented) return `not implemented: ${notImplemented?.[1] ?? 'a function this test calls'}`;
-  const loc = ctx ? locate(err, ctx.exercise, ctx.submissionDir) : undefined;
-  if (loc) {
-    const name = err.name && !firstLine(err.message).startsWith(err.name) ? `${err.name}: ` : '';
-    return `${spec.feedback} — ${name}${firstLine(err.message)} (at ${formatLocation(loc)})`;
+/** What happened to a failing test, before any advice: the first words of its feedback. */
+export type FailureKind = 'threw' | 'wrong value' | 'not finite' | 'leaked' | 'timed out' | 'not implemented' | 'returned a Promise';
+
+const ASYNC_EXPORT = /^\s*export\s+(?:async\s+function\s*\*?\s*([A-Za-z_$][\w$]*)|(?:const|let)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*async\b)/gm;
+
+/** Names of the functions the .ts files of `dir` export as `async`. */
+export function asyncExports(dir: string | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!dir || !fs.existsSync(dir)) return out;
+  for (const f of fs.readdirSync(dir)) {
+    if (!f.endsWith('.ts')) continue;
+    try {
+      for (const m of fs.readFileSync(path.join(dir, f), 'utf8').matchAll(ASYNC_EXPORT)) out.add((m[1] ?? m[2])!);
+    } catch {
+      // unreadable: nothing to say about it
+    }
   }
-  return `${spec.feedback} — ${firstLine(err.message)}`;
+  return out;
+}
+
+/**
+ * Functions the submission declares `async` that the reference does not: each returns a Promise
+ * where its caller expects a value ("Cannot read properties of undefined (reading 'dataSync')").
+ */
+export function strayAsync(ctx: FeedbackContext): string[] {
+  if (!ctx.submissionDir) return [];
+  const reference = ctx.referenceDir ?? path.join(PROJECT_ROOT, 'solutions', ctx.exercise);
+  if (!fs.existsSync(reference)) return [];
+  const mine = asyncExports(ctx.submissionDir);
+  const theirs = asyncExports(reference);
+  return [...mine].filter((f) => !theirs.has(f)).sort();
+}
+
+const ASSERTION = /^(AssertionError|AssertionError \[.*\])$/;
+const NOT_FINITE = /\b(NaN|-?Infinity)\b/;
+
+/** Classifies one failing test's first error; the detail is what the student reads after the kind. */
+export function classify(err: SerializedTestError, exercise?: string): { kind: Exclude<FailureKind, 'timed out' | 'returned a Promise'>; detail: string } {
+  // the layer a tfjs-layers error happened in (test/support/layer-origins.ts) survives the cut
+  const layer = / (\[in [^\n\]]* layer "[^\n]*\])\s*$/m.exec(err.message);
+  const rest = layer ? err.message.slice(0, layer.index) : err.message;
+  const text = `${firstLine(rest)}${layer ? ` ${exercise ? relativiseLoadError(layer[1]!, exercise) : layer[1]}` : ''}`;
+  const notImplemented = /not implemented: ([^\s(]+)/.exec(err.message);
+  if (err.name === 'NotImplemented' || notImplemented) return { kind: 'not implemented', detail: notImplemented?.[1] ?? 'a function this test calls' };
+  const assertion = ASSERTION.test(err.name ?? '') || /^expected /.test(text);
+  if (assertion) {
+    if (/\bleak/i.test(text)) {
+      // "tensors leaked per call (float32[16,64] ×2): expected 2 to be +0" → "2 tensor(s) per call (float32[16,64] ×2)"
+      const m = /^tensors leaked( [^:]*)?: expected (-?[\d.]+) to be \+?0\b/.exec(text);
+      return { kind: 'leaked', detail: m ? `${m[2]} tensor(s)${m[1] ?? ''}` : text };
+    }
+    if (NOT_FINITE.test(text)) return { kind: 'not finite', detail: text };
+    return { kind: 'wrong value', detail: text };
+  }
+  const name = err.name && !text.startsWith(err.name) ? `${err.name}: ` : '';
+  return { kind: 'threw', detail: `${name}${text}` };
+}
+
+/**
+ * One line saying why a test failed: what happened first (threw + where, wrong value, not finite,
+ * leaked, timed out, not implemented, returned a Promise), then the rubric's sentence as a hint.
+ * The rubric's sentence never stands alone: it was written for one anticipated mistake and would
+ * blame the wrong cause for any other. Never a stack trace.
+ */
+export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome, ctx?: FeedbackContext): string {
+  const hint = ` — hint: ${spec.feedback}`;
+  if (outcome.runnerReason) {
+    // "timed out after 60 s …", "crashed …", "did not run …": the runner's words are the kind
+    return `${outcome.runnerReason}${hint}`;
+  }
+  // a tampering verdict explains the failure better than whatever assertion it spoiled
+  const tamper = outcome.errors.find((e) => e.message.startsWith('tampering detected'));
+  if (tamper) return `${firstLine(tamper.message)}${hint}`;
+  const err = outcome.errors[0];
+  if (!err) return `failed (no error was reported)${hint}`;
+  const { kind, detail } = classify(err, ctx?.exercise);
+  if (kind === 'not implemented') return `not implemented: ${detail}`;
+  // a function declared async where the reference is not: the likeliest cause of whatever followed
+  const stray = ctx ? strayAsync(ctx) : [];
+  const touched = [...(spec.functions ?? []), ...(spec.uses ?? [])];
+  const relevant = touched.length > 0 ? stray.filter((f) => touched.includes(f)) : stray;
+  if (relevant.length > 0) {
+    const list = relevant.map((f) => `\`${f}\``).join(', ');
+    return `returned a Promise: ${list} ${relevant.length > 1 ? 'are' : 'is'} declared async, so ${relevant.length > 1 ? 'they return' : 'it returns'} a Promise where the test expects a value (then: ${kind === 'threw' ? detail : `${kind}: ${detail}`})${hint}`;
+  }
+  if (kind === 'threw') {
+    const loc = ctx ? locate(err, ctx.exercise, ctx.submissionDir) : undefined;
+    return `threw ${detail}${loc ? ` (at ${formatLocation(loc)})` : ''}${hint}`;
+  }
+  return `${kind}: ${detail}${hint}`;
 }
 
 const LOAD_FAILED = /^did not run: the test file failed to load: /;
@@ -183,8 +265,8 @@ export function refineFeedback(grade: ExerciseGrade, specs: GradedTestSpec[], ou
       .map((f) => ({ f, dep: specs.find((d) => d !== spec && (d.functions ?? []).includes(f) && failed.has(d.name)) }))
       .filter((x): x is { f: string; dep: GradedTestSpec } => x.dep !== undefined);
     if (broken.length === 0) continue;
-    const said = broken.map(({ f, dep }) => `${f}${dep.task !== undefined ? ` (task ${dep.task})` : ''}`).join(' and ');
-    t.feedback = `uses ${said}, whose test fails: fix that first — ${t.feedback}`;
+    const said = broken.map(({ f, dep }) => `\`${f}\`${dep.task !== undefined ? ` (task ${dep.task})` : ''}`).join(' and ');
+    t.feedback = `fix ${said} first: this test calls it and its own test fails — ${t.feedback}`;
   }
   return grade;
 }

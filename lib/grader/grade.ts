@@ -211,7 +211,7 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
   }
   // code that is not a library: an error thrown first from here is never the environment's
   const ownRoots = [opts.target, stagesRoot(), testsDir, ...files.map((f) => path.dirname(f)), path.join(PROJECT_ROOT, 'lib')];
-  const grade = gradeFromOutcomes(exercise, specs, outcomes, (Date.now() - t0) / 1000, notes, ownRoots, { exercise, submissionDir: folder });
+  const grade = gradeFromOutcomes(exercise, specs, outcomes, (Date.now() - t0) / 1000, notes, ownRoots, { exercise, submissionDir: folder, referenceDir: path.join(testsDir, '..', 'solutions', exercise) });
   return { ...grade, isolation: isolation.mode, sandbox, review };
 }
 

@@ -18,7 +18,8 @@ function serialize(errors: ReadonlyArray<ErrorLike> | undefined): SerializedTest
     name: typeof e.name === 'string' ? e.name : undefined,
     message: typeof e.message === 'string' ? e.message : String(e),
     // source-mapped by vitest in the worker; lib/grader/feedback.ts finds the submission's frame
-    ...(typeof e.stack === 'string' ? { stack: e.stack.slice(0, 8000) } : {}),
+    // (up to 50 frames, test/support/setup.ts: the student's may lie under 30 of tfjs's)
+    ...(typeof e.stack === 'string' ? { stack: e.stack.slice(0, 16000) } : {}),
   }));
 }
 

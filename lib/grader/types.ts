@@ -18,7 +18,7 @@ export interface RubricEntry {
   functions?: string[];
   /**
    * functions this test calls that other tests judge: when one of those tests fails too, the
-   * feedback says "uses makeWindows (task 1), whose test fails: fix that first"
+   * feedback says "fix `makeWindows` (task 1) first: …"
    */
   uses?: string[];
 }

@@ -89,11 +89,11 @@ describe('the grader on a planted broken environment', () => {
     expect(formatMarkdown(r, FIX)).toMatch(/## Environment errors[^\n]*\n\n- 00-envtoy › addVectors adds when/);
   }, 180_000);
 
-  test('a submission whose own bad shapes make tfjs throw keeps the rubric feedback', async () => {
+  test('a submission whose own bad shapes make tfjs throw keeps the rubric feedback (as the hint after what threw, and where)', async () => {
     const r = await grade('shape-bug');
     const healthy = r.exercises[0]!.tests[0]!;
     expect(healthy.status).toBe('failed');
     expect(healthy.environmentError).toBeUndefined();
-    expect(healthy.feedback).toMatch(/^addVectors\(a, b\) must return the element-wise sum — /);
+    expect(healthy.feedback).toMatch(/^threw .*\(at index\.ts:\d+:\d+, in addVectors\) — hint: addVectors\(a, b\) must return the element-wise sum$/);
   }, 180_000);
 });

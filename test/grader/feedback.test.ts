@@ -1,13 +1,15 @@
 /**
  * Feedback that points at the right place (lib/grader/feedback.ts), on a tiny throwaway exercise
  * (test/fixtures/feedback): a crash names the submission's file:line and function, a broken
- * function another test uses is blamed first, and a load error is reported once.
+ * function another test uses is blamed first, a load error is reported once, and every failure
+ * starts with what happened (threw / wrong value / not finite / returned a Promise / …) before the
+ * rubric's hint.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cleanFunctionName, enclosingFunction, parseStack, submissionFrame } from '../../lib/grader/feedback.js';
+import { classify, cleanFunctionName, enclosingFunction, failureFeedback, parseStack, strayAsync, submissionFrame } from '../../lib/grader/feedback.js';
 import { gradeTarget } from '../../lib/grader/grade.js';
 import { loadRubric } from '../../lib/grader/rubric.js';
 import { formatMarkdown, formatTable, toGradescope } from '../../lib/grader/report.js';
@@ -56,13 +58,50 @@ describe('locating an error in the submission', () => {
   });
 });
 
+describe('classifying what happened', () => {
+  const spec = { name: 't', points: 1, feedback: 'the rubric sentence', file: 'x', hidden: false, functions: ['adamStep'] };
+  const failed = (e: { name?: string; message: string; stack?: string }, runnerReason?: string) => ({ state: 'failed' as const, errors: runnerReason ? [] : [e], ms: 1, ...(runnerReason ? { runnerReason } : {}) });
+
+  it('an assertion is a wrong value, not finite or a leak by what it says; anything else threw', () => {
+    expect(classify({ name: 'AssertionError', message: 'expected 0.5 to be close to 0.69, received difference is 0.19, but expected 0.000005' }).kind).toBe('wrong value');
+    expect(classify({ name: 'AssertionError', message: 'loss: expected NaN to be close to 0.69' }).kind).toBe('not finite');
+    expect(classify({ name: 'AssertionError', message: 'expected [ 1, -Infinity ] to deeply equal [ 1, 2 ]' }).kind).toBe('not finite');
+    expect(classify({ name: 'AssertionError', message: 'leaked tensors: expected 4 to be +0' }).kind).toBe('leaked');
+    expect(classify({ name: 'AssertionError', message: 'tensors leaked per call (float32[16,64] ×2, int32[16]): expected 3 to be +0 // Object.is equality' })).toEqual({ kind: 'leaked', detail: '3 tensor(s) per call (float32[16,64] ×2, int32[16])' });
+    expect(classify({ name: 'TypeError', message: "Cannot read properties of undefined (reading 'dataSync')" })).toEqual({ kind: 'threw', detail: "TypeError: Cannot read properties of undefined (reading 'dataSync')" });
+    expect(classify({ name: 'NotImplemented', message: 'not implemented: adamStep (fill in …)' })).toEqual({ kind: 'not implemented', detail: 'adamStep' });
+  });
+
+  it('the rubric sentence is a hint after what happened, never in its place', () => {
+    expect(failureFeedback(spec, failed({ name: 'AssertionError', message: 'expected 5e-11 to be less than 1e-12' }))).toBe('wrong value: expected 5e-11 to be less than 1e-12 — hint: the rubric sentence');
+    expect(failureFeedback(spec, failed({ message: '' }, 'timed out after 60 s (still running: an infinite loop or a very slow step?)'))).toMatch(/^timed out after 60 s .* — hint: the rubric sentence$/);
+    expect(failureFeedback(spec, { state: 'failed', errors: [], ms: 1 })).toBe('failed (no error was reported) — hint: the rubric sentence');
+  });
+
+  it('a function declared async where the reference is not is named before the error it caused', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'async-'));
+    const [mine, ref] = [path.join(root, 'mine'), path.join(root, 'ref')];
+    fs.mkdirSync(mine);
+    fs.mkdirSync(ref);
+    fs.writeFileSync(path.join(ref, 'index.ts'), 'export function adamStep() {}\nexport async function trainEpoch() {}\nexport function other() {}\n');
+    fs.writeFileSync(path.join(mine, 'index.ts'), 'export async function adamStep() {}\nexport async function trainEpoch() {}\nexport const other = async () => 1;\n');
+    const ctx = { exercise: 'ex', submissionDir: mine, referenceDir: ref };
+    expect(strayAsync(ctx)).toEqual(['adamStep', 'other']);
+    const fb = failureFeedback(spec, failed({ name: 'TypeError', message: "Cannot read properties of undefined (reading 'dataSync')" }), ctx);
+    expect(fb).toBe("returned a Promise: `adamStep` is declared async, so it returns a Promise where the test expects a value (then: TypeError: Cannot read properties of undefined (reading 'dataSync')) — hint: the rubric sentence");
+    // a test that touches neither stray function is not blamed on them
+    expect(failureFeedback({ ...spec, functions: ['trainEpoch'] }, failed({ name: 'AssertionError', message: 'expected 1 to be 2' }), ctx)).toMatch(/^wrong value:/);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+});
+
 describe('feedback on the planted submissions', () => {
   const bugs = findPlantedBugs(TARGETS, '00-deps');
 
   it('the good target gets full marks', async () => {
     const r = await grade(path.join(TARGETS, 'good'));
     expect(r.score).toBe(r.maxScore);
-    expect(bugs.map((b) => b.slug).sort()).toEqual(['broken-dependency', 'crash-in-helper']);
+    expect(bugs.map((b) => b.slug).sort()).toEqual(['broken-dependency', 'crash-in-helper', 'not-finite', 'stray-async']);
   }, 120_000);
 
   for (const bug of bugs) {
@@ -71,14 +110,40 @@ describe('feedback on the planted submissions', () => {
       const tests = r.exercises[0]!.tests;
       expect(tests.filter((t) => t.status === 'failed').map((t) => t.name).sort()).toEqual([...bug.mustFail].sort());
       const fb = Object.fromEntries(tests.map((t) => [t.name, t.feedback]));
+      const hint = (spec: string) => ` — hint: ${spec.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+      const scaleFb = fb['task 1 > scale multiplies every value'];
       if (bug.slug === 'crash-in-helper') {
-        expect(fb['task 1 > scale multiplies every value']).toMatch(/^scale\(xs, k\) multiplies every value by k — TypeError: grads\.map is not a function \(at index\.ts:14:\d+, in scale\)$/);
+        expect(scaleFb).toMatch(new RegExp(`^threw TypeError: grads\\.map is not a function \\(at index\\.ts:14:\\d+, in scale\\)${hint('scale(xs, k) multiplies every value by k')}`));
+      } else if (bug.slug === 'stray-async') {
+        expect(scaleFb).toMatch(/^returned a Promise: `scale` is declared async, so it returns a Promise where the test expects a value \(then: wrong value: expected Promise/);
+      } else if (bug.slug === 'not-finite') {
+        expect(scaleFb).toMatch(/^not finite: expected \[ Infinity, Infinity, Infinity \] to deeply equal \[ 2, 4, 6 \] — hint: scale/);
       } else {
-        expect(fb['task 2 > countWindows counts the windows of every block']).toMatch(/^uses makeWindows \(task 1\), whose test fails: fix that first — don't shuffle/);
-        expect(fb['task 1 > makeWindows starts at the offset']).not.toMatch(/^uses/);
+        expect(fb['task 2 > countWindows counts the windows of every block']).toMatch(/^fix `makeWindows` \(task 1\) first: this test calls it and its own test fails — wrong value: expected \[.*\] to deeply equal \[.*\] — hint: don't shuffle/);
+        expect(fb['task 1 > makeWindows starts at the offset']).toMatch(/^wrong value: expected \[ \+0, 4 \] to deeply equal \[ 100, 104 \] — hint: makeWindows must add offset/);
       }
     }, 120_000);
   }
+
+  // issue 23: a wrong reshape in 04's generator said only "Total size of new array must be unchanged."
+  it('a shape bug deep in 04\'s generator names the layer and the student\'s line', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gen-shape-'));
+    fs.cpSync(path.join(PROJECT_ROOT, 'solutions', '04-dcgan'), path.join(dir, '04-dcgan'), { recursive: true });
+    const file = path.join(dir, '04-dcgan', 'index.ts');
+    const src = fs.readFileSync(file, 'utf8');
+    const bugged = src.replace('tf.layers.reshape({ targetShape: [7, 7, 2 * width] })', 'tf.layers.reshape({ targetShape: [14, 14, 2 * width] })');
+    expect(bugged).not.toBe(src);
+    fs.writeFileSync(file, bugged);
+    const line = bugged.split('\n').findIndex((l) => l.includes('targetShape: [14, 14')) + 1;
+    try {
+      const r = await gradeTarget({ target: dir, only: ['04-dcgan'], select: { tasks: [1] }, seed: 7, log: () => {} });
+      const fb = r.exercises[0]!.tests.find((t) => /generator maps/.test(t.name))!.feedback;
+      expect(fb).toMatch(new RegExp(`^threw .*Total size of new array must be unchanged\\. \\[in Reshape layer "reshape_Reshape\\d+" \\(layer 4 of generator\\), input shape \\[\\d+,\\d+\\], output shape \\[null,14,14,\\d+\\]; added at index\\.ts:${line}:\\d+\\]`));
+      expect(fb).not.toContain(dir);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 
   it('a syntax error is reported once, with its location; every test still scores 0', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syntax-'));

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CourseError } from '../../lib/errors.js';
-import { checkFinite, countLeak, fitModel, loadModel, saveModel, trainLoop } from '../../lib/train/index.js';
+import { checkFinite, countLeak, fitModel, leakDetails, loadModel, saveModel, trainLoop } from '../../lib/train/index.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'train-test-'));
 
@@ -89,6 +89,23 @@ describe('lib/train', () => {
     expect(await countLeak(() => kept.push(tf.ones([2])), 3)).toBe(1);
     expect(await countLeak(() => tf.tidy(() => tf.ones([2]).add(1).sum()), 3)).toBe(0);
     tf.dispose(kept);
+  });
+
+  test('countLeak says what leaked (dtype, shape, how many per call) and leaves the leak as it was', async () => {
+    const kept: tf.Tensor[] = [];
+    const before = tf.memory().numTensors;
+    const leak = await countLeak(() => {
+      kept.push(tf.zeros([16, 64]), tf.zeros([16, 64]), tf.tensor1d([1, 2], 'int32'));
+      return tf.tidy(() => tf.ones([3]).mul(2)); // returned: disposed by countLeak, not a leak
+    }, 2);
+    expect(leak).toBe(3);
+    expect(leakDetails()).toBe('tensors leaked per call (float32[16,64] ×2, int32[2])');
+    // nothing the scope saw was disposed: 3 calls × 3 tensors are still alive
+    expect(tf.memory().numTensors - before).toBe(9);
+    expect(kept.every((t) => !t.isDisposed)).toBe(true);
+    tf.dispose(kept);
+    await countLeak(() => tf.tidy(() => tf.ones([2]).sum()));
+    expect(leakDetails()).toBe('tensors leaked per call');
   });
 
   test('fitModel does not leak tensors per epoch', async () => {
