@@ -239,19 +239,15 @@ function watchStderr(child: ChildProcess, res: AttemptResult, verbose: boolean |
 }
 
 /**
- * One message from vitest's main process. A pass counts only for the test announced as starting
- * before it: results forged over the worker's RPC for tests that never started (then the worker
- * killed) are set aside as unverified, whatever vitest makes of them.
+ * One message from vitest's main process. Which tests were announced as starting is kept: a pass
+ * counts only for one of those (judgeAttempt). Not checked per message: vitest's main process may
+ * report a test's result before its start when both came in one batch from the worker.
  */
 function onChildMessage(res: AttemptResult, msg: ChildMessage): void {
   if (msg.type === 'start') res.started.add(msg.name);
   else if (msg.type === 'result') {
     if (msg.state === 'skipped') res.skipped.add(msg.name);
-    else if (msg.state === 'passed' && !res.started.has(msg.name)) res.unverified.add(msg.name);
-    else {
-      res.unverified.delete(msg.name);
-      res.results.set(msg.name, { state: msg.state, errors: msg.errors, ms: msg.ms, file: msg.file });
-    }
+    else res.results.set(msg.name, { state: msg.state, errors: msg.errors, ms: msg.ms, file: msg.file });
   } else if (msg.type === 'module') res.moduleErrors.push(...msg.errors);
   else if (msg.type === 'done') {
     res.done = true;
@@ -291,8 +287,9 @@ function startWatchdog(res: AttemptResult, opts: RunExerciseOptions, limits: Lim
 /**
  * After the run, everything it started dead: the verdicts the worker could have spoiled are
  * checked. A test renamed in the worker (its verdict line then names no test, or one test twice)
- * voids the exercise; a test the harness saw fail stays failed; a pass for a test the harness
- * never wrote "start" for is set aside (unverified), like one vitest never announced.
+ * voids the exercise; a test the harness saw fail stays failed; a pass counts only for a test
+ * both vitest's main process announced and the harness wrote "start" for: others (forged over
+ * the worker's RPC for tests that never ran, the worker then killed) are set aside as unverified.
  */
 function judgeAttempt(res: AttemptResult, specs: GradedTestSpec[]): void {
   const reported = new Set([...specs.map((s) => s.name), ...res.results.keys(), ...res.skipped]);
@@ -307,7 +304,7 @@ function judgeAttempt(res: AttemptResult, specs: GradedTestSpec[]): void {
     }
   }
   for (const [name, r] of res.results) {
-    if (r.state === 'passed' && !res.progressStarted.has(name)) {
+    if (r.state === 'passed' && !(res.started.has(name) && res.progressStarted.has(name))) {
       res.results.delete(name);
       res.unverified.add(name);
     }
