@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CourseError } from '../errors.js';
+import { clip, plainLine } from './plain-text.js';
 import type { ExerciseGrade, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
 
 export interface Frame {
@@ -103,9 +104,10 @@ export function formatLocation(loc: Location): string {
   return `${loc.file}:${loc.line}:${loc.column}${loc.fn ? `, in ${loc.fn}` : ''}`;
 }
 
+/** The first non-empty line of a message, as plain text (controls visible, at most 240 characters). */
 function firstLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
-  return line.length > 240 ? `${line.slice(0, 237)}...` : line;
+  const line = clip(text, 8000).split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  return plainLine(line, 240);
 }
 
 export interface FeedbackContext {
@@ -114,8 +116,15 @@ export interface FeedbackContext {
   submissionDir?: string;
 }
 
-/** One line saying why a test failed: never a stack trace; a crash in the submission says where. */
+/**
+ * One line saying why a test failed: never a stack trace; a crash in the submission says where.
+ * Plain text (lib/grader/plain-text.ts): the submission wrote part of it.
+ */
 export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome, ctx?: FeedbackContext): string {
+  return plainLine(feedbackText(spec, outcome, ctx), 1200);
+}
+
+function feedbackText(spec: GradedTestSpec, outcome: TestOutcome, ctx?: FeedbackContext): string {
   if (outcome.runnerReason) return `${outcome.runnerReason} — ${spec.feedback}`;
   // a tampering verdict explains the failure better than whatever assertion it spoiled
   const err = outcome.errors.find((e) => e.message.startsWith('tampering detected')) ?? outcome.errors[0];
@@ -171,7 +180,7 @@ export function refineFeedback(grade: ExerciseGrade, specs: GradedTestSpec[], ou
     let text = relativiseLoadError(first.runnerReason!.replace(LOAD_FAILED, ''), ctx.exercise);
     const loc = first.errors[0] ? locate(first.errors[0], ctx.exercise, ctx.submissionDir) : undefined;
     if (loc && !text.includes(`${loc.file}:${loc.line}`)) text = `${text} (${formatLocation(loc)})`;
-    grade.loadError = text;
+    grade.loadError = plainLine(text, 1000);
     for (const n of loadFailures) failed.get(n)!.feedback = 'not run: the submission failed to load (the load error above); fix it first';
   }
   // 2. dependencies: "uses makeWindows (task 1), whose test fails: fix that first"

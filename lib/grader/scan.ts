@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { escapeMarkdown, plainLine } from './plain-text.js';
 
 export type ScanRule = 'child-process' | 'fs-write' | 'proc' | 'process-binding' | 'network' | 'eval' | 'outside-import' | 'patch' | 'runner-internals';
 
@@ -182,5 +183,6 @@ export function scanFile(file: string, folder: string, libDir: string): ScanFind
 
 /** "01-ffnn-from-scratch/index.ts:12 child-process — spawn(…)" lines for report.md. */
 export function formatFindings(findings: ScanFinding[]): string[] {
-  return findings.map((f) => `${f.file}:${f.line} ${f.rule} (${SCAN_RULES[f.rule]}): \`${f.text.replace(/`/g, "'")}\``);
+  // the student's line in a code span (not rendered as Markdown/HTML), control characters shown as escapes
+  return findings.map((f) => `${escapeMarkdown(f.file)}:${f.line} ${f.rule} (${SCAN_RULES[f.rule]}): \`${plainLine(f.text, 200).replace(/`/g, "'")}\``);
 }
