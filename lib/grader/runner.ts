@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
-import { sandboxEnv, sweep, wrapCommand, type Isolation } from './sandbox/isolation.js';
+import { sandboxEnv, sweep, workerDrop, wrapCommand, type Isolation } from './sandbox/isolation.js';
 import type { Stage } from './sandbox/stage.js';
 import type { ChildMessage, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
 
@@ -163,10 +163,27 @@ function takeProgress(res: AttemptResult, progressFile: string): void {
   for (const name of p.failed) res.failedSeen.add(name);
 }
 
+/**
+ * Root modes: vitest's main process runs as isolation.mainUid (lib/grader/vitest.grade.config.ts
+ * starts its workers as the sandbox uid). It writes the transformed modules the workers import
+ * to its temporary folder: one of its own beside the stage (owner mainUid, group the sandbox
+ * uid, 0750), which the workers can read and not change.
+ */
+function mainTmpDir(opts: RunExerciseOptions): string | null {
+  const { isolation, stage } = opts;
+  if (isolation.mainUid === undefined || isolation.uid === undefined) return null;
+  const dir = path.join(path.dirname(stage.root), 'main-tmp');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.chownSync(dir, isolation.mainUid, isolation.uid);
+  fs.chmodSync(dir, 0o750);
+  return dir;
+}
+
 /** The test process's environment: what the staged config and the harness read. */
 function attemptEnv(opts: RunExerciseOptions, limits: Limits, skip: Set<string>, progressFile: string, runId: string): NodeJS.ProcessEnv {
   const { stage } = opts;
-  return sandboxEnv(
+  const mainTmp = mainTmpDir(opts);
+  const env = sandboxEnv(
     {
       COURSE_GRADER_RUN: runId,
       COURSE_TARGET: stage.target,
@@ -183,13 +200,17 @@ function attemptEnv(opts: RunExerciseOptions, limits: Limits, skip: Set<string>,
     },
     stage.work,
   );
+  if (!mainTmp) return env;
+  // the workers get the sandbox's own temporary folder back (vitest.grade.config.ts)
+  return { ...env, TMPDIR: mainTmp, COURSE_GRADER_WORKER_TMPDIR: env.TMPDIR!, COURSE_GRADER_WORKER_DROP: JSON.stringify(workerDrop(opts.isolation.uid!)) };
 }
 
 /** `vitest run` with the staged grade config, inside the isolation; its own process group. */
 function spawnVitest(opts: RunExerciseOptions, env: NodeJS.ProcessEnv): ChildProcess {
   const { stage, isolation } = opts;
   const readOnly = ['data', 'node_modules'].map((l) => fs.realpathSync(path.join(stage.root, l)));
-  const wrap = wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly });
+  const mainTmp = path.join(path.dirname(stage.root), 'main-tmp');
+  const wrap = wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly, ...(isolation.mainUid !== undefined ? { writable: [mainTmp] } : {}) });
   const argv = [
     ...wrap,
     process.execPath,
@@ -325,6 +346,7 @@ async function finishAttempt(res: AttemptResult, opts: RunExerciseOptions, child
   // moment, so the sweep counts only what really outlived the run
   await new Promise((r) => setTimeout(r, 250));
   res.leftovers = sweep({ uid: opts.isolation.uid, marker, base: path.dirname(opts.stage.root) });
+  if (opts.isolation.mainUid !== undefined) res.leftovers += sweep({ uid: opts.isolation.mainUid, marker, base: path.dirname(opts.stage.root) });
   // everything that held the stderr pipe is dead now: read it to its end (verdict lines)
   if (!child.stderr!.readableEnded) {
     await new Promise<void>((done) => {
