@@ -44,7 +44,8 @@ if (workerDrop) {
       execArgv: [...workerDrop.slice(1), options?.execPath ?? process.execPath, ...(options?.execArgv ?? process.execArgv)],
     });
   childProcess.fork = ((modulePath: string | URL, a?: unknown, b?: unknown) =>
-    Array.isArray(a) ? dropped(modulePath, a, b as childProcess.ForkOptions) : dropped(modulePath, [], a as childProcess.ForkOptions)) as typeof childProcess.fork;
+    // fork(path, args?, options?) or fork(path, options); tinypool passes args undefined
+    a === undefined || Array.isArray(a) ? dropped(modulePath, a as string[] | undefined, b as childProcess.ForkOptions) : dropped(modulePath, [], a as childProcess.ForkOptions)) as typeof childProcess.fork;
   syncBuiltinESMExports(); // tinypool's `import { fork } from 'node:child_process'` sees it too
 }
 
