@@ -17,6 +17,7 @@ import { writeReports } from './report.js';
 import { PROJECT_ROOT } from './runner.js';
 import { lockFromSandbox } from './sandbox/boundary.js';
 import type { GradeReport } from './types.js';
+import { plainLine } from './plain-text.js';
 
 export interface BatchRow {
   student: string;
@@ -51,8 +52,10 @@ export async function gradeSubmissions(
     // every run of every student has its own stage and sandbox: one student's crash, hang or
     // attack cannot reach another's files or results, and the parent writes the reports
     const student = students[i]!;
-    const prefix = jobs > 1 ? `[${student}] ` : '';
-    if (jobs === 1) log(`== ${student}`);
+    // a folder name reaches the instructor's terminal: control characters shown as escapes
+    const shown = plainLine(student, 200);
+    const prefix = jobs > 1 ? `[${shown}] ` : '';
+    if (jobs === 1) log(`== ${shown}`);
     let report: GradeReport | null = null;
     let error: string | undefined;
     try {
@@ -63,7 +66,7 @@ export async function gradeSubmissions(
       // so is a broken grading environment (canary.ts): nobody gets a score from it
       if (err instanceof EnvironmentError) throw err;
       error = describeError(err).split('\n')[0];
-      log(`  ${student}: grading failed: ${error}`);
+      log(`  ${shown}: grading failed: ${plainLine(error)}`);
     }
     const dir = path.join(outDir, student);
     if (report) writeReports(report, dir);

@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { PROJECT_ROOT } from './paths.js';
+import { clip, plainLine } from './plain-text.js';
 import type { ExerciseGrade, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
 
 export interface Frame {
@@ -107,9 +108,10 @@ export function formatLocation(loc: Location): string {
   return `${loc.file}:${loc.line}:${loc.column}${loc.fn ? `, in ${loc.fn}` : ''}`;
 }
 
+/** The first non-empty line of a message, as plain text (controls visible, at most 240 characters). */
 function firstLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
-  return line.length > 240 ? `${line.slice(0, 237)}...` : line;
+  const line = clip(text, 8000).split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  return plainLine(line, 240);
 }
 
 export interface FeedbackContext {
@@ -185,6 +187,11 @@ export function classify(err: SerializedTestError, exercise?: string): { kind: E
  * blame the wrong cause for any other. Never a stack trace.
  */
 export function failureFeedback(spec: GradedTestSpec, outcome: TestOutcome, ctx?: FeedbackContext): string {
+  // plain text (lib/grader/plain-text.ts): the submission wrote part of it
+  return plainLine(feedbackText(spec, outcome, ctx), 1200);
+}
+
+function feedbackText(spec: GradedTestSpec, outcome: TestOutcome, ctx?: FeedbackContext): string {
   const hint = ` — hint: ${spec.feedback}`;
   if (outcome.runnerReason) {
     // "timed out after 60 s …", "crashed …", "did not run …": the runner's words are the kind
@@ -253,7 +260,7 @@ export function refineFeedback(grade: ExerciseGrade, specs: GradedTestSpec[], ou
     let text = relativiseLoadError(first.runnerReason!.replace(LOAD_FAILED, ''), ctx.exercise);
     const loc = first.errors[0] ? locate(first.errors[0], ctx.exercise, ctx.submissionDir) : undefined;
     if (loc && !text.includes(`${loc.file}:${loc.line}`)) text = `${text} (${formatLocation(loc)})`;
-    grade.loadError = text;
+    grade.loadError = plainLine(text, 1000);
     for (const n of loadFailures) failed.get(n)!.feedback = 'not run: the submission failed to load (the load error above); fix it first';
   }
   // 2. dependencies: "uses makeWindows (task 1), whose test fails: fix that first"

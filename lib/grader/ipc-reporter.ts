@@ -5,6 +5,7 @@
  * this channel, so nothing a submission prints or writes can change the reported results.
  */
 import type { Reporter, TestCase, TestModule } from 'vitest/node';
+import { clip } from './plain-text.js';
 import type { ChildMessage, SerializedTestError } from './types.js';
 
 interface ErrorLike {
@@ -13,10 +14,11 @@ interface ErrorLike {
   stack?: unknown;
 }
 
+/** Errors as the grader gets them, cut (the harness already cut what a test threw; hooks and stray errors were not). */
 function serialize(errors: ReadonlyArray<ErrorLike> | undefined): SerializedTestError[] {
-  return (errors ?? []).map((e) => ({
-    name: typeof e.name === 'string' ? e.name : undefined,
-    message: typeof e.message === 'string' ? e.message : String(e),
+  return (errors ?? []).slice(0, 20).map((e) => ({
+    name: typeof e.name === 'string' ? clip(e.name, 200) : undefined,
+    message: clip(typeof e.message === 'string' ? e.message : String(e), 4000),
     // source-mapped by vitest in the worker; lib/grader/feedback.ts finds the submission's frame
     // (up to 50 frames, test/support/setup.ts: the student's may lie under 30 of tfjs's)
     ...(typeof e.stack === 'string' ? { stack: e.stack.slice(0, 16000) } : {}),
@@ -35,6 +37,11 @@ function send(msg: ChildMessage): Promise<void> {
 
 export class IpcReporter implements Reporter {
   private pending: Promise<void>[] = [];
+
+  /** "this test starts now": the runner counts a pass only for a test it saw start (lib/grader/runner.ts) */
+  onTestCaseReady(testCase: TestCase): void {
+    this.pending.push(send({ type: 'start', file: testCase.module.moduleId, name: testCase.fullName }));
+  }
 
   onTestCaseResult(testCase: TestCase): void {
     const result = testCase.result();

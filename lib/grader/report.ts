@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './runner.js';
 import { guaranteeLines, sandboxOf } from './sandbox/isolation.js';
+import { escapeMarkdown, plainLine } from './plain-text.js';
 import { formatFindings } from './scan.js';
 import type { GradeReport } from './types.js';
 
@@ -65,12 +66,12 @@ export function gradescopeOutput(report: GradeReport): string {
   const lines = [`**Total: ${fmt(report.score)} / ${fmt(report.maxScore)}** (seed ${report.seed}, ${report.seconds.toFixed(0)} s), ${isolationLine(report)}`, ''];
   for (const e of report.exercises) lines.push(`- ${e.exercise}: ${fmt(e.score)} / ${fmt(e.maxScore)}`);
   const notes = report.exercises.flatMap((e) => [
-    ...(e.loadError ? [`- ${e.exercise}: the submission failed to load: ${e.loadError}`] : []),
-    ...e.notes.map((n) => `- ${e.exercise}: ${n}`),
+    ...(e.loadError ? [`- ${e.exercise}: the submission failed to load: ${escapeMarkdown(e.loadError)}`] : []),
+    ...e.notes.map((n) => `- ${e.exercise}: ${escapeMarkdown(n)}`),
   ]);
   if (notes.length > 0) lines.push('', 'Notes:', '', ...notes);
   const env = environmentErrorLines(report);
-  if (env.length > 0) lines.push('', ENV_HEADING, '', ...env.map((l) => `- ${l}`));
+  if (env.length > 0) lines.push('', ENV_HEADING, '', ...env.map((l) => `- ${escapeMarkdown(l)}`));
   return lines.join('\n');
 }
 
@@ -84,11 +85,12 @@ export function toGradescope(report: GradeReport, extraData: Record<string, unkn
         score: t.points,
         max_score: t.maxPoints,
         status: t.status,
-        // Gradescope shows each test on its own: a load failure names the error there too
-        output: t.status === 'passed' ? 'passed' : ex.loadError && t.feedback.startsWith(NOT_LOADED) ? `did not run: the test file failed to load: ${ex.loadError}` : t.feedback,
+        // Gradescope shows each test on its own: a load failure names the error there too.
+        // Plain text (test_output_format), with control characters shown as escapes.
+        output: plainLine(t.status === 'passed' ? 'passed' : ex.loadError && t.feedback.startsWith(NOT_LOADED) ? `did not run: the test file failed to load: ${ex.loadError}` : t.feedback, 2000),
         visibility: t.hidden ? 'after_published' : 'visible',
         tags: [ex.exercise, ...(t.task !== undefined ? [`task ${t.task}`] : []), ...(t.environmentError ? ['environment error'] : [])],
-        extra_data: { exercise: ex.exercise, ...(t.task !== undefined ? { task: t.task } : {}), hidden: t.hidden, ...(t.environmentError ? { environment_error: t.environmentError } : {}) },
+        extra_data: { exercise: ex.exercise, ...(t.task !== undefined ? { task: t.task } : {}), hidden: t.hidden, ...(t.environmentError ? { environment_error: plainLine(t.environmentError) } : {}) },
       });
     });
   });
@@ -147,47 +149,48 @@ export function formatTable(report: GradeReport, opts: { width?: number } = {}):
     out.push(`${e.exercise}  ${fmt(e.score)}/${fmt(e.maxScore)}`);
     const { shown, notRun } = splitLoadFailures(e);
     if (e.loadError) {
-      for (const [i, l] of wrap(`the submission failed to load: ${e.loadError}`, width - 4).entries()) out.push(`${i ? '    ' : '  '}${l}`);
+      for (const [i, l] of wrap(`the submission failed to load: ${plainLine(e.loadError)}`, width - 4).entries()) out.push(`${i ? '    ' : '  '}${l}`);
       out.push(`  → ${notRun.length} test(s) could not run (0/${fmt(notRun.reduce((n, t) => n + t.maxPoints, 0))} points): fix this first`);
     }
     if (shown.length > 0) out.push(`  ${'test'.padEnd(nameW)}  ${'points'.padEnd(pointsW)}  ${'status'}  feedback`);
     for (const t of shown) {
-      const name = wrap(t.hidden ? `${t.name} (hidden)` : t.name, nameW);
-      const feedback = t.feedback ? wrap(t.feedback, feedbackW) : [];
+      const name = wrap(plainLine(t.hidden ? `${t.name} (hidden)` : t.name), nameW);
+      const feedback = t.feedback ? wrap(plainLine(t.feedback, 2000), feedbackW) : [];
       const n = Math.max(name.length, feedback.length);
       for (let i = 0; i < n; i++) {
         const cells = i === 0 ? [`${fmt(t.points)}/${fmt(t.maxPoints)}`.padEnd(pointsW), t.status === 'passed' ? 'PASS  ' : 'FAIL  '] : [' '.repeat(pointsW), '      '];
         out.push(`  ${(name[i] ?? '').padEnd(nameW)}  ${cells[0]}  ${cells[1]}  ${feedback[i] ?? ''}`.trimEnd());
       }
     }
-    for (const n of e.notes) out.push(`  note: ${n}`);
+    for (const n of e.notes) out.push(`  note: ${plainLine(n)}`);
     out.push('');
   }
   out.push(summaryLine(report));
   return out.join('\n');
 }
 
+/** A table cell: escaped (plain text, one line; `|` too) */
 function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return escapeMarkdown(s);
 }
 
 /** report.md; plot links are relative to `outDir`, where the file is written. */
 export function formatMarkdown(report: GradeReport, outDir: string, reportsDir = path.join(PROJECT_ROOT, 'reports')): string {
-  const out: string[] = [`# Grade report`, '', `Target: \`${report.target}\`  `, `Seed: ${report.seed}  `, `Score: **${fmt(report.score)} / ${fmt(report.maxScore)}**  `, `${isolationLine(report).replace(/^isolation/, 'Isolation')}  `, ...guaranteeLines(report.exercises), ''];
+  const out: string[] = [`# Grade report`, '', `Target: ${escapeMarkdown(report.target)}  `, `Seed: ${report.seed}  `, `Score: **${fmt(report.score)} / ${fmt(report.maxScore)}**  `, `${isolationLine(report).replace(/^isolation/, 'Isolation')}  `, ...guaranteeLines(report.exercises), ''];
   if (report.narrowed) out.splice(out.length - 1, 0, `Narrowed to: ${report.narrowed} (not a full grade)  `);
   const env = environmentErrorLines(report);
   if (env.length > 0) out.push(`## ${ENV_HEADING}`, '', ...env.map((l) => `- ${mdCell(l)}`), '');
   for (const e of report.exercises) {
     const { shown, notRun } = splitLoadFailures(e);
     out.push(`## ${e.exercise}: ${fmt(e.score)} / ${fmt(e.maxScore)}`, '');
-    if (e.loadError) out.push(`**The submission failed to load**: \`${e.loadError.replace(/`/g, "'")}\`. ${notRun.length} test(s) could not run; fix this first.`, '');
+    if (e.loadError) out.push(`**The submission failed to load**: ${escapeMarkdown(e.loadError)}. ${notRun.length} test(s) could not run; fix this first.`, '');
     if (shown.length > 0) out.push('| test | points | status | feedback |', '|---|---|---|---|');
     for (const t of shown) {
       const name = t.hidden ? `${t.name} (hidden)` : t.name;
       out.push(`| ${mdCell(name)} | ${fmt(t.points)}/${fmt(t.maxPoints)} | ${t.status} | ${mdCell(t.feedback)} |`);
     }
     out.push('');
-    for (const n of e.notes) out.push(`- note: ${n}`);
+    for (const n of e.notes) out.push(`- note: ${escapeMarkdown(n)}`);
     if (e.review && e.review.length > 0) {
       out.push('', `**Needs review** (static scan, lib/grader/scan.ts; the score is not affected):`, '', ...formatFindings(e.review).map((l) => `- ${l}`));
     }

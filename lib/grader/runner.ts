@@ -12,13 +12,13 @@
  * progress file) is failed with the reason, and the exercise is run again skipping every test that
  * already has an outcome, so a hang or crash costs only the tests it hit.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
 import { createChannelFile } from './sandbox/boundary.js';
-import { sandboxEnv, sweep, wrapCommand, type Isolation } from './sandbox/isolation.js';
+import { sandboxEnv, sweep, workerDrop, wrapCommand, type Isolation } from './sandbox/isolation.js';
 import type { Stage } from './sandbox/stage.js';
 import type { ChildMessage, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
 
@@ -69,6 +69,12 @@ const DEFAULT_WATCHDOG_MARGIN_S = 15;
 interface AttemptResult {
   results: Map<string, TestOutcome & { file: string }>;
   skipped: Set<string>;
+  /** tests vitest's main process announced as starting (the reporter's 'start' messages), in order */
+  started: Set<string>;
+  /** tests the harness wrote "start" for in the progress file */
+  progressStarted: Set<string>;
+  /** passes not accepted: the test was not seen to start on both channels before its result came */
+  unverified: Set<string>;
   moduleErrors: SerializedTestError[];
   /** errors vitest could not pin on a test (a worker that died, a stray rejection) */
   unhandled: SerializedTestError[];
@@ -88,6 +94,16 @@ interface AttemptResult {
   leftovers: number;
 }
 
+interface Limits {
+  testLimitS: (name: string) => number;
+  idleS: number;
+  totalS: number;
+  deadline: number;
+  vitestTimeoutMs: number;
+  maxReruns: number;
+  heapMb: number;
+}
+
 /** grader-harness.ts writes `\n<FAIL_MARK> fail "<test name>"\n` to the worker's stderr when a test fails. */
 const FAIL_MARK = 'course-grader-verdict';
 
@@ -104,69 +120,29 @@ function loadError(message: string, target: string): string {
 }
 
 /** The progress file: "start <test>" before each test, "fail <test>" the moment one fails (grader-harness.ts). */
-function readProgress(file: string): { lastStarted: string | null; failed: string[] } {
+function readProgress(file: string): { lastStarted: string | null; started: string[]; failed: string[] } {
   let text = '';
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    return { lastStarted: null, failed: [] };
+    return { lastStarted: null, started: [], failed: [] };
   }
   const lines = text.split('\n');
-  const started = lines.filter((l) => l.startsWith('start '));
+  const started = lines.filter((l) => l.startsWith('start ')).map((l) => l.slice('start '.length));
   return {
-    lastStarted: started.length ? started[started.length - 1]!.slice('start '.length) : null,
+    lastStarted: started.length ? started[started.length - 1]! : null,
+    started,
     failed: lines.filter((l) => l.startsWith('fail ')).map((l) => l.slice('fail '.length)),
   };
 }
 
-function runAttempt(
-  opts: RunExerciseOptions,
-  limits: { testLimitS: (name: string) => number; idleS: number; deadline: number; vitestTimeoutMs: number },
-  skip: Set<string>,
-  progressFile: string,
-): Promise<AttemptResult> {
-  const { stage, isolation } = opts;
-  createChannelFile(progressFile, isolation.uid); // root never follows a name the sandbox chose (boundary.ts)
-  const marker = `COURSE_GRADER_RUN=${randomBytes(8).toString('hex')}`;
-  const env = sandboxEnv(
-    {
-      COURSE_GRADER_RUN: marker.split('=')[1]!,
-      COURSE_TARGET: stage.target,
-      COURSE_SEED: String(opts.seed),
-      COURSE_GRADER_FILES: JSON.stringify(stage.testFiles),
-      COURSE_GRADER_PROGRESS: progressFile,
-      COURSE_GRADER_SKIP: JSON.stringify([...skip]),
-      COURSE_GRADER_TEST_TIMEOUT_MS: String(limits.vitestTimeoutMs),
-      COURSE_GRADER_HEAP_MB: String(opts.heapMb ?? 2048),
-      COURSE_GRADER_CACHE: path.join(stage.work, 'cache'),
-      COURSE_QUIET_BACKEND: '1',
-      FORCE_COLOR: '0',
-      ...(opts.namePattern ? { COURSE_GRADER_NAME_PATTERN: opts.namePattern } : {}),
-    },
-    stage.work,
-  );
-  const readOnly = ['data', 'node_modules'].map((l) => fs.realpathSync(path.join(stage.root, l)));
-  const wrap = wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly });
-  const argv = [
-    ...wrap,
-    process.execPath,
-    path.join(stage.root, 'node_modules/vitest/vitest.mjs'),
-    'run',
-    // load the config in memory: the default bundles it to node_modules/.vite-temp (read-only here)
-    '--configLoader',
-    'runner',
-    '--config',
-    path.join(stage.root, 'lib/grader/vitest.grade.config.ts'),
-  ];
-  const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: stage.root,
-    env,
-    detached: true, // own process group: the watchdog kills vitest and its workers together
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  const res: AttemptResult = {
+function newAttempt(): AttemptResult {
+  return {
     results: new Map(),
     skipped: new Set(),
+    started: new Set(),
+    progressStarted: new Set(),
+    unverified: new Set(),
     moduleErrors: [],
     unhandled: [],
     done: false,
@@ -178,13 +154,92 @@ function runAttempt(
     stderrTail: '',
     leftovers: 0,
   };
+}
+
+/** Reads the progress file into the attempt (the watchdog's view of which test runs). */
+function takeProgress(res: AttemptResult, progressFile: string): void {
+  const p = readProgress(progressFile);
+  res.lastStarted = p.lastStarted;
+  for (const name of p.started) res.progressStarted.add(name);
+  for (const name of p.failed) res.failedSeen.add(name);
+}
+
+/**
+ * Root modes: vitest's main process runs as isolation.mainUid (lib/grader/vitest.grade.config.ts
+ * starts its workers as the sandbox uid). It writes the transformed modules the workers import
+ * to its temporary folder: one of its own beside the stage (owner mainUid, group the sandbox
+ * uid, 0750), which the workers can read and not change.
+ */
+function mainTmpDir(opts: RunExerciseOptions): string | null {
+  const { isolation, stage } = opts;
+  if (isolation.mainUid === undefined || isolation.uid === undefined) return null;
+  const dir = path.join(path.dirname(stage.root), 'main-tmp');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.chownSync(dir, isolation.mainUid, isolation.uid);
+  fs.chmodSync(dir, 0o750);
+  return dir;
+}
+
+/** The test process's environment: what the staged config and the harness read. */
+function attemptEnv(opts: RunExerciseOptions, limits: Limits, skip: Set<string>, progressFile: string, runId: string): NodeJS.ProcessEnv {
+  const { stage } = opts;
+  const mainTmp = mainTmpDir(opts);
+  const env = sandboxEnv(
+    {
+      COURSE_GRADER_RUN: runId,
+      COURSE_TARGET: stage.target,
+      COURSE_SEED: String(opts.seed),
+      COURSE_GRADER_FILES: JSON.stringify(stage.testFiles),
+      COURSE_GRADER_PROGRESS: progressFile,
+      COURSE_GRADER_SKIP: JSON.stringify([...skip]),
+      COURSE_GRADER_TEST_TIMEOUT_MS: String(limits.vitestTimeoutMs),
+      COURSE_GRADER_HEAP_MB: String(limits.heapMb),
+      COURSE_GRADER_CACHE: path.join(stage.work, 'cache'),
+      COURSE_QUIET_BACKEND: '1',
+      FORCE_COLOR: '0',
+      ...(opts.namePattern ? { COURSE_GRADER_NAME_PATTERN: opts.namePattern } : {}),
+    },
+    stage.work,
+  );
+  if (!mainTmp) return env;
+  // the workers get the sandbox's own temporary folder back (vitest.grade.config.ts)
+  return { ...env, TMPDIR: mainTmp, COURSE_GRADER_WORKER_TMPDIR: env.TMPDIR!, COURSE_GRADER_WORKER_DROP: JSON.stringify(workerDrop(opts.isolation.uid!)) };
+}
+
+/** `vitest run` with the staged grade config, inside the isolation; its own process group. */
+function spawnVitest(opts: RunExerciseOptions, env: NodeJS.ProcessEnv): ChildProcess {
+  const { stage, isolation } = opts;
+  const readOnly = ['data', 'node_modules'].map((l) => fs.realpathSync(path.join(stage.root, l)));
+  const mainTmp = path.join(path.dirname(stage.root), 'main-tmp');
+  const wrap = wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly, ...(isolation.mainUid !== undefined ? { writable: [mainTmp] } : {}) });
+  const argv = [
+    ...wrap,
+    process.execPath,
+    path.join(stage.root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    // load the config in memory: the default bundles it to node_modules/.vite-temp (read-only here)
+    '--configLoader',
+    'runner',
+    '--config',
+    path.join(stage.root, 'lib/grader/vitest.grade.config.ts'),
+  ];
+  return spawn(argv[0]!, argv.slice(1), {
+    cwd: stage.root,
+    env,
+    detached: true, // own process group: the watchdog kills vitest and its workers together
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+}
+
+/** Collects the child's stderr (its tail, for crash reasons) and the harness's verdict lines in it. */
+function watchStderr(child: ChildProcess, res: AttemptResult, verbose: boolean | undefined): () => string {
   let stderr = '';
   let partial = '';
   child.stdout!.on('data', (d: Buffer) => {
-    if (opts.verbose) process.stderr.write(d);
+    if (verbose) process.stderr.write(d);
   });
   child.stderr!.on('data', (d: Buffer) => {
-    if (opts.verbose) process.stderr.write(d);
+    if (verbose) process.stderr.write(d);
     stderr = (stderr + d.toString()).slice(-20_000);
     // verdict lines from the harness: whole lines only, however the chunks are cut
     const lines = (partial + d.toString('latin1')).split('\n');
@@ -202,34 +257,34 @@ function runAttempt(
       }
     }
   });
-  let lastProgressAt = Date.now();
+  return () => stderr;
+}
+
+/**
+ * One message from vitest's main process. Which tests were announced as starting is kept: a pass
+ * counts only for one of those (judgeAttempt). Not checked per message: vitest's main process may
+ * report a test's result before its start when both came in one batch from the worker.
+ */
+function onChildMessage(res: AttemptResult, msg: ChildMessage): void {
+  if (msg.type === 'start') res.started.add(msg.name);
+  else if (msg.type === 'result') {
+    if (msg.state === 'skipped') res.skipped.add(msg.name);
+    else res.results.set(msg.name, { state: msg.state, errors: msg.errors, ms: msg.ms, file: msg.file });
+  } else if (msg.type === 'module') res.moduleErrors.push(...msg.errors);
+  else if (msg.type === 'done') {
+    res.done = true;
+    res.unhandled.push(...msg.unhandled);
+  }
+}
+
+type Kill = (why: AttemptResult['killed']) => void;
+
+/** Every 250 ms: which test runs (progress file) and whether it, the idle time or the exercise ran over. */
+function startWatchdog(res: AttemptResult, opts: RunExerciseOptions, limits: Limits, progressFile: string, kill: Kill, lastMessageAt: () => number): NodeJS.Timeout {
   let progressSize = 0;
+  let lastProgressAt = Date.now();
   let runningSince = Date.now();
-  child.on('message', (raw) => {
-    lastProgressAt = Date.now();
-    const msg = raw as ChildMessage;
-    if (msg.type === 'result') {
-      if (msg.state === 'skipped') res.skipped.add(msg.name);
-      else res.results.set(msg.name, { state: msg.state, errors: msg.errors, ms: msg.ms, file: msg.file });
-    } else if (msg.type === 'module') res.moduleErrors.push(...msg.errors);
-    else if (msg.type === 'done') {
-      res.done = true;
-      res.unhandled.push(...msg.unhandled);
-    }
-  });
-  const kill = (why: AttemptResult['killed']) => {
-    if (res.killed) return;
-    res.killed = why;
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
-    }
-  };
-  const onAbort = () => kill('aborted');
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) onAbort();
-  const timer = setInterval(() => {
+  return setInterval(() => {
     const now = Date.now();
     let size = progressSize;
     try {
@@ -241,63 +296,103 @@ function runAttempt(
       progressSize = size;
       lastProgressAt = now;
       runningSince = now;
-      const p = readProgress(progressFile);
-      res.lastStarted = p.lastStarted;
-      for (const name of p.failed) res.failedSeen.add(name);
+      takeProgress(res, progressFile);
     }
     const running = res.lastStarted && !res.results.has(res.lastStarted) ? res.lastStarted : null;
+    const idleSince = Math.max(lastProgressAt, lastMessageAt());
     if (now > limits.deadline) kill('exercise-timeout');
     else if (running && now - runningSince > (limits.testLimitS(running) + (opts.watchdogMarginS ?? DEFAULT_WATCHDOG_MARGIN_S)) * 1000) kill('test-timeout');
-    else if (!running && now - lastProgressAt > limits.idleS * 1000) kill('idle-timeout');
+    else if (!running && now - idleSince > limits.idleS * 1000) kill('idle-timeout');
   }, 250);
+}
+
+/**
+ * After the run, everything it started dead: the verdicts the worker could have spoiled are
+ * checked. A test renamed in the worker (its verdict line then names no test, or one test twice)
+ * voids the exercise; a test the harness saw fail stays failed; a pass counts only for a test
+ * both vitest's main process announced and the harness wrote "start" for: others (forged over
+ * the worker's RPC for tests that never ran, the worker then killed) are set aside as unverified.
+ */
+function judgeAttempt(res: AttemptResult, specs: GradedTestSpec[]): void {
+  const reported = new Set([...specs.map((s) => s.name), ...res.results.keys(), ...res.skipped]);
+  const unknown = [...res.failedSeen].find((n) => !reported.has(n));
+  const twice = res.failLines.find((n, i) => res.failLines.indexOf(n) !== i);
+  if (unknown !== undefined) res.renamed = `a test failed under a name no test has (${JSON.stringify(unknown.slice(0, 80))})`;
+  else if (twice !== undefined) res.renamed = `the test ${JSON.stringify(twice.slice(0, 80))} failed twice in one run`;
+  for (const name of res.failedSeen) {
+    const r = res.results.get(name);
+    if (r && r.state === 'passed') {
+      res.results.set(name, { ...r, state: 'failed', errors: [], runnerReason: 'tampering: this test failed, then its result was changed to passed' });
+    }
+  }
+  for (const [name, r] of res.results) {
+    if (r.state === 'passed' && !(res.started.has(name) && res.progressStarted.has(name))) {
+      res.results.delete(name);
+      res.unverified.add(name);
+    }
+  }
+}
+
+/** Once the child exited: kill what is left, sweep, read stderr to its end, judge. */
+async function finishAttempt(res: AttemptResult, opts: RunExerciseOptions, child: ChildProcess, marker: string, progressFile: string, stderr: () => string): Promise<void> {
+  takeProgress(res, progressFile);
+  // the group may still hold workers if vitest itself died first; detached processes left
+  // the group: the sweep finds them by uid, environment marker or cwd
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  // a PID namespace is torn down by the kernel as its first process exits: give that a
+  // moment, so the sweep counts only what really outlived the run
+  await new Promise((r) => setTimeout(r, 250));
+  res.leftovers = sweep({ uid: opts.isolation.uid, marker, base: path.dirname(opts.stage.root) });
+  if (opts.isolation.mainUid !== undefined) res.leftovers += sweep({ uid: opts.isolation.mainUid, marker, base: path.dirname(opts.stage.root) });
+  // everything that held the stderr pipe is dead now: read it to its end (verdict lines)
+  if (!child.stderr!.readableEnded) {
+    await new Promise<void>((done) => {
+      const t = setTimeout(done, 2000);
+      child.stderr!.once('end', () => {
+        clearTimeout(t);
+        done();
+      });
+    });
+  }
+  res.stderrTail = stderr();
+  judgeAttempt(res, opts.specs);
+}
+
+function runAttempt(opts: RunExerciseOptions, limits: Limits, skip: Set<string>, progressFile: string): Promise<AttemptResult> {
+  createChannelFile(progressFile, opts.isolation.uid); // root never follows a name the sandbox chose (boundary.ts)
+  const runId = randomBytes(8).toString('hex');
+  const child = spawnVitest(opts, attemptEnv(opts, limits, skip, progressFile, runId));
+  const res = newAttempt();
+  const stderr = watchStderr(child, res, opts.verbose);
+  let lastMessageAt = Date.now();
+  child.on('message', (raw) => {
+    lastMessageAt = Date.now();
+    onChildMessage(res, raw as ChildMessage);
+  });
+  const kill: Kill = (why) => {
+    if (res.killed) return;
+    res.killed = why;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL');
+    }
+  };
+  const onAbort = () => kill('aborted');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
+  const timer = startWatchdog(res, opts, limits, progressFile, kill, () => lastMessageAt);
   return new Promise((resolve) => {
     child.on('exit', (code, signal) => {
       clearInterval(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       res.exitCode = code;
       res.signal = signal;
-      const p = readProgress(progressFile);
-      res.lastStarted = p.lastStarted;
-      for (const name of p.failed) res.failedSeen.add(name);
-      // the group may still hold workers if vitest itself died first; detached processes left
-      // the group: the sweep finds them by uid, environment marker or cwd
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      res.stderrTail = stderr;
-      // a PID namespace is torn down by the kernel as its first process exits: give that a
-      // moment, so the sweep counts only what really outlived the run
-      setTimeout(async () => {
-        res.leftovers = sweep({ uid: isolation.uid, marker, base: path.dirname(stage.root) });
-        // everything that held the stderr pipe is dead now: read it to its end (verdict lines)
-        if (!child.stderr!.readableEnded) {
-          await new Promise<void>((done) => {
-            const t = setTimeout(done, 2000);
-            child.stderr!.once('end', () => {
-              clearTimeout(t);
-              done();
-            });
-          });
-        }
-        res.stderrTail = stderr;
-        // The harness names a failed test as the worker sees it. A test renamed in the worker (its
-        // verdict line would then name no test, or the same test twice) voids the exercise.
-        const reported = new Set([...opts.specs.map((s) => s.name), ...res.results.keys(), ...res.skipped]);
-        const unknown = [...res.failedSeen].find((n) => !reported.has(n));
-        const twice = res.failLines.find((n, i) => res.failLines.indexOf(n) !== i);
-        if (unknown !== undefined) res.renamed = `a test failed under a name no test has (${JSON.stringify(unknown.slice(0, 80))})`;
-        else if (twice !== undefined) res.renamed = `the test ${JSON.stringify(twice.slice(0, 80))} failed twice in one run`;
-        // a verdict the harness saw as 'fail' stays failed, whatever the reporter was told later
-        for (const name of res.failedSeen) {
-          const r = res.results.get(name);
-          if (r && r.state === 'passed') {
-            res.results.set(name, { ...r, state: 'failed', errors: [], runnerReason: 'tampering: this test failed, then its result was changed to passed' });
-          }
-        }
-        resolve(res);
-      }, 250);
+      void finishAttempt(res, opts, child, `COURSE_GRADER_RUN=${runId}`, progressFile, stderr).then(() => resolve(res));
     });
   });
 }
@@ -316,82 +411,110 @@ function crashReason(a: AttemptResult, heapMb: number): string {
   return `crashed: the test process exited with code ${a.exitCode ?? '?'}`;
 }
 
-export async function runExercise(opts: RunExerciseOptions): Promise<RunExerciseResult> {
+function limitsFor(opts: RunExerciseOptions): Limits {
   const known = new Map(opts.specs.map((s) => [s.name, s]));
   const testLimitS = (name: string) => opts.testTimeoutS ?? known.get(name)?.timeout ?? DEFAULT_TEST_TIMEOUT_S;
-  const vitestTimeoutMs = Math.max(...opts.specs.map((s) => testLimitS(s.name)), opts.testTimeoutS ?? 1) * 1000;
   const idleS = opts.idleTimeoutS ?? 180;
   const totalS = opts.exerciseTimeoutS ?? Math.max(600, 2 * opts.specs.reduce((n, s) => n + testLimitS(s.name), idleS));
-  const deadline = Date.now() + totalS * 1000;
-  const maxReruns = opts.maxReruns ?? 5;
-  const heapMb = opts.heapMb ?? 2048;
+  return {
+    testLimitS,
+    idleS,
+    totalS,
+    deadline: Date.now() + totalS * 1000,
+    vitestTimeoutMs: Math.max(...opts.specs.map((s) => testLimitS(s.name)), opts.testTimeoutS ?? 1) * 1000,
+    maxReruns: opts.maxReruns ?? 5,
+    heapMb: opts.heapMb ?? 2048,
+  };
+}
 
-  const outcomes = new Map<string, TestOutcome>();
-  const files = new Map<string, string>();
-  const notes: string[] = [];
-  const skip = new Set<string>();
-  let attempts = 0;
-  let leftovers = 0;
-  let renamed: string | undefined;
-  {
-    for (;;) {
-      attempts++;
-      const a = await runAttempt(opts, { testLimitS, idleS, deadline, vitestTimeoutMs }, skip, path.join(opts.stage.channels, `progress-${attempts}.txt`));
-      leftovers += a.leftovers;
-      renamed ??= a.renamed;
-      for (const [name, r] of a.results) {
-        outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms, ...(r.runnerReason ? { runnerReason: r.runnerReason } : {}) });
-        files.set(name, r.file);
-      }
-      for (const name of a.skipped) if (!files.has(name)) files.set(name, '');
-      if (a.killed === 'aborted') {
-        for (const s of opts.specs) if (!outcomes.has(s.name)) outcomes.set(s.name, { state: 'failed', errors: [], runnerReason: 'did not run: stopped', ms: 0 });
-        break;
-      }
-      const culprit = a.lastStarted && !a.results.has(a.lastStarted) ? a.lastStarted : null;
-      const clean = a.done && !a.killed && !culprit;
-      if (culprit) {
-        const reason =
-          a.killed === 'test-timeout'
-            ? `timed out after ${testLimitS(culprit)} s (still running: an infinite loop or a very slow step?)`
-            : a.killed === 'exercise-timeout'
-              ? `timed out: the exercise exceeded its overall limit of ${totalS} s`
-              : crashReason(a, heapMb);
-        outcomes.set(culprit, { state: 'failed', errors: [], runnerReason: reason, ms: 0 });
-      }
-      const missing = opts.specs.filter((s) => !outcomes.has(s.name));
-      if (clean || missing.length === 0) {
-        for (const s of missing) {
-          const why = a.moduleErrors.length
-            ? `the test file failed to load: ${loadError(a.moduleErrors[0]!.message, opts.stage.target)}`
-            : 'the test file has no such test (check the rubric name)';
-          // the load error itself travels along: lib/grader/feedback.ts reads its location
-          outcomes.set(s.name, { state: 'failed', errors: a.moduleErrors.slice(0, 1), runnerReason: `did not run: ${why}`, ms: 0 });
-        }
-        break;
-      }
-      const canRerun = culprit !== null && a.killed !== 'exercise-timeout' && attempts <= maxReruns;
-      if (!canRerun) {
-        const why =
-          a.killed === 'exercise-timeout'
-            ? `the exercise exceeded its overall limit of ${totalS} s`
-            : a.killed === 'idle-timeout'
-              ? `the run stalled for ${idleS} s outside any test (loading the submission or a beforeAll hook hung)`
-              : culprit
-                ? `gave up after ${attempts} attempts (each one hung or crashed)`
-                : `the test process stopped early: ${crashReason(a, heapMb)}`;
-        for (const s of missing) outcomes.set(s.name, { state: 'failed', errors: [], runnerReason: `did not run: ${why}`, ms: 0 });
-        break;
-      }
-      notes.push(`${culprit}: ${outcomes.get(culprit!)!.runnerReason}; resumed the remaining tests`);
-      for (const name of outcomes.keys()) skip.add(name);
-    }
+const failed = (runnerReason: string): TestOutcome => ({ state: 'failed', errors: [], runnerReason, ms: 0 });
+
+/** What is known across attempts. */
+interface ExerciseState {
+  outcomes: Map<string, TestOutcome>;
+  files: Map<string, string>;
+  notes: string[];
+  skip: Set<string>;
+  attempts: number;
+  leftovers: number;
+  renamed?: string;
+}
+
+function record(state: ExerciseState, a: AttemptResult): void {
+  state.leftovers += a.leftovers;
+  state.renamed ??= a.renamed;
+  for (const [name, r] of a.results) {
+    state.outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms, ...(r.runnerReason ? { runnerReason: r.runnerReason } : {}) });
+    state.files.set(name, r.file);
   }
-  if (renamed) {
-    for (const spec of opts.specs) outcomes.set(spec.name, { state: 'failed', errors: [], runnerReason: `tampering: the tests were renamed while they ran: ${renamed}`, ms: 0 });
+  for (const name of a.skipped) if (!state.files.has(name)) state.files.set(name, '');
+}
+
+/** Why the test that was running when the child died or was killed failed. */
+function culpritReason(a: AttemptResult, culprit: string, limits: Limits): string {
+  if (a.killed === 'test-timeout') return `timed out after ${limits.testLimitS(culprit)} s (still running: an infinite loop or a very slow step?)`;
+  if (a.killed === 'exercise-timeout') return `timed out: the exercise exceeded its overall limit of ${limits.totalS} s`;
+  return crashReason(a, limits.heapMb);
+}
+
+/** Why a test that has no outcome after a clean run did not run. */
+function notRunReason(a: AttemptResult, name: string, target: string): TestOutcome {
+  if (a.unverified.has(name)) {
+    return failed('tampering: a result said this test passed, but the grader never saw the test start (forged over the test runner?)');
   }
-  const unknownTests = [...files.entries()]
-    .filter(([name]) => !known.has(name))
-    .map(([name, file]) => ({ name, file }));
-  return { outcomes, unknownTests, notes, attempts, leftovers };
+  const why = a.moduleErrors.length ? `the test file failed to load: ${loadError(a.moduleErrors[0]!.message, target)}` : 'the test file has no such test (check the rubric name)';
+  // the load error itself travels along: lib/grader/feedback.ts reads its location
+  return { state: 'failed', errors: a.moduleErrors.slice(0, 1), runnerReason: `did not run: ${why}`, ms: 0 };
+}
+
+/** Why the remaining tests get no further attempt. */
+function giveUpReason(a: AttemptResult, culprit: string | null, attempts: number, limits: Limits): string {
+  if (a.killed === 'exercise-timeout') return `the exercise exceeded its overall limit of ${limits.totalS} s`;
+  if (a.killed === 'idle-timeout') return `the run stalled for ${limits.idleS} s outside any test (loading the submission or a beforeAll hook hung)`;
+  if (culprit) return `gave up after ${attempts} attempts (each one hung or crashed)`;
+  return `the test process stopped early: ${crashReason(a, limits.heapMb)}`;
+}
+
+/**
+ * One attempt's verdicts folded into the state; returns whether to run again (a test hung or
+ * crashed and attempts remain). A test counts as passed only if it was seen to start and to pass
+ * in an attempt; every test not seen to finish when the worker died fails with the crash.
+ */
+function settleAttempt(state: ExerciseState, a: AttemptResult, opts: RunExerciseOptions, limits: Limits): boolean {
+  record(state, a);
+  if (a.killed === 'aborted') {
+    for (const s of opts.specs) if (!state.outcomes.has(s.name)) state.outcomes.set(s.name, failed('did not run: stopped'));
+    return false;
+  }
+  const culprit = a.lastStarted && !a.results.has(a.lastStarted) ? a.lastStarted : null;
+  if (culprit) state.outcomes.set(culprit, failed(culpritReason(a, culprit, limits)));
+  const missing = opts.specs.filter((s) => !state.outcomes.has(s.name));
+  if ((a.done && !a.killed && !culprit) || missing.length === 0) {
+    for (const s of missing) state.outcomes.set(s.name, notRunReason(a, s.name, opts.stage.target));
+    return false;
+  }
+  if (culprit === null || a.killed === 'exercise-timeout' || state.attempts > limits.maxReruns) {
+    const why = giveUpReason(a, culprit, state.attempts, limits);
+    for (const s of missing) state.outcomes.set(s.name, failed(`did not run: ${why}`));
+    return false;
+  }
+  state.notes.push(`${culprit}: ${state.outcomes.get(culprit)!.runnerReason}; resumed the remaining tests`);
+  for (const name of state.outcomes.keys()) state.skip.add(name);
+  return true;
+}
+
+export async function runExercise(opts: RunExerciseOptions): Promise<RunExerciseResult> {
+  const limits = limitsFor(opts);
+  const state: ExerciseState = { outcomes: new Map(), files: new Map(), notes: [], skip: new Set(), attempts: 0, leftovers: 0 };
+  for (;;) {
+    state.attempts++;
+    const a = await runAttempt(opts, limits, state.skip, path.join(opts.stage.channels, `progress-${state.attempts}.txt`));
+    if (!settleAttempt(state, a, opts, limits)) break;
+  }
+  if (state.renamed) {
+    for (const spec of opts.specs) state.outcomes.set(spec.name, failed(`tampering: the tests were renamed while they ran: ${state.renamed}`));
+  }
+  const known = new Set(opts.specs.map((s) => s.name));
+  const unknownTests = [...state.files.entries()].filter(([name]) => !known.has(name)).map(([name, file]) => ({ name, file }));
+  return { outcomes: state.outcomes, unknownTests, notes: state.notes, attempts: state.attempts, leftovers: state.leftovers };
 }

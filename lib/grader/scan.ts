@@ -10,8 +10,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 import { MAX_SUBMISSION_DEPTH } from './sandbox/stage.js';
+import { escapeMarkdown, plainLine } from './plain-text.js';
 
-export type ScanRule = 'child-process' | 'fs-write' | 'proc' | 'process-binding' | 'network' | 'eval' | 'outside-import' | 'patch';
+export type ScanRule = 'child-process' | 'fs-write' | 'proc' | 'process-binding' | 'network' | 'eval' | 'outside-import' | 'patch' | 'runner-internals';
 
 export interface ScanFinding {
   /** path relative to the folder that was scanned's parent (e.g. 01-ffnn-from-scratch/index.ts) */
@@ -31,7 +32,15 @@ export const SCAN_RULES: Record<ScanRule, string> = {
   eval: 'evaluates strings as code (eval, Function, vm)',
   'outside-import': 'imports from outside its exercise folder and lib/ (or a computed path)',
   patch: 'patches tfjs, chai/expect or a built-in prototype, or reaches into the test runner or tfjs\'s engine',
+  'runner-internals': "touches the test runner's internals (__vitest_* globals, the worker RPC) or other processes' descriptors (/proc/<pid>/fd, pidfd_getfd, the parent's pid)",
 };
+
+/**
+ * Names and strings only code that goes after the grader uses: vitest's worker globals and RPC
+ * (a forged verdict), a descriptor taken from another process (the result channel), the parent's
+ * pid (to find that process). Matched in identifiers, property names and string/template text.
+ */
+const RUNNER_NAMES = /__vitest|__tinypool|\bonTaskUpdate\b|\bpidfd_(getfd|open)\b|\bptrace\b|\/proc\/[^\s'"`]*\/fd(info)?\b/;
 
 const PROCESS_MODULES = new Set(['child_process', 'worker_threads', 'cluster']);
 const NETWORK_MODULES = new Set(['net', 'http', 'https', 'http2', 'dgram', 'tls', 'dns', 'undici', 'ws']);
@@ -121,6 +130,12 @@ export function scanFile(file: string, folder: string, libDir: string): ScanFind
     }
     return ts.isIdentifier(cur) ? cur.text : null;
   };
+  /** `(x as T)!` → `x` */
+  const unwrap = (e: ts.Expression): ts.Expression => {
+    let cur = e;
+    while (ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur) || ts.isNonNullExpression(cur) || ts.isTypeAssertionExpression(cur)) cur = cur.expression;
+    return cur;
+  };
   const isPatchTarget = (e: ts.Expression): boolean => {
     const t = e.getText(sf);
     if (/\.prototype\b|__proto__/.test(t)) return true;
@@ -177,7 +192,12 @@ export function scanFile(file: string, folder: string, libDir: string): ScanFind
       const left = node.left;
       if ((ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) && isPatchTarget(left.expression)) flag(node, 'patch');
     }
-    if ((ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) && /(^|[^\w])\/proc(\/|$)/.test(node.text)) flag(node, 'proc');
+    const isText = ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node);
+    if (isText && /(^|[^\w])\/proc(\/|$)/.test(node.text)) flag(node, 'proc');
+    if ((isText || ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) && RUNNER_NAMES.test(node.text)) flag(node, 'runner-internals');
+    if (ts.isPropertyAccessExpression(node) && node.name.text === 'ppid' && rootName(node.expression) === 'process') flag(node, 'runner-internals');
+    // globalThis[someName]: a global looked up by a computed name (how a scan is dodged)
+    if (ts.isElementAccessExpression(node) && /^(globalThis|global)$/.test(unwrap(node.expression).getText(sf)) && !ts.isStringLiteralLike(node.argumentExpression)) flag(node, 'runner-internals');
     if (ts.isPropertyAccessExpression(node) && node.getText(sf) === 'process.binding' && !ts.isCallExpression(node.parent)) flag(node, 'process-binding');
     ts.forEachChild(node, visit);
   };
@@ -187,5 +207,6 @@ export function scanFile(file: string, folder: string, libDir: string): ScanFind
 
 /** "01-ffnn-from-scratch/index.ts:12 child-process — spawn(…)" lines for report.md. */
 export function formatFindings(findings: ScanFinding[]): string[] {
-  return findings.map((f) => `${f.file}:${f.line} ${f.rule} (${SCAN_RULES[f.rule]}): \`${f.text.replace(/`/g, "'")}\``);
+  // the student's line in a code span (not rendered as Markdown/HTML), control characters shown as escapes
+  return findings.map((f) => `${escapeMarkdown(f.file)}:${f.line} ${f.rule} (${SCAN_RULES[f.rule]}): \`${plainLine(f.text, 200).replace(/`/g, "'")}\``);
 }

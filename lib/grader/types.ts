@@ -43,6 +43,7 @@ export interface SerializedTestError {
 
 /** Messages the IPC reporter (vitest main process) sends to the grader parent. */
 export type ChildMessage =
+  | { type: 'start'; file: string; name: string }
   | { type: 'result'; file: string; name: string; state: 'passed' | 'failed' | 'skipped'; errors: SerializedTestError[]; ms: number }
   | { type: 'module'; file: string; errors: SerializedTestError[] }
   | { type: 'done'; unhandled: SerializedTestError[] };

@@ -11,6 +11,8 @@
  *  - a heap cap on workers, so runaway memory is an OOM crash, not a frozen machine.
  * Everything is passed in environment variables by lib/grader/runner.ts.
  */
+import childProcess from 'node:child_process';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 import base from '../../vitest.config.js';
@@ -22,6 +24,30 @@ const files: string[] = JSON.parse(process.env.COURSE_GRADER_FILES ?? '[]');
 const testTimeout = Number(process.env.COURSE_GRADER_TEST_TIMEOUT_MS ?? 120_000);
 const heapMb = Number(process.env.COURSE_GRADER_HEAP_MB ?? 2048);
 const target = process.env.COURSE_TARGET ?? path.join(root, 'submission');
+
+/**
+ * Root modes: this (main) process runs as its own uid and holds the channel to the grader; its
+ * workers, which import the submission, are started through `setpriv` as the sandbox uid with no
+ * capabilities (tinypool forks them with child_process.fork: its execPath/execArgv become the
+ * setpriv prefix). The worker then cannot signal this process, trace it or take its descriptors.
+ */
+const workerDrop: string[] | null = JSON.parse(process.env.COURSE_GRADER_WORKER_DROP ?? 'null');
+const workerTmp = process.env.COURSE_GRADER_WORKER_TMPDIR;
+if (workerDrop) {
+  const fork = childProcess.fork;
+  const dropped = (modulePath: string | URL, args?: readonly string[], options?: childProcess.ForkOptions) =>
+    fork(modulePath, args ?? [], {
+      ...options,
+      // this process's temporary folder is its own (the workers read it); theirs is the sandbox's
+      env: { ...(options?.env ?? process.env), ...(workerTmp ? { TMPDIR: workerTmp, HOME: workerTmp } : {}) },
+      execPath: workerDrop[0],
+      execArgv: [...workerDrop.slice(1), options?.execPath ?? process.execPath, ...(options?.execArgv ?? process.execArgv)],
+    });
+  childProcess.fork = ((modulePath: string | URL, a?: unknown, b?: unknown) =>
+    // fork(path, args?, options?) or fork(path, options); tinypool passes args undefined
+    a === undefined || Array.isArray(a) ? dropped(modulePath, a as string[] | undefined, b as childProcess.ForkOptions) : dropped(modulePath, [], a as childProcess.ForkOptions)) as typeof childProcess.fork;
+  syncBuiltinESMExports(); // tinypool's `import { fork } from 'node:child_process'` sees it too
+}
 
 export default defineConfig({
   ...base,

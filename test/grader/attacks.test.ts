@@ -25,7 +25,7 @@ const SLOW = process.env.COURSE_SLOW_TESTS === '1';
 const EXERCISE = '01-ffnn-from-scratch';
 const ATTACKS = path.join(PROJECT_ROOT, 'test/fixtures/attacks');
 const HIDDEN = path.join(ATTACKS, 'hidden');
-const FAST = ['rewrite-tests', 'rewrite-results', 'import-solutions', 'read-hidden', 'flip-verdict'];
+const FAST = ['rewrite-tests', 'rewrite-results', 'import-solutions', 'read-hidden', 'flip-verdict', 'forge-then-die', 'steal-channel'];
 const quiet = () => {};
 
 interface Attack {
@@ -88,7 +88,7 @@ describe('grader against hostile submissions (01-ffnn-from-scratch)', () => {
 
   it('has an attack fixture for every class', () => {
     expect(attacks.map((a) => a.slug).sort()).toEqual(
-      ['chai-microtask', 'engine-prototype', 'flip-verdict', 'forge-rpc', 'import-solutions', 'lower-num-tensors', 'read-hidden', 'register-gradient', 'rename-forge', 'rewrite-results', 'rewrite-tests', 'runner-import'].sort(),
+      ['chai-microtask', 'engine-prototype', 'flip-verdict', 'forge-rpc', 'forge-then-die', 'import-solutions', 'lower-num-tensors', 'read-hidden', 'register-gradient', 'rename-forge', 'rewrite-results', 'rewrite-tests', 'runner-import', 'steal-channel'].sort(),
     );
   });
 

@@ -12,13 +12,17 @@
  *    to stderr (and the progress file), and the test's `result.state` can no longer leave 'fail'.
  *    The parent fails every test with such a line whatever the reporter says, so a submission
  *    that reaches vitest's runner (a hook, `task.fails`, the worker→main RPC) cannot turn a
- *    failure into a pass.
+ *    failure into a pass;
+ *  - cuts what a test throws (message, stack) to a few thousand characters before vitest copies
+ *    it: a 10 MB message cost minutes and ran workers out of heap (lib/grader/plain-text.ts).
  */
 import fs from 'node:fs';
+import { getFn, setFn, type Test } from '@vitest/runner';
 import { afterEach, beforeEach, chai, expect, type TestContext } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend/index.js';
 import { IntegrityGuard } from '../../lib/grader/integrity.js';
+import { shrinkThrown } from '../../lib/grader/plain-text.js';
 
 const progressFile = process.env.COURSE_GRADER_PROGRESS;
 const skip = new Set<string>(JSON.parse(process.env.COURSE_GRADER_SKIP ?? '[]') as string[]);
@@ -308,8 +312,21 @@ beforeEach((ctx) => {
     throw new Error("tampering detected before this test: the test's result was redefined");
   }
   stray.length = 0;
+  shrinkErrorsOf(ctx.task as Test);
   checkIntegrity('before this test (at import or in an earlier hook)');
 });
+
+/** The test's function, wrapped so that what it throws is cut before vitest serializes it (runs after beforeEach). */
+function shrinkErrorsOf(task: Test): void {
+  const fn = getFn(task);
+  setFn(task, async () => {
+    try {
+      await fn();
+    } catch (thrown) {
+      throw shrinkThrown(thrown);
+    }
+  });
+}
 
 afterEach(async () => {
   // let rejections from the test's last microtasks surface before judging

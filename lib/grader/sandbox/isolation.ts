@@ -29,6 +29,12 @@ export interface Isolation {
   mode: IsolationMode;
   /** uid/gid the test process runs as (root modes only) */
   uid?: number;
+  /**
+   * uid of vitest's main process, which holds the channel to the grader (root modes only): not
+   * the workers' uid, so code in a worker cannot signal or trace it or take its descriptors
+   * (issue 21; lib/grader/vitest.grade.config.ts starts the workers as `uid`)
+   */
+  mainUid?: number;
   /** one line for `course doctor` and report.md */
   describe: string;
 }
@@ -204,7 +210,8 @@ export function strongerIsolation(mode: IsolationMode = detectIsolation().mode):
 /** The isolation for one run: `mode` (e.g. from a self-test) or the strongest that works here. */
 export function chooseIsolation(forced?: IsolationMode): Isolation {
   const mode = forced ?? detectIsolation().mode;
-  return { mode, uid: mode !== 'none' && isRoot() ? sandboxUid() : undefined, describe: isolationLine(mode) };
+  if (mode === 'none' || !isRoot()) return { mode, describe: isolationLine(mode) };
+  return { mode, uid: sandboxUid(), mainUid: sandboxUid(), describe: isolationLine(mode) };
 }
 
 export interface WrapPaths {
@@ -214,6 +221,8 @@ export interface WrapPaths {
   work: string;
   /** real paths the staged links point at (read-only) */
   readOnly: string[];
+  /** more writable folders (vitest's main process's own temporary folder, issue 21) */
+  writable?: string[];
 }
 
 const SYSTEM_RO = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/localtime', '/etc/hosts'];
@@ -245,6 +254,20 @@ function dropTo(uid: number): string[] {
   return ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--'];
 }
 
+/** The argv prefix that starts a vitest worker as the sandbox uid from the main process (fork's execPath + execArgv). */
+export function workerDrop(uid: number): string[] {
+  return dropTo(uid);
+}
+
+/**
+ * vitest's main process: its own uid, the sandbox uid's group (it reads what the workers read),
+ * and only the capabilities to start workers as the sandbox uid (setpriv) and to stop them.
+ */
+function dropToMain(uid: number, gid: number): string[] {
+  const caps = '-all,+setuid,+setgid,+kill';
+  return ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', `--inh-caps=${caps}`, `--ambient-caps=${caps}`, `--bounding-set=${caps}`, '--no-new-privs', '--'];
+}
+
 /**
  * argv prefix that runs a command inside the chosen isolation. As root, bwrap itself runs as
  * root (it can bind any path, e.g. a project under /root) without a user namespace, and the
@@ -252,7 +275,7 @@ function dropTo(uid: number): string[] {
  * outside. As an ordinary user, bwrap makes a user namespace and the command keeps the user's uid.
  */
 export function wrapCommand(iso: Isolation, p: WrapPaths): string[] {
-  const drop = iso.uid !== undefined ? dropTo(iso.uid) : [];
+  const drop = iso.uid === undefined ? [] : iso.mainUid !== undefined ? dropToMain(iso.mainUid, iso.uid) : dropTo(iso.uid);
   if (iso.mode === 'none') return [];
   if (iso.mode === 'setpriv') return namespaces ? ['unshare', '--pid', '--net', '--fork', '--kill-child', '--', ...drop] : drop;
   const unshare = iso.uid !== undefined ? ['--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'] : ['--unshare-all'];
@@ -262,7 +285,7 @@ export function wrapCommand(iso: Isolation, p: WrapPaths): string[] {
   if (!prefix.startsWith('/usr/') && prefix !== '/usr') binds.push(['--ro-bind', prefix]);
   for (const r of p.readOnly) binds.push(['--ro-bind', r]);
   binds.push(...gpuBinds()); // issue 26: the GPU, where there is one
-  binds.push(['--ro-bind', p.root], ['--bind', p.work]);
+  binds.push(['--ro-bind', p.root], ['--bind', p.work], ...(p.writable ?? []).map((w): [string, string] => ['--bind', w]));
   // the folders above each mount point: bwrap would create them 0700 (root's) when run as root
   const made = new Set<string>(['/', '/tmp', '/proc', '/dev']);
   for (const [, dest] of binds) {
