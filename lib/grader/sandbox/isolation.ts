@@ -396,8 +396,9 @@ export function guarantees(iso: Isolation, fence: { locked: string[]; hidesProje
   const ns = iso.mode === 'bwrap' || (iso.mode === 'setpriv' && setprivHasNamespaces());
   say(ns, 'own PID and network namespace (no network, every process dies with the run)', iso.mode === 'none' ? 'network open; leftovers found by environment marker and cwd' : 'network open and processes visible (no namespaces); leftovers killed by uid');
   if (uid) held.push('root never follows the sandbox\'s links; its files in /tmp, /var/tmp, /dev/shm and System V IPC removed after each run');
-  // every mode today: vitest's main process (the IPC channel to the grader) runs as the submission's uid
-  notHeld.push('the test runner\'s main process shares the submission\'s uid: it can be signalled or traced (verdicts are judged in the grader, docs/GRADER.md)');
+  // vitest's main process holds the channel to the grader: root modes run it as its own uid
+  say(iso.mainUid !== undefined, 'the test runner\'s main process (the channel to the grader) runs as another uid: the submission cannot signal, trace or take its descriptors', 'the test runner\'s main process shares the submission\'s uid: it can be signalled or traced (a pass still needs a start the grader saw; docs/GRADER.md)');
+  notHeld.push('code in the worker can still lie about what its own process saw (forged test events are flagged for review, not prevented)');
   return { mode: iso.mode, held, notHeld };
 }
 
