@@ -53,7 +53,7 @@ export function deepClassifier(kind: 'mlp' | 'cnn', epochs: number, seed: number
         tf.tidy(() => {
           const idx = tf.tensor1d(batch, 'int32');
           const y = tf.oneHot(tf.gather(yTrain, idx), numClasses);
-          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(asInput(tf.gather(xTrain, idx)), { training: true }) as tf.Tensor) as tf.Scalar);
+          deepStep(model, optimizer, asInput(tf.gather(xTrain, idx)), y);
         });
       }
     }
@@ -62,6 +62,11 @@ export function deepClassifier(kind: 'mlp' | 'cnn', epochs: number, seed: number
     model.dispose();
     return pred;
   };
+}
+
+/** One Adam step of a deep model on a batch (softmax cross-entropy on its logits); returns the loss. The bench times this. */
+export function deepStep(model: tf.LayersModel, optimizer: tf.Optimizer, xb: tf.Tensor, yOneHot: tf.Tensor): tf.Scalar {
+  return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(yOneHot, model.apply(xb, { training: true }) as tf.Tensor) as tf.Scalar, true)!;
 }
 
 /** A small CNN: conv 3×3·8 → pool → conv 3×3·16 → pool → dense 10 (logits). */
