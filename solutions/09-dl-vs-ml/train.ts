@@ -195,7 +195,7 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
   });
   fashion.pool.x.dispose();
   const plots: string[] = [];
-  const weightsPng = imageGrid(path.join(opts.out, 'lr-weights.png'), weights, { cols: 5, labels: [...FASHION_CLASSES], title: `Softmax regression weights per class (${largest.length} images)` });
+  const weightsPng = imageGrid(path.join(opts.out, 'lr-weights.png'), weights, { cols: 5, cell: 84, labels: [...FASHION_CLASSES], title: `Softmax regression weights (${largest.length} images)` });
   weights.dispose();
   plots.push(weightsPng);
 
