@@ -31,7 +31,8 @@ export const defaults = { epochs: 5, seeds: true };
 const FULL = { sizes: [100, 200, 400, 800, 1600, 3200, 6400], testPerClass: 200 };
 const QUICK = { sizes: [50, 200], testPerClass: 20 };
 const IRIS_SIZES = [9, 15, 30, 60, 90];
-const TRADITIONAL = ['softmax (pixels)', 'softmax (hand-made features)', 'k-NN (k = 3)'] as const;
+// distinct names: lib/plot pairs labels that differ only in a parenthesis (train/validation style)
+const TRADITIONAL = ['softmax regression on pixels', 'softmax regression on hand-made features', 'k-NN (k = 3)'] as const;
 const DEEP = ['MLP 784→128→10', 'CNN (2 conv)'] as const;
 
 /**
