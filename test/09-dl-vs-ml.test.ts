@@ -363,6 +363,10 @@ describe('task 4: interpretation', () => {
     expectClose(r.gapMean, [-0.05, 0.015, 0.1], 1e-9, 'gapMean');
     expectClose(r.gapStd, [Math.SQRT2 * 0.05, Math.SQRT2 * 0.035, 0], 1e-9, 'gapStd');
     expect(r.overtakeSize).toBe(100);
+    // three seeds (found by mutation testing: with two, n − 1 = 1 hides a wrong divisor):
+    // gaps 0.1, 0.2, 0.3 → mean 0.2, sample std 0.1 (population std would be 0.0816)
+    const three = R.compareCurves([10], [[0.6], [0.7], [0.8]], [[0.5], [0.5], [0.5]]);
+    expectClose(three.gapStd, [0.1], 1e-9, 'gapStd over three seeds');
   });
 
   test('compareCurves: the overtake must hold at every larger size; one seed has std 0; never → null', () => {
@@ -370,6 +374,9 @@ describe('task 4: interpretation', () => {
     expect(back.overtakeSize, 'ahead at 10, behind at 100, ahead at 1000 → 1000').toBe(1000);
     expectClose(back.gapStd, [0, 0, 0], 0, 'std with one seed');
     expect(R.compareCurves([10, 100], [[0.5, 0.6]], [[0.7, 0.8]]).overtakeSize).toBeNull();
+    // found by mutation testing: ahead everywhere → the smallest size; a tie at the end is not a lead
+    expect(R.compareCurves([10, 100, 1000], [[0.8, 0.9, 0.95]], [[0.7, 0.8, 0.9]]).overtakeSize, 'ahead at every size').toBe(10);
+    expect(R.compareCurves([10, 100], [[0.8, 0.7]], [[0.7, 0.7]]).overtakeSize, 'level at the largest size').toBeNull();
     expect(() => R.compareCurves([10, 100], [[0.5]], [[0.7, 0.8]])).toThrow(CourseError);
   });
 });
