@@ -231,11 +231,13 @@ export function writeDeclarations(text: string, derived: Map<string, Declared>):
   const out: string[] = [];
   let current: string | undefined;
   let skipping = false;
+  let inTests = false; // "functions" elsewhere (the "byHand" policy) is not a test's declaration
   for (const line of lines) {
+    if (/^\s*"tests": \[/.test(line)) inTests = true;
     const name = /^\s*"name": (".*"),\s*$/.exec(line);
     if (name) current = JSON.parse(name[1]!) as string;
     // drop an existing "functions"/"uses" array (single- or multi-line)
-    if (/^\s*"(functions|uses)": \[/.test(line)) {
+    if (inTests && /^\s*"(functions|uses)": \[/.test(line)) {
       skipping = !/\]/.test(line);
       if (!skipping && !/\],\s*$/.test(line)) dropComma(out); // it was the entry's last field
       continue;
