@@ -464,9 +464,15 @@ describe('task 5: what it sees, and what shifting does', () => {
   test('accuracyUnderShift matches this test’s measurement, and the CNN degrades more gracefully than the MLP', () => {
     // Measured (wasm, this set-up, seeds 1–2): CNN / MLP accuracy at shift 0..4 ≈
     // 0.81/0.78, 0.78/0.72, 0.69/0.58, 0.56/0.44, 0.43/0.32 (mean over the four directions).
+    const val = shiftSet();
+    // a cheap first call on an untrained net: an unfinished function fails here, before any training
+    tf.tidy(() => {
+      const untrained = referenceCnn();
+      expect(C.accuracyUnderShift(untrained, tf.slice(val.x, [0, 0], [4, 784]) as tf.Tensor2D, val.labels.slice(0, 4), [0, 1])).toHaveLength(2);
+      untrained.dispose();
+    });
     const cnn = trainedRefCnn();
     const mlpModel = trainedMlp();
-    const val = shiftSet();
     const cnnCurve = C.accuracyUnderShift(cnn, val.x, val.labels, [0, 2, 3]);
     const mlpCurve = C.accuracyUnderShift(mlpModel, val.x, val.labels, [0, 2, 3]);
     expect(cnnCurve).toHaveLength(3);
@@ -481,7 +487,7 @@ describe('task 5: what it sees, and what shifting does', () => {
   });
 
   test('featureMaps returns every conv and pool output for one image, the first equal to ReLU(conv + bias)', () => {
-    const cnn = trainedRefCnn();
+    const cnn = referenceCnn(); // untrained: the maps' arithmetic does not depend on training
     const image = tf.tidy(() => tf.slice(fashion().val.x, [3, 0], [1, 784]) as tf.Tensor2D);
     const maps = C.featureMaps(cnn, image);
     expect(maps.map((m) => m.maps.shape)).toEqual([[1, 28, 28, 8], [1, 14, 14, 8], [1, 14, 14, 16], [1, 7, 7, 16]]);
@@ -494,11 +500,12 @@ describe('task 5: what it sees, and what shifting does', () => {
       expectCloseT(maps[1]!.maps, tf.maxPool(want as T4, 2, 2, 'valid'), 1e-5, 'pooled first feature maps');
     });
     maps.forEach((m) => m.maps.dispose());
-    image.dispose();
+    tf.dispose(image);
+    cnn.dispose();
   });
 
   test('filterImages gives the first-layer filters as [filters, k, k, 1] images, each scaled to [0, 1] on its own', () => {
-    const cnn = trainedRefCnn();
+    const cnn = referenceCnn();
     const imgs = C.filterImages(cnn);
     expect(imgs.shape).toEqual([8, 3, 3, 1]);
     tf.tidy(() => {
@@ -509,5 +516,6 @@ describe('task 5: what it sees, and what shifting does', () => {
       expectCloseT(tf.reshape(imgs, [8, 3, 3]), tf.div(tf.sub(filters, lo), tf.sub(hi, lo)), 1e-5, 'filter images (w − min)/(max − min) per filter');
     });
     imgs.dispose();
+    cnn.dispose();
   });
 });
