@@ -11,6 +11,7 @@
  *   report.md/.html     (lib/report) the figures with what to look for, tables, conclusions
  * Every model checkpoints each epoch under opts.out/checkpoint/<name>-seed<S> (`--resume`).
  * `--seeds N` repeats the training with seeds seed … seed+N−1 and reports mean ± std.
+ * `--demo` (npm start): 2,000 training images, 6 epochs, one seed; `--quick`: a smoke run.
  * On tfjs-node each batch step runs as a compiled TensorFlow graph (withGraphSteps).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -35,6 +36,12 @@ export const defaults = { epochs: 10, seeds: true, demo: true };
 const BATCH_SIZE = 32;
 const LEARNING_RATE = 0.002;
 const SHIFTS = [0, 1, 2, 3, 4];
+/** images per class (training from 'train', validation and shift sets from 'test'); demo = npm start (about 2 min on wasm) */
+const SIZES = {
+  full: { trainPerClass: 500, valPerClass: 200, shiftPerClass: 100, epochs: defaults.epochs },
+  demo: { trainPerClass: 200, valPerClass: 100, shiftPerClass: 50, epochs: 6 },
+  quick: { trainPerClass: 20, valPerClass: 20, shiftPerClass: 10, epochs: 1 },
+};
 
 interface ModelDef {
   name: string;
@@ -124,11 +131,11 @@ const std = (xs: number[]) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, x) =>
 const pm = (xs: number[]) => (xs.length > 1 ? `${pct(mean(xs))} ± ${pct(std(xs))}` : pct(xs[0]!));
 
 export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult> {
-  const epochs = opts.quick ? Math.min(opts.epochs, 1) : opts.epochs;
-  const nSeeds = Math.max(1, opts.seeds ?? (opts.demo ? 2 : 1));
-  const seeds = Array.from({ length: opts.quick ? 1 : nSeeds }, (_, i) => opts.seed + i);
+  const size = opts.quick ? SIZES.quick : opts.demo ? SIZES.demo : SIZES.full;
+  const epochs = opts.quick ? Math.min(opts.epochs, 1) : opts.demo ? SIZES.demo.epochs : opts.epochs;
+  const seeds = Array.from({ length: opts.quick ? 1 : Math.max(1, opts.seeds ?? 1) }, (_, i) => opts.seed + i);
   const report = reportOf(opts);
-  const [trainPer, valPer, shiftPer] = opts.quick ? [20, 20, 10] : [500, 200, 100];
+  const [trainPer, valPer, shiftPer] = [size.trainPerClass, size.valPerClass, size.shiftPerClass];
   const trainSet = loadFlatFashion('train', trainPer, opts.seed);
   const valSet = loadFlatFashion('test', valPer, opts.seed + 1);
   const shiftSet = loadFlatFashion('test', shiftPer, opts.seed + 2);
