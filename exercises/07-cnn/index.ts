@@ -149,7 +149,7 @@ export function receptiveField(layers: LayerSpec[]): number {
 /**
  * A small CNN for flat Fashion-MNIST images [n, 784]:
  * reshape [28, 28, 1] → conv(filters[0]) → 2×2 max pool → conv(filters[1]) → 2×2 max pool →
- * flatten → dense(numClasses ?? 10) raw logits (no softmax).
+ * flatten → a dense layer of numClasses ?? 10 units giving raw logits (no softmax).
  */
 export function buildCnn(spec: CnnSpec): tf.Sequential {
   checkCnnSpec('buildCnn', spec);
