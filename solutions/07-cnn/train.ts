@@ -40,7 +40,7 @@ const SHIFTS = [0, 1, 2, 3, 4];
 const SIZES = {
   full: { trainPerClass: 500, valPerClass: 200, shiftPerClass: 100, epochs: defaults.epochs },
   demo: { trainPerClass: 200, valPerClass: 100, shiftPerClass: 50, epochs: 6 },
-  quick: { trainPerClass: 20, valPerClass: 20, shiftPerClass: 10, epochs: 1 },
+  quick: { trainPerClass: 20, valPerClass: 20, shiftPerClass: 10, epochs: 2 },
 };
 
 interface ModelDef {
@@ -132,7 +132,7 @@ const pm = (xs: number[]) => (xs.length > 1 ? `${pct(mean(xs))} ± ${pct(std(xs)
 
 export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult> {
   const size = opts.quick ? SIZES.quick : opts.demo ? SIZES.demo : SIZES.full;
-  const epochs = opts.quick ? Math.min(opts.epochs, 1) : opts.demo ? SIZES.demo.epochs : opts.epochs;
+  const epochs = opts.quick ? Math.min(opts.epochs, SIZES.quick.epochs) : opts.demo ? SIZES.demo.epochs : opts.epochs;
   const seeds = Array.from({ length: opts.quick ? 1 : Math.max(1, opts.seeds ?? 1) }, (_, i) => opts.seed + i);
   const report = reportOf(opts);
   const [trainPer, valPer, shiftPer] = [size.trainPerClass, size.valPerClass, size.shiftPerClass];
