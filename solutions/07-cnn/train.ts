@@ -233,11 +233,17 @@ export async function train(impl: Impl, opts: TrainOptions): Promise<TrainResult
   const mlpBest = Math.max(acc('mlp-32'), acc('mlp-128'));
   const mlpBestName = acc('mlp-32') >= acc('mlp-128') ? 'mlp-32' : 'mlp-128';
   const gap = cnnBest - mlpBest;
-  const spread = Math.max(std(of('cnn-8-16').map((r) => r.valAcc)), std(of(mlpBestName).map((r) => r.valAcc)));
+  // Paired by seed: both models of a seed see the same data, so a seed that is easy for one is
+  // easy for the other; the spread of the per-seed gaps, not of the accuracies, decides.
+  const gaps = seeds.map((seed) => of('cnn-8-16').find((r) => r.seed === seed)!.valAcc - of(mlpBestName).find((r) => r.seed === seed)!.valAcc);
+  const settled = Math.abs(gap) > 2 * std(gaps) && gaps.every((g) => Math.sign(g) === Math.sign(gap));
   report.conclusion(
     `The CNN 8/16 (${first('cnn-8-16').params} parameters) reached ${pct(cnnBest)} validation accuracy, the best MLP (${first(mlpBestName).def.label}, ${first(mlpBestName).params} parameters, ${(first(mlpBestName).params / first('cnn-8-16').params).toFixed(1)}× as many) ${pct(mlpBest)}: ` +
       (gap > 0 ? `the CNN is ahead by ${points(gap)}` : `the MLP is ahead by ${points(-gap)}`) +
-      (seeds.length > 1 ? (Math.abs(gap) > 2 * spread ? `, more than twice the seed-to-seed spread (${points(spread)}).` : `, within twice the seed-to-seed spread (${points(spread)}): not settled at this size.`) : ' (one seed: rerun with --seeds 3 to see whether the gap exceeds the seed-to-seed spread).'),
+      (seeds.length > 1
+        ? `; per seed the gap was ${gaps.map((g) => (100 * g).toFixed(1)).join(', ')} points, ` +
+          (settled ? `the same sign every time and more than twice its spread (${points(std(gaps))}): settled.` : `not consistently larger than its spread (${points(std(gaps))}): not settled at this size.`)
+        : ' (one seed: rerun with --seeds 3 to see whether the gap exceeds the seed-to-seed spread).'),
   );
   const small = acc('cnn-4-8');
   report.conclusion(`Even the CNN 4/8 with ${first('cnn-4-8').params} parameters reached ${pct(small)}, ${small > acc('mlp-32') ? 'more' : 'less'} than the ${first('mlp-32').params}-parameter MLP's ${pct(acc('mlp-32'))}.`);
