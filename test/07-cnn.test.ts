@@ -142,6 +142,8 @@ describe('task 1: convolution by hand', () => {
     const leaked = await countLeak(() => [C.conv2d(x, small, { padding: 'same' }), C.conv2d(x, small, { stride: 2 })]);
     expect(C.conv2d(x, big, { padding: 'same' }).shape, "a 5×5 kernel fits a 4×4 input with 'same' padding").toEqual([1, 4, 4, 1]);
     expect(() => C.convOutputSize(4, 5, 1, 'valid')).toThrow(CourseError);
+    expect(() => C.convOutputSize(8, 3, 0, 'valid'), 'stride 0').toThrow(CourseError);
+    expect(() => C.conv2d(x, small, { stride: 1.5 }), 'stride 1.5').toThrow(CourseError);
     expect(() => C.conv2d(x, big)).toThrow(CourseError);
     expect(() => C.conv2d(x, big)).toThrow(/5/);
     tf.dispose([x, big, small]);
@@ -271,7 +273,9 @@ describe('task 2: pooling and its gradient', () => {
     expect(leaked).toBe(0);
     const wrong = tf.ones([1, 2, 2, 2]) as T4;
     expect(() => C.maxPoolBackward(x, wrong, { size: 2 })).toThrow(CourseError);
-    tf.dispose([x, dy, wrong]);
+    const flat = tf.ones([3, 3, 2]) as unknown as T4;
+    expect(() => C.maxPoolBackward(x, flat, { size: 2 }), 'dy without its batch axis').toThrow(CourseError);
+    tf.dispose([x, dy, wrong, flat]);
   });
 });
 
@@ -322,6 +326,7 @@ describe('task 3: parameter sharing in numbers', () => {
       model.dispose();
     }
     expect(() => C.countParams([28, 28, 1], [{ type: 'dense', units: 10 }])).toThrow(CourseError);
+    expect(() => C.countParams([28, 28, 1], [{ type: 'flatten' }, { type: 'conv', filters: 2, kernel: 3 }])).toThrow(CourseError);
   });
 
   test('receptiveField matches hand-worked stacks and the gradient of one output pixel', () => {
@@ -459,6 +464,7 @@ describe('task 5: what it sees, and what shifting does', () => {
     expect(numbers(C.shiftImages(x, 4, 0)), 'further than the image').toEqual(new Array(9).fill(0));
     expect(numbers(C.shiftImages(x, 0, 0)), 'no shift').toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(await countLeak(() => C.shiftImages(x, 1, -1))).toBe(0);
+    expect(() => C.shiftImages(x, 0.5, 0), 'half a pixel').toThrow(CourseError);
     x.dispose();
   });
 
@@ -470,7 +476,10 @@ describe('task 5: what it sees, and what shifting does', () => {
     // a cheap first call on an untrained net: an unfinished function fails here, before any training
     tf.tidy(() => {
       const untrained = referenceCnn();
-      expect(C.accuracyUnderShift(untrained, tf.slice(val.x, [0, 0], [4, 784]) as tf.Tensor2D, val.labels.slice(0, 4), [0, 1])).toHaveLength(2);
+      const four = tf.slice(val.x, [0, 0], [4, 784]) as tf.Tensor2D;
+      expect(C.accuracyUnderShift(untrained, four, val.labels.slice(0, 4), [0, 1])).toHaveLength(2);
+      expect(() => C.accuracyUnderShift(untrained, four, val.labels.slice(0, 3), [0]), '3 labels for 4 images').toThrow(CourseError);
+      expect(() => C.accuracyUnderShift(untrained, tf.reshape(four, [4, 28, 28]) as unknown as tf.Tensor2D, val.labels.slice(0, 4), [0]), 'images not flat').toThrow(CourseError);
       untrained.dispose();
     });
     const cnn = trainedRefCnn();
@@ -502,7 +511,9 @@ describe('task 5: what it sees, and what shifting does', () => {
       expectCloseT(maps[1]!.maps, tf.maxPool(want as T4, 2, 2, 'valid'), 1e-5, 'pooled first feature maps');
     });
     maps.forEach((m) => m.maps.dispose());
-    tf.dispose(image);
+    const two = tf.zeros([2, 784]) as tf.Tensor2D;
+    expect(() => C.featureMaps(cnn, two), 'two images').toThrow(CourseError);
+    tf.dispose([image, two]);
     cnn.dispose();
   });
 
@@ -518,6 +529,16 @@ describe('task 5: what it sees, and what shifting does', () => {
       expectCloseT(tf.reshape(imgs, [8, 3, 3]), tf.div(tf.sub(filters, lo), tf.sub(hi, lo)), 1e-5, 'filter images (w − min)/(max − min) per filter');
     });
     imgs.dispose();
+    // a constant filter has no contrast to show: all 0.5
+    const [kernel, bias] = cnn.layers[1]!.getWeights();
+    const flatFirst = tf.tidy(() => tf.concat([tf.fill([3, 3, 1, 1], 0.3), tf.slice(kernel!, [0, 0, 0, 1], [3, 3, 1, 7])], 3));
+    cnn.layers[1]!.setWeights([flatFirst, bias!]);
+    const withFlat = C.filterImages(cnn);
+    expect(numbers(tf.tidy(() => tf.slice(withFlat, [0, 0, 0, 0], [1, 3, 3, 1]))), 'a constant filter').toEqual(new Array(9).fill(0.5));
+    tf.dispose([withFlat, flatFirst]);
+    const dense = tf.sequential({ layers: [tf.layers.dense({ inputShape: [784], units: 10 })] });
+    expect(() => C.filterImages(dense), 'a model without a conv layer').toThrow(CourseError);
+    dense.dispose();
     cnn.dispose();
   });
 });

@@ -170,7 +170,8 @@ export function shiftImages(x: tf.Tensor4D, dy: number, dx: number): tf.Tensor4D
   checkImages('shiftImages', x);
   // TODO: same shape as x; out[b, r, c, ch] = x[b, r − dy, c − dx, ch] where that pixel exists,
   //   0 where it does not (no wrap-around: what leaves the image is gone). Shifts larger than the
-  //   image give zeros. Check on [[1, 2], [3, 4]]: dy 1, dx 0 → [[0, 0], [1, 2]].
+  //   image give zeros; shifts that are not whole numbers are a CourseError.
+  //   Check on [[1, 2], [3, 4]]: dy 1, dx 0 → [[0, 0], [1, 2]].
   throw new NotImplemented('shiftImages');
 }
 
