@@ -273,8 +273,8 @@ describe('task 2: pooling and its gradient', () => {
     expect(leaked).toBe(0);
     const wrong = tf.ones([1, 2, 2, 2]) as T4;
     expect(() => C.maxPoolBackward(x, wrong, { size: 2 })).toThrow(CourseError);
-    const flat = tf.ones([3, 3, 2]) as unknown as T4;
-    expect(() => C.maxPoolBackward(x, flat, { size: 2 }), 'dy without its batch axis').toThrow(CourseError);
+    const flat = tf.ones([1, 3, 3]) as unknown as T4; // the pooled shape without its channel axis
+    expect(() => C.maxPoolBackward(x, flat, { size: 2 }), 'dy without its channel axis').toThrow(CourseError);
     tf.dispose([x, dy, wrong, flat]);
   });
 });
