@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
-import { createChannelFile } from './sandbox/boundary.js';
+import { createChannelFile, sandboxRuntime } from './sandbox/boundary.js';
 import { sandboxEnv, sweep, workerDrop, wrapCommand, type Isolation } from './sandbox/isolation.js';
 import type { Stage } from './sandbox/stage.js';
 import type { ChildMessage, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
@@ -214,7 +214,8 @@ function spawnVitest(opts: RunExerciseOptions, env: NodeJS.ProcessEnv): ChildPro
   const wrap = wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly, ...(isolation.mainUid !== undefined ? { writable: [mainTmp] } : {}) });
   const argv = [
     ...wrap,
-    process.execPath,
+    // the sandbox may not reach the grader's own node (e.g. under root's 0700 home): boundary.ts
+    isolation.uid !== undefined ? sandboxRuntime().node : process.execPath,
     path.join(stage.root, 'node_modules/vitest/vitest.mjs'),
     'run',
     // load the config in memory: the default bundles it to node_modules/.vite-temp (read-only here)

@@ -36,6 +36,9 @@ import type { StageLinks } from './stage.js';
 export interface Runtime {
   /** what the stage's node_modules and data links point at */
   links: { node_modules: string; data: string };
+  /** the node binary the sandbox uid runs: process.execPath, or a link/copy of it when a private
+   * folder hides it (a Node from ~/.cache under root's 0700 home: setpriv could not execute it) */
+  node: string;
   /** false when node_modules could not be hard-linked or copied and the stage links the project's own */
   hidesProject: boolean;
 }
@@ -110,15 +113,38 @@ export function sandboxRuntime(): Runtime {
   const realNm = real('node_modules');
   // already outside any project (the Gradescope image keeps it in /opt/course-runtime): used as is
   if (!realNm.startsWith(`${PROJECT_ROOT}/`) && !fs.existsSync(path.join(path.dirname(realNm), 'package.json'))) {
-    runtime = { links: { data, node_modules: realNm }, hidesProject: true };
+    runtime = { links: { data, node_modules: realNm }, hidesProject: true, node: runtimeNode(dir) };
     return runtime;
   }
   const nm = path.join(dir, 'node_modules');
   // node_modules is large: no full copy per grader; where links fail the stage names the project's
   const hidesProject = linkTree(realNm, nm, false);
   if (hidesProject) secureTree(nm);
-  runtime = { links: { data, node_modules: hidesProject ? nm : realNm }, hidesProject };
+  runtime = { links: { data, node_modules: hidesProject ? nm : realNm }, hidesProject, node: runtimeNode(dir) };
   return runtime;
+}
+
+/** Whether others may reach and execute `file` (every folder above it searchable, the file o+x). */
+function othersCanExecute(file: string): boolean {
+  if ((fs.statSync(file).mode & 0o001) === 0) return false;
+  for (let d = path.dirname(file); ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o001) === 0) return false;
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/** process.execPath where the sandbox uid can execute it, else a hard link (or copy) in the runtime folder. */
+function runtimeNode(dir: string): string {
+  const real = fs.realpathSync(process.execPath);
+  if (othersCanExecute(real)) return real;
+  const dest = path.join(dir, 'node');
+  try {
+    fs.linkSync(real, dest);
+  } catch {
+    fs.copyFileSync(real, dest);
+  }
+  fs.chmodSync(dest, 0o755);
+  return dest;
 }
 
 // ---------------------------------------------------------------- what the sandbox may not read
