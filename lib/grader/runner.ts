@@ -210,12 +210,15 @@ function attemptEnv(opts: RunExerciseOptions, limits: Limits, skip: Set<string>,
 function spawnVitest(opts: RunExerciseOptions, env: NodeJS.ProcessEnv): ChildProcess {
   const { stage, isolation } = opts;
   const readOnly = ['data', 'node_modules'].map((l) => fs.realpathSync(path.join(stage.root, l)));
+  // the sandbox may not reach the grader's own node (e.g. under root's 0700 home): boundary.ts
+  const node = isolation.uid !== undefined ? sandboxRuntime().node : process.execPath;
+  // a runtime copy lies under /tmp, which bwrap replaces with an empty tmpfs: bind it (exit 127 before)
+  if (node !== process.execPath) readOnly.push(node);
   const mainTmp = path.join(path.dirname(stage.root), 'main-tmp');
   const wrap = wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly, ...(isolation.mainUid !== undefined ? { writable: [mainTmp] } : {}) });
   const argv = [
     ...wrap,
-    // the sandbox may not reach the grader's own node (e.g. under root's 0700 home): boundary.ts
-    isolation.uid !== undefined ? sandboxRuntime().node : process.execPath,
+    node,
     path.join(stage.root, 'node_modules/vitest/vitest.mjs'),
     'run',
     // load the config in memory: the default bundles it to node_modules/.vite-temp (read-only here)
