@@ -1,0 +1,3 @@
+import { gradeMatrix } from '../../support/grader-matrix.js';
+
+gradeMatrix('06-regularisation-lab');

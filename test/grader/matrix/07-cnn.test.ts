@@ -1,0 +1,3 @@
+import { gradeMatrix } from '../../support/grader-matrix.js';
+
+gradeMatrix('07-cnn');
