@@ -15,6 +15,7 @@ import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js'
 import { grantStage, raiseFence, removeSandboxLeftovers, type Fence } from './sandbox/boundary.js';
 import { chooseIsolation, guarantees, type Isolation, type IsolationMode } from './sandbox/isolation.js';
 import { changedFiles, createStage, makeReadOnly, removeStage, stagesRoot } from './sandbox/stage.js';
+import { declaredIn } from './declared-tests.js';
 import { scanExercise } from './scan.js';
 import { describeSelection, isNarrowed, namePattern, selector, type Selection } from './select.js';
 import type { ExerciseGrade, GradeReport, GradedTest, GradedTestSpec, TestOutcome } from './types.js';
@@ -37,6 +38,21 @@ export interface GradeOptions {
   log?: (line: string) => void;
   /** grade only these tasks / tests (lib/grader/select.ts); the rest are not run */
   select?: Selection;
+  /**
+   * A test that ran but is not in the rubric: 'rubric-error' (default) throws a RubricError when
+   * the test files declare its name (the instructor's missing entry) and ignores it otherwise (the
+   * submission registered it); 'ignore' always ignores it — batch.ts regrades with this once the
+   * reference solutions were seen to run without it.
+   */
+  unknownTests?: 'rubric-error' | 'ignore';
+}
+
+/** A test ran that has no points in the rubric, and the test files declare it: the rubric misses an entry. */
+export class RubricError extends CourseError {
+  constructor(readonly exercise: string, message: string, fix: string) {
+    super(message, fix);
+    this.name = 'RubricError';
+  }
 }
 
 const TEST_FILE = /^(\d\d-[A-Za-z0-9_-]+)\.test\.ts$/;
@@ -156,6 +172,27 @@ async function runPhase(exercise: string, folder: string, p: Phase, opts: GradeO
   }
 }
 
+/**
+ * Tests that ran without a rubric entry. Declared by the test files: the instructor's rubric
+ * misses them (RubricError, unless told to ignore). Not declared anywhere: the submission
+ * registered them through vitest's globals; they carry no points, so ignoring them changes
+ * nothing but the note. Either way nothing they report is scored.
+ */
+function unknownTestsNote(exercise: string, unknown: { name: string; file: string }[], files: string[], policy: 'rubric-error' | 'ignore'): string[] {
+  if (unknown.length === 0) return [];
+  const names = (list: { name: string }[]) => list.slice(0, 5).map((t) => `"${t.name}"`).join(', ') + (list.length > 5 ? ` and ${list.length - 5} more` : '');
+  const declared = unknown.filter((t) => declaredIn(t.name, files));
+  if (declared.length > 0 && policy === 'rubric-error') {
+    const rubric = path.basename(rubricFor(files.find((f) => path.basename(f) === path.basename(declared[0]!.file)) ?? files[0]!));
+    throw new RubricError(
+      exercise,
+      `${exercise}: test ${names(declared)} ran but has no points in the rubric`,
+      `add ${declared.length > 1 ? 'them' : 'it'} to ${rubric} with points and a feedback line`,
+    );
+  }
+  return [`tests that are not in the rubric ran and were ignored (the submission registered them: they carry no points): ${names(unknown)}`];
+}
+
 export async function gradeExercise(exercise: string, opts: GradeOptions): Promise<ExerciseGrade> {
   const testsDir = opts.testsDir ?? path.join(PROJECT_ROOT, 'test');
   const { files, specs: allSpecs } = exerciseSpecs(exercise, testsDir, opts.hiddenDir);
@@ -188,14 +225,7 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
     if (skipped.length > 0 && !notes.some((n) => n.startsWith(NOT_COPIED))) {
       notes.push(`${NOT_COPIED} (only regular files and folders with UTF-8 names are graded): ${skipped.slice(0, 10).join('; ')}${skipped.length > 10 ? ` and ${skipped.length - 10} more` : ''}`);
     }
-    if (run.unknownTests.length > 0) {
-      const names = run.unknownTests.map((t) => `"${t.name}"`).join(', ');
-      const rubric = path.basename(rubricFor(p.files.find((f) => path.basename(f) === path.basename(run.unknownTests[0]!.file)) ?? p.files[0]!));
-      throw new CourseError(
-        `${exercise}: test ${names} ran but has no points in the rubric`,
-        `add ${run.unknownTests.length > 1 ? 'them' : 'it'} to ${rubric} with points and a feedback line`,
-      );
-    }
+    for (const n of unknownTestsNote(exercise, run.unknownTests, p.files, opts.unknownTests ?? 'rubric-error')) if (!notes.includes(n)) notes.push(n);
     for (const [k, v] of run.outcomes) outcomes.set(k, p.phase === 'hidden' ? hiddenOutcome(v) : v);
     // a hidden test's name is in the rubric, but how it hung stays out of the visible output
     notes.push(...(p.phase === 'hidden' ? run.notes.map(() => 'a hidden test hung or crashed; the remaining tests were resumed') : run.notes));

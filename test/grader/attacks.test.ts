@@ -25,7 +25,7 @@ const SLOW = process.env.COURSE_SLOW_TESTS === '1';
 const EXERCISE = '01-ffnn-from-scratch';
 const ATTACKS = path.join(PROJECT_ROOT, 'test/fixtures/attacks');
 const HIDDEN = path.join(ATTACKS, 'hidden');
-const FAST = ['rewrite-tests', 'rewrite-results', 'import-solutions', 'read-hidden', 'flip-verdict', 'forge-then-die', 'steal-channel'];
+const FAST = ['rewrite-tests', 'rewrite-results', 'import-solutions', 'read-hidden', 'flip-verdict', 'forge-then-die', 'steal-channel', 'extra-test'];
 const quiet = () => {};
 
 interface Attack {
@@ -34,6 +34,8 @@ interface Attack {
   passes: string[];
   feedback: string;
   neverShows?: string;
+  /** text results.json must hold (a note the grader adds), as a regular expression */
+  note?: string;
   /** rules the static scan (lib/grader/scan.ts) must flag: a review flag, never a score */
   review: string[];
 }
@@ -88,7 +90,7 @@ describe('grader against hostile submissions (01-ffnn-from-scratch)', () => {
 
   it('has an attack fixture for every class', () => {
     expect(attacks.map((a) => a.slug).sort()).toEqual(
-      ['chai-microtask', 'engine-prototype', 'flip-verdict', 'forge-rpc', 'forge-then-die', 'import-solutions', 'lower-num-tensors', 'read-hidden', 'register-gradient', 'rename-forge', 'rewrite-results', 'rewrite-tests', 'runner-import', 'steal-channel'].sort(),
+      ['chai-microtask', 'engine-prototype', 'extra-test', 'flip-verdict', 'forge-rpc', 'forge-then-die', 'import-solutions', 'lower-num-tensors', 'read-hidden', 'register-gradient', 'rename-forge', 'rewrite-results', 'rewrite-tests', 'runner-import', 'steal-channel'].sort(),
     );
   });
 
@@ -110,6 +112,7 @@ describe('grader against hostile submissions (01-ffnn-from-scratch)', () => {
         for (const t of res.tests.filter((t) => t.visibility === 'after_published')) {
           expect(t.output, `${a.slug}: hidden feedback is the rubric line plus a fixed reason`).toMatch(/^(passed|count the weights and the biases of every layer \(hidden test: [a-z :]+\))$/);
         }
+        if (a.note) expect(fs.readFileSync(path.join(out, a.slug, 'results.json'), 'utf8'), `${a.slug}: the grader's note`).toMatch(new RegExp(a.note));
         if (a.neverShows) {
           const shown = fs.readFileSync(path.join(out, a.slug, 'results.json'), 'utf8') + fs.readFileSync(path.join(out, a.slug, 'report.md'), 'utf8');
           expect(shown, `${a.slug}: hidden test text in the feedback`).not.toMatch(new RegExp(a.neverShows));
