@@ -12,7 +12,7 @@ import * as C from '@target/07-cnn/index.js';
 import { buildMlp } from '../lib/models/mlp.js';
 import { loadFlatFashion, disposeDataset, type Dataset } from '../lib/data/flat-fashion.js';
 import { evaluate, trainEpoch } from '../lib/train/classifier-epoch.js';
-import { countLeak } from '../lib/train/guard.js';
+import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { makeRng } from '../lib/random.js';
 import { CourseError } from '../lib/errors.js';
 import { kernelsUsed, withoutAutodiff } from './support/kernels-used.js';
@@ -147,7 +147,7 @@ describe('task 1: convolution by hand', () => {
     expect(() => C.conv2d(x, big)).toThrow(CourseError);
     expect(() => C.conv2d(x, big)).toThrow(/5/);
     tf.dispose([x, big, small]);
-    expect(leaked, 'tensors left behind by two conv2d calls').toBe(0);
+    expect(leaked, leakDetails()).toBe(0); // two conv2d calls
   });
 });
 
@@ -270,7 +270,7 @@ describe('task 2: pooling and its gradient', () => {
     result.dispose();
     expect(autodiffCalls, 'calls to tf.grad & co. inside maxPoolBackward').toBe(0);
     const leaked = await countLeak(() => [C.maxPool2d(x, { size: 2 }), C.avgPool2d(x, { size: 2 }), C.maxPoolBackward(x, dy, { size: 2 })]);
-    expect(leaked).toBe(0);
+    expect(leaked, leakDetails()).toBe(0);
     const wrong = tf.ones([1, 2, 2, 2]) as T4;
     expect(() => C.maxPoolBackward(x, wrong, { size: 2 })).toThrow(CourseError);
     const flat = tf.ones([1, 3, 3]) as unknown as T4; // the pooled shape without its channel axis
@@ -463,7 +463,7 @@ describe('task 5: what it sees, and what shifting does', () => {
     expect(numbers(C.shiftImages(x, -1, 2)), 'one up, two right').toEqual([0, 0, 4, 0, 0, 7, 0, 0, 0]);
     expect(numbers(C.shiftImages(x, 4, 0)), 'further than the image').toEqual(new Array(9).fill(0));
     expect(numbers(C.shiftImages(x, 0, 0)), 'no shift').toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(await countLeak(() => C.shiftImages(x, 1, -1))).toBe(0);
+    expect(await countLeak(() => C.shiftImages(x, 1, -1)), leakDetails()).toBe(0);
     expect(() => C.shiftImages(x, 0.5, 0), 'half a pixel').toThrow(CourseError);
     x.dispose();
   });

@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import * as R from '@target/08-responsible-ml/index.js';
-import { countLeak } from '../lib/train/guard.js';
+import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
 import { batchIndices } from '../lib/data/split.js';
 import { makeRng } from '../lib/random.js';
@@ -209,7 +209,7 @@ describe('task 4: saliency', () => {
     const logits = tf.tidy(() => logitsOf(x));
     const leaked = await countLeak(() => [R.saliencyMap(logitsOf, x), R.perExampleLoss(logits, y)]);
     tf.dispose([x, w, y, logits]);
-    expect(leaked).toBe(0);
+    expect(leaked, leakDetails()).toBe(0);
   });
 });
 

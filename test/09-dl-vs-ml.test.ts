@@ -10,7 +10,7 @@ import * as R from '@target/09-dl-vs-ml/index.js';
 import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
 import { loadIris } from '../lib/data/iris.js';
 import { stratifiedSplit } from '../lib/data/split.js';
-import { countLeak } from '../lib/train/guard.js';
+import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
 import { makeRng } from '../lib/random.js';
 
@@ -139,7 +139,7 @@ describe('task 1: softmax regression and k-NN', () => {
       const m = R.trainSoftmaxRegression(x, y, { numClasses: 2, lambda: 0.1, learningRate: 0.5, steps: 3 });
       return [m.W, m.b, R.softmaxRegressionLoss(m, x, y, 0.1), R.knnPredict(x, y, x, 3), R.knnLeaveOneOut(x, y, 3)];
     });
-    expect(leaked).toBe(0);
+    expect(leaked, leakDetails()).toBe(0);
     expect(() => R.knnPredict(x, y, x, 7)).toThrow(CourseError);
     expect(() => R.knnLeaveOneOut(x, y, 6)).toThrow(CourseError); // only 5 OTHER points
     const yFloat = tf.tensor1d([0, 1, 0, 1, 0, 1]);
@@ -217,7 +217,7 @@ describe('task 2: hand-made image features', () => {
   test('feature functions reject pixels outside [0, 1] and a channel axis, and leak no tensors', async () => {
     const imgs = tf.randomUniform([2, 6, 6], 0, 1, 'float32', 3) as tf.Tensor3D;
     const leaked = await countLeak(() => [R.intensityHistogram(imgs, 8), R.edgeOrientationHistogram(imgs, 8)]);
-    expect(leaked).toBe(0);
+    expect(leaked, leakDetails()).toBe(0);
     const big = tf.mul(imgs, 255) as tf.Tensor3D;
     expect(() => R.intensityHistogram(big, 8)).toThrow(CourseError);
     const four = tf.expandDims(imgs, 3);

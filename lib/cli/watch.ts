@@ -13,6 +13,7 @@ import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { getExercise, resolveTarget } from '../exercises.js';
 import { exerciseSpecs, gradeTarget } from '../grader/grade.js';
+import { recordWatchCheck } from '../grader/history.js';
 import { PROJECT_ROOT } from '../grader/runner.js';
 import type { ExerciseGrade, GradedTest } from '../grader/types.js';
 import type { WatchFlags } from './program.js';
@@ -151,6 +152,12 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
       running = null;
       if (r.aborted) return; // a newer save (it runs the next cycle) or Ctrl-C
       for (const task of batch) state.set(task, taskState(r, task, batch.length));
+      // the grade history and `course hint` see the watch's results too (a folder it cannot write does not stop it)
+      try {
+        recordWatchCheck({ target, grade: r.grade, tasks: batch, seed: flags.seed ?? 1234 });
+      } catch {
+        // reports/ read-only or full: the watch's screen still shows the result
+      }
       status = `(${label} checked in ${r.seconds.toFixed(1)} s)`;
       if (pending) break;
     }

@@ -160,23 +160,32 @@ const NOT_FINITE = /\b(NaN|-?Infinity)\b/;
 
 /** Classifies one failing test's first error; the detail is what the student reads after the kind. */
 export function classify(err: SerializedTestError, exercise?: string): { kind: Exclude<FailureKind, 'timed out' | 'returned a Promise'>; detail: string } {
+  // staged paths (in a layer's origin, a leak's or a NaN's line) cut to the exercise folder before any clipping
+  const message = exercise ? relativiseLoadError(err.message, exercise) : err.message;
   // the layer a tfjs-layers error happened in (test/support/layer-origins.ts) survives the cut
-  const layer = / (\[in [^\n\]]* layer "[^\n]*\])\s*$/m.exec(err.message);
-  const rest = layer ? err.message.slice(0, layer.index) : err.message;
-  const text = `${firstLine(rest)}${layer ? ` ${exercise ? relativiseLoadError(layer[1]!, exercise) : layer[1]}` : ''}`;
-  const notImplemented = /not implemented: ([^\s(]+)/.exec(err.message);
+  const layer = / (\[in [^\n\]]* layer "[^\n]*\])\s*$/m.exec(message);
+  // the op that first made a NaN/Infinity (lib/grader/tensor-origins.ts, test/support/setup.ts), likewise
+  const origin = / \[first non-finite value: ([^\n]*)\]\s*$/m.exec(message);
+  const cut = Math.min(layer?.index ?? Infinity, origin?.index ?? Infinity);
+  const rest = Number.isFinite(cut) ? message.slice(0, cut) : message;
+  const text = `${firstLine(rest)}${layer ? ` ${layer[1]}` : ''}`;
+  const notImplemented = /not implemented: ([^\s(]+)/.exec(message);
   if (err.name === 'NotImplemented' || notImplemented) return { kind: 'not implemented', detail: notImplemented?.[1] ?? 'a function this test calls' };
   const assertion = ASSERTION.test(err.name ?? '') || /^expected /.test(text);
+  const made = origin ? `; first ${plainLine(origin[1]!, 240)}` : '';
   if (assertion) {
     if (/\bleak/i.test(text)) {
-      // "tensors leaked per call (float32[16,64] ×2): expected 2 to be +0" → "2 tensor(s) per call (float32[16,64] ×2)"
-      const m = /^tensors leaked( [^:]*)?: expected (-?[\d.]+) to be \+?0\b/.exec(text);
+      // "tensors leaked per call (float32[16,64] ×2; float32[16,64] ×2 made at index.ts:141:20 in trainStep): expected 2 to be +0"
+      //   → "2 tensor(s) per call (float32[16,64] ×2; … made at index.ts:141:20 in trainStep)"
+      const m = /^tensors leaked( .*?)?: expected (-?[\d.]+) to be \+?0\b/.exec(text);
       return { kind: 'leaked', detail: m ? `${m[2]} tensor(s)${m[1] ?? ''}` : text };
     }
-    if (NOT_FINITE.test(text)) return { kind: 'not finite', detail: text };
+    if (NOT_FINITE.test(text)) return { kind: 'not finite', detail: `${text}${made}` };
     return { kind: 'wrong value', detail: text };
   }
   const name = err.name && !text.startsWith(err.name) ? `${err.name}: ` : '';
+  // a NaN that made a later op throw: what happened is still the non-finite value
+  if (origin) return { kind: 'not finite', detail: `${name}${text}${made}` };
   return { kind: 'threw', detail: `${name}${text}` };
 }
 

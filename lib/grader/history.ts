@@ -7,8 +7,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { toGradescope, type GradescopeTest } from './report.js';
 import { PROJECT_ROOT } from './runner.js';
-import type { GradeReport } from './types.js';
+import type { ExerciseGrade, GradeReport } from './types.js';
 
 export const GRADE_REPORTS_DIR = path.join(PROJECT_ROOT, 'reports', 'grade');
 
@@ -72,4 +73,44 @@ export function lastGrades(outDir: string): Map<string, LastGrade> {
     for (const ex of e.exercises) last.set(ex.exercise, { score: ex.score, maxScore: ex.maxScore, when: e.when });
   }
   return last;
+}
+
+/**
+ * A check by `course watch` (one or a few tasks of one exercise), kept like a grade: a history
+ * entry (narrowed "course watch: task 2"), and the exercise's latest watch results as a
+ * results.json (<outDir>/watch-<exercise>/) that `course hint` reads: the checked tasks' tests
+ * replace their earlier ones, the other tasks keep what the watch last saw.
+ */
+export function recordWatchCheck(
+  o: { target: string; grade: ExerciseGrade; tasks: number[]; seed: number; outDir?: string },
+  now = new Date(),
+): { history: string; results: string } {
+  const outDir = o.outDir ?? defaultGradeDir(o.target);
+  const tests = o.grade.tests;
+  const report: GradeReport = {
+    target: o.target,
+    seed: o.seed,
+    score: tests.reduce((n, t) => n + t.points, 0),
+    maxScore: tests.reduce((n, t) => n + t.maxPoints, 0),
+    seconds: o.grade.seconds,
+    exercises: [o.grade],
+    narrowed: `course watch: task${o.tasks.length > 1 ? 's' : ''} ${o.tasks.join(', ')}`,
+  };
+  const history = writeHistory(report, outDir, now);
+  const results = path.join(outDir, `watch-${o.grade.exercise}`, 'results.json');
+  const fresh = toGradescope(report).tests;
+  let kept: GradescopeTest[] = [];
+  try {
+    const before = JSON.parse(fs.readFileSync(results, 'utf8')) as { tests?: GradescopeTest[] };
+    const checked = new Set(o.tasks.map((t) => `task ${t}`));
+    kept = (before.tests ?? []).filter((t) => !t.tags?.some((g) => checked.has(g)));
+  } catch {
+    // no earlier watch results (or a damaged file): this check is all there is
+  }
+  const taskOf = (t: GradescopeTest) => Number(/^task (\d+)$/.exec(t.tags?.find((g) => g.startsWith('task ')) ?? '')?.[1] ?? 0);
+  const merged = [...kept, ...fresh].sort((a, b) => taskOf(a) - taskOf(b));
+  fs.mkdirSync(path.dirname(results), { recursive: true });
+  const score = merged.reduce((n, t) => n + (t.score ?? 0), 0);
+  fs.writeFileSync(results, `${JSON.stringify({ score, when: now.toISOString(), source: 'course watch', tests: merged }, null, 2)}\n`);
+  return { history, results };
 }

@@ -36,22 +36,32 @@ export function studentFunctions(exercise: string, root = PROJECT_ROOT): Set<str
 }
 
 /**
- * Which student functions each student function's reference body calls (by name, in the text
- * from its `export` line to the closing brace at column 0).
+ * Which functions each top-level function of the reference calls (by name, in the text from its
+ * declaration line to the closing brace at column 0): the student functions and the reference's
+ * own unexported helpers, so a student function reached through a helper counts too (07's
+ * maxPool2d → poolGeometry → convOutputSize). Helpers are only steps: deriveDeclarations keeps
+ * student functions some test calls.
  */
 export function referenceCallGraph(exercise: string, student: Set<string>, root = PROJECT_ROOT): Map<string, Set<string>> {
   const dir = path.join(root, 'solutions', exercise);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n'));
+  const head = /^(?:export\s+)?(?:async\s+)?(?:function\s*\*?\s*|const\s+)([A-Za-z_$][\w$]*)/;
+  const names = new Set(student);
+  for (const lines of files) for (const l of lines) if (head.exec(l)?.[1]) names.add(head.exec(l)![1]!);
   const graph = new Map<string, Set<string>>();
-  for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
-    const lines = fs.readFileSync(path.join(dir, f), 'utf8').split('\n');
+  for (const lines of files) {
     for (let i = 0; i < lines.length; i++) {
-      const m = /^export\s+(?:async\s+)?(?:function\s*\*?\s*|const\s+)([A-Za-z_$][\w$]*)/.exec(lines[i]!);
-      if (!m || !student.has(m[1]!)) continue;
+      const m = head.exec(lines[i]!);
+      if (!m) continue;
+      // the body: up to its closing brace at column 0, or the next unindented line after a
+      // one-liner (a multi-line parameter list's `): T {` goes on)
       let end = i + 1;
-      while (end < lines.length && !/^}/.test(lines[end]!)) end++;
+      while (end < lines.length && !/^}/.test(lines[end]!) && !/^[^\s)\]]/.test(lines[end]!)) end++;
+      const text = [lines[i]!.replace(head, ''), ...lines.slice(i + 1, end)].join('\n');
       // calls only: a name in a comment or a string ("the forward pass") is not a call
-      const body = lines.slice(i + 1, end).join('\n').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '').replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '""');
-      graph.set(m[1]!, new Set([...student].filter((g) => g !== m[1] && new RegExp(`\\b${g}\\s*[(<]`).test(body))));
+      const body = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '').replace(/(['"`])(?:\\.|(?!\1).)*\1/g, '""');
+      const calls = new Set([...names].filter((g) => g !== m[1] && new RegExp(`\\b${g.replace(/\$/g, '\\$')}\\s*[(<]`).test(body)));
+      graph.set(m[1]!, new Set([...(graph.get(m[1]!) ?? []), ...calls]));
     }
   }
   return graph;

@@ -68,6 +68,17 @@ describe('classifying what happened', () => {
     expect(classify({ name: 'AssertionError', message: 'expected [ 1, -Infinity ] to deeply equal [ 1, 2 ]' }).kind).toBe('not finite');
     expect(classify({ name: 'AssertionError', message: 'leaked tensors: expected 4 to be +0' }).kind).toBe('leaked');
     expect(classify({ name: 'AssertionError', message: 'tensors leaked per call (float32[16,64] ×2, int32[16]): expected 3 to be +0 // Object.is equality' })).toEqual({ kind: 'leaked', detail: '3 tensor(s) per call (float32[16,64] ×2, int32[16])' });
+    // where the leaked tensors were made and the op that first made a NaN: staged paths cut to the exercise folder
+    expect(classify({ name: 'AssertionError', message: 'tensors leaked per call (float32[]; float32[] made at /tmp/g-1/00-deps/index.ts:3:5 in f): expected 1 to be +0' }, '00-deps')).toEqual({
+      kind: 'leaked',
+      detail: '1 tensor(s) per call (float32[]; float32[] made at index.ts:3:5 in f)',
+    });
+    expect(classify({ name: 'AssertionError', message: 'expected NaN to be close to 1 [first non-finite value: NaN from Log (output float32[3]) at /s/00-deps/index.ts:9:7 in g]' }, '00-deps')).toEqual({
+      kind: 'not finite',
+      detail: 'expected NaN to be close to 1; first NaN from Log (output float32[3]) at index.ts:9:7 in g',
+    });
+    // a NaN that made a later op throw is still reported as the NaN
+    expect(classify({ name: 'Error', message: 'loss is NaN [first non-finite value: NaN from Sqrt (output float32[2]) at /s/00-deps/index.ts:4:1 in h]' }, '00-deps').kind).toBe('not finite');
     expect(classify({ name: 'TypeError', message: "Cannot read properties of undefined (reading 'dataSync')" })).toEqual({ kind: 'threw', detail: "TypeError: Cannot read properties of undefined (reading 'dataSync')" });
     expect(classify({ name: 'NotImplemented', message: 'not implemented: adamStep (fill in …)' })).toEqual({ kind: 'not implemented', detail: 'adamStep' });
   });
@@ -101,7 +112,7 @@ describe('feedback on the planted submissions', () => {
   it('the good target gets full marks', async () => {
     const r = await grade(path.join(TARGETS, 'good'));
     expect(r.score).toBe(r.maxScore);
-    expect(bugs.map((b) => b.slug).sort()).toEqual(['broken-dependency', 'crash-in-helper', 'not-finite', 'stray-async']);
+    expect(bugs.map((b) => b.slug).sort()).toEqual(['broken-dependency', 'crash-in-helper', 'leak-origin', 'nan-source', 'not-finite', 'stray-async']);
   }, 120_000);
 
   for (const bug of bugs) {
@@ -116,6 +127,18 @@ describe('feedback on the planted submissions', () => {
         expect(scaleFb).toMatch(new RegExp(`^threw TypeError: grads\\.map is not a function \\(at index\\.ts:14:\\d+, in scale\\)${hint('scale(xs, k) multiplies every value by k')}`));
       } else if (bug.slug === 'stray-async') {
         expect(scaleFb).toMatch(/^returned a Promise: `scale` is declared async, so it returns a Promise where the test expects a value \(then: wrong value: expected Promise/);
+      } else if (bug.slug === 'nan-source') {
+        // the re-run with every op's output scanned names the op, its output and the student's line
+        const line = fs.readFileSync(path.join(bug.dir, '00-deps/index.ts'), 'utf8').split('\n').findIndex((l) => l.includes('tf.log(tf.sub(a, tf.mul(b, 2)))')) + 1;
+        expect(fb['task 3 > logRatio of positive tensors is finite']).toMatch(
+          new RegExp(`^not finite: logRatio gave NaN, NaN, .*; first NaN from Log \\(output float32\\[3\\]\\) at index\\.ts:${line}:\\d+ in logRatio — hint: log\\(a / b\\)`),
+        );
+      } else if (bug.slug === 'leak-origin') {
+        const line = fs.readFileSync(path.join(bug.dir, '00-deps/index.ts'), 'utf8').split('\n').findIndex((l) => l.includes('return tf.sum(tf.square(x))')) + 1;
+        // count, shapes and dtypes, then where each kind was made (square and sum are on one line)
+        expect(fb['task 3 > squaredNorm leaks no tensors']).toMatch(
+          new RegExp(`^leaked: 2 tensor\\(s\\) per call \\((float32\\[2,2\\], float32\\[\\]|float32\\[\\], float32\\[2,2\\]); .*made at index\\.ts:${line}:\\d+ in squaredNorm.*\\) — hint: wrap`),
+        );
       } else if (bug.slug === 'not-finite') {
         expect(scaleFb).toMatch(/^not finite: expected \[ Infinity, Infinity, Infinity \] to deeply equal \[ 2, 4, 6 \] — hint: scale/);
       } else {
@@ -159,7 +182,8 @@ describe('feedback on the planted submissions', () => {
     const table = formatTable(r);
     expect(table.split(e.loadError!.slice(0, 30)).length - 1).toBe(1); // said once
     expect(table).not.toMatch(/makeWindows must add offset|don't shuffle/); // no unrelated advice
-    expect(table).toMatch(/3 test\(s\) could not run/);
+    expect(table).toMatch(new RegExp(`${e.tests.length} test\\(s\\) could not run`)); // every test of the exercise (5)
+    expect(e.tests).toHaveLength(5);
     const md = formatMarkdown(r, dir);
     expect(md.split('failed to load').length - 1).toBe(1);
     expect(toGradescope(r).output).toMatch(/failed to load: .*index\.ts:13/);

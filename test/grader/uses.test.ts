@@ -86,6 +86,21 @@ describe('recording which functions a test calls', () => {
     expect(student.has('loadText')).toBe(false);
     expect([...(referenceCallGraph('03-char-rnn', student).get('trainStep') ?? [])]).toContain('sequenceLoss');
   });
+
+  test("the call graph goes through the reference's unexported helpers: 07's maxPool2d reaches convOutputSize via poolGeometry", () => {
+    const student = studentFunctions('07-cnn');
+    expect(student.has('poolGeometry')).toBe(false);
+    const graph = referenceCallGraph('07-cnn', student);
+    expect([...(graph.get('maxPool2d') ?? [])]).toContain('poolGeometry');
+    expect([...(graph.get('poolGeometry') ?? [])]).toContain('convOutputSize');
+    // so a pooling test (task 2) uses convOutputSize (task 1): "fix `convOutputSize` first"
+    const tests = [
+      { name: 'a > pool', task: 2 },
+      { name: 'a > size', task: 1 },
+    ];
+    const d = deriveDeclarations(tests, new Map([['a > pool', new Set(['maxPool2d'])], ['a > size', new Set(['convOutputSize'])]]), student, graph);
+    expect(d.get('a > pool')).toEqual({ functions: ['maxPool2d'], uses: ['convOutputSize'] });
+  });
 });
 
 describe('every rubric declares what its tests call', () => {
