@@ -17,7 +17,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
-import { createChannelFile, sandboxRuntime } from './sandbox/boundary.js';
+import { ObservationLog } from './judge.js';
+import { MAX_OBSERVATION_CHARS } from './observe-mark.js';
+import { createChannelFile } from './sandbox/boundary.js';
 import { sandboxEnv, sweep, workerDrop, type Isolation } from './sandbox/isolation.js';
 import { assertSandboxStarts, mainTmpPath, startFailure, testProcessCommand, type TestProcessCommand } from './sandbox/start-check.js';
 import type { Stage } from './sandbox/stage.js';
@@ -64,6 +66,8 @@ export interface RunExerciseResult {
   attempts: number;
   /** processes the run left behind that the sweep had to kill */
   leftovers: number;
+  /** what the tests sent with observe() (lib/grader/observe.ts), for the parent's judges (judge.ts) */
+  observations: ObservationLog;
 }
 
 const DEFAULT_TEST_TIMEOUT_S = 120;
@@ -99,6 +103,8 @@ interface AttemptResult {
   signal: NodeJS.Signals | null;
   stderrTail: string;
   leftovers: number;
+  /** observe() lines on stderr (judged hidden tests) */
+  observations: ObservationLog;
 }
 
 interface Limits {
@@ -161,6 +167,7 @@ function newAttempt(): AttemptResult {
     signal: null,
     stderrTail: '',
     leftovers: 0,
+    observations: new ObservationLog(),
   };
 }
 
@@ -246,10 +253,11 @@ function watchStderr(child: ChildProcess, res: AttemptResult, verbose: boolean |
   child.stderr!.on('data', (d: Buffer) => {
     if (verbose) process.stderr.write(d);
     stderr = (stderr + d.toString()).slice(-20_000);
-    // verdict lines from the harness: whole lines only, however the chunks are cut
+    // verdict and observation lines from the harness: whole lines only, however the chunks are cut
     const lines = (partial + d.toString('latin1')).split('\n');
-    partial = lines.pop()!.slice(-4096);
+    partial = lines.pop()!.slice(-(MAX_OBSERVATION_CHARS + 1024));
     for (const line of lines) {
+      if (res.observations.take(Buffer.from(line, 'latin1').toString('utf8'))) continue;
       if (!line.startsWith(`${FAIL_MARK} fail `)) continue;
       try {
         const name: unknown = JSON.parse(Buffer.from(line.slice(FAIL_MARK.length + 6), 'latin1').toString('utf8'));
@@ -455,11 +463,13 @@ interface ExerciseState {
   attempts: number;
   leftovers: number;
   renamed?: string;
+  observations: ObservationLog;
 }
 
 function record(state: ExerciseState, a: AttemptResult): void {
   state.leftovers += a.leftovers;
   state.renamed ??= a.renamed;
+  state.observations.merge(a.observations);
   for (const [name, r] of a.results) {
     state.outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms, ...(r.runnerReason ? { runnerReason: r.runnerReason } : {}) });
     state.files.set(name, r.file);
@@ -524,7 +534,7 @@ function settleAttempt(state: ExerciseState, a: AttemptResult, opts: RunExercise
 
 export async function runExercise(opts: RunExerciseOptions): Promise<RunExerciseResult> {
   const limits = limitsFor(opts);
-  const state: ExerciseState = { outcomes: new Map(), files: new Map(), notes: [], skip: new Set(), attempts: 0, leftovers: 0 };
+  const state: ExerciseState = { outcomes: new Map(), files: new Map(), notes: [], skip: new Set(), attempts: 0, leftovers: 0, observations: new ObservationLog() };
   mainTmpDir(opts);
   const cmd = testProcessCommand(opts.stage, opts.isolation, opts.node);
   // the environment, not the student, when the sandbox cannot start node (sandbox/start-check.ts)
@@ -543,5 +553,5 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
   }
   const known = new Set(opts.specs.map((s) => s.name));
   const unknownTests = [...state.files.entries()].filter(([name]) => !known.has(name)).map(([name, file]) => ({ name, file }));
-  return { outcomes: state.outcomes, unknownTests, notes: state.notes, attempts: state.attempts, leftovers: state.leftovers };
+  return { outcomes: state.outcomes, unknownTests, notes: state.notes, attempts: state.attempts, leftovers: state.leftovers, observations: state.observations };
 }
