@@ -21,14 +21,24 @@ export interface CanaryResult {
   seconds: number;
 }
 
-/** Grading cannot be trusted here: nobody's score may be computed. */
+/**
+ * Grading cannot be trusted here: nobody's score may be computed. Thrown by the backend canary
+ * (below) and when the sandbox cannot start the test process (sandbox/start-check.ts); a batch
+ * stops on it (batch.ts), the Gradescope autograder writes it as "could not grade", never as
+ * rubric failures.
+ */
 export class EnvironmentError extends CourseError {
-  constructor(readonly canary: CanaryResult) {
+  readonly canary?: CanaryResult;
+  constructor(canary: CanaryResult);
+  constructor(problem: string, fix: string);
+  constructor(canaryOrProblem: CanaryResult | string, fix?: string) {
+    const canary = typeof canaryOrProblem === 'string' ? undefined : canaryOrProblem;
     super(
-      `the grading environment is broken: ${canary.backend} ${canary.error ?? 'unknown error'}; run \`course doctor\``,
-      'run `course doctor`: it names each problem (Node version, tfjs-node, the Node shim, CPU flags) with its fix; then grade again',
+      canary ? `the grading environment is broken: ${canary.backend} ${canary.error ?? 'unknown error'}; run \`course doctor\`` : `the grading environment is broken: ${canaryOrProblem as string}`,
+      fix ?? 'run `course doctor`: it names each problem (Node version, tfjs-node, the Node shim, CPU flags) with its fix; then grade again',
     );
     this.name = 'EnvironmentError';
+    if (canary) this.canary = canary;
   }
 }
 

@@ -10,6 +10,8 @@ import { CourseError } from '../errors.js';
 import { assertGradingEnvironment } from './canary.js';
 import { environmentError, environmentFeedback } from './env-errors.js';
 import { checkDependencies, failureFeedback, refineFeedback, type FeedbackContext } from './feedback.js';
+import { judgeTest, loadJudge, type Judge, type ObservationLog } from './judge.js';
+import { plainLine } from './plain-text.js';
 import { loadRubric } from './rubric.js';
 import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js';
 import { grantStage, raiseFence, removeSandboxLeftovers, type Fence } from './sandbox/boundary.js';
@@ -31,7 +33,7 @@ export interface GradeOptions {
   testsDir?: string;
   seed: number;
   testTimeoutS?: number;
-  runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose' | 'signal'>;
+  runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose' | 'signal' | 'node'>;
   /** isolation mode for every run (default: the strongest this machine allows) */
   isolation?: IsolationMode;
   /** progress lines (stderr by default) */
@@ -113,7 +115,7 @@ function hiddenOutcome(outcome: TestOutcome): TestOutcome {
   if (outcome.state === 'passed') return { state: 'passed', errors: [], ms: outcome.ms };
   const r = outcome.runnerReason ?? '';
   let reason = 'failed';
-  const byRunner: [RegExp, string][] = [[/^tampering/, 'tampering: the tests were modified'], [/^timed out/, 'timed out'], [/ran out of memory/, 'ran out of memory'], [/^crashed/, 'crashed'], [/^did not run/, 'did not run']];
+  const byRunner: [RegExp, string][] = [[/^wrong value/, 'wrong value'], [/^tampering/, 'tampering: the tests were modified'], [/^timed out/, 'timed out'], [/ran out of memory/, 'ran out of memory'], [/^crashed/, 'crashed'], [/^did not run/, 'did not run']];
   if (r) reason = byRunner.find(([re]) => re.test(r))?.[1] ?? 'failed';
   else if (outcome.errors.some((e) => e.message.startsWith('tampering detected'))) reason = 'tampering detected';
   else if (outcome.errors.some((e) => e.name === 'NotImplemented' || /not implemented: /.test(e.message))) reason = 'not implemented';
@@ -140,6 +142,36 @@ function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: 
   const sum = (f: (t: GradedTest) => number) => tests.reduce((n, t) => n + f(t), 0);
   const grade = { exercise, score: sum((t) => t.points), maxScore: sum((t) => t.maxPoints), tests, seconds, notes };
   return refineFeedback(grade, specs, outcomes, ctx ?? { exercise });
+}
+
+/** The judges beside a phase's hidden test files (judge.ts); a judge naming a test its rubric lacks is the instructor's error. */
+async function judgesFor(p: Phase): Promise<Map<string, Judge[string]>> {
+  const out = new Map<string, Judge[string]>();
+  for (const file of p.files) {
+    const judge = await loadJudge(file);
+    if (!judge) continue;
+    const names = new Set(p.specs.filter((s) => s.file === file).map((s) => s.name));
+    for (const [name, j] of Object.entries(judge)) {
+      if (!names.has(name)) throw new CourseError(`${file.replace(/\.test\.ts$/, '.judge.ts')} judges "${name}", which ${path.basename(rubricFor(file))} does not grade`, 'name each judged test exactly as in the rubric (its vitest full name)');
+      out.set(name, j);
+    }
+  }
+  return out;
+}
+
+/**
+ * Judged hidden tests (judge.ts, observe.ts): the worker's pass only says the test ran to its
+ * end; the verdict is the judge's, on what the test observed. A test the worker failed stays failed.
+ */
+function applyJudges(outcomes: Map<string, TestOutcome>, judges: Map<string, Judge[string]>, observations: ObservationLog, log?: (line: string) => void): void {
+  for (const [name, judge] of judges) {
+    const o = outcomes.get(name);
+    if (!o || o.state !== 'passed') continue;
+    const verdict = observations.repeated.has(name) ? 'an observation was sent twice (a forged line?)' : judgeTest(judge, observations.of(name));
+    if (verdict === true) continue;
+    log?.(plainLine(`  judged "${name}": ${verdict}`, 400)); // the instructor's terminal, never the student's feedback
+    outcomes.set(name, { state: 'failed', errors: [], runnerReason: `wrong value: ${verdict}`, ms: o.ms });
+  }
 }
 
 /** Every test gets 0 with the same reason (missing folder, …): no child process is started. */
@@ -221,7 +253,10 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
   let leftovers = 0;
   for (const p of phases) {
     if (p.phase === 'visible' && !specs.some((s) => !s.hidden)) continue;
+    // loaded here, in the parent, before the phase runs: never staged, never in the sandbox
+    const judges = p.phase === 'hidden' ? await judgesFor(p) : new Map<string, Judge[string]>();
     const { run, tampered: changed, skipped } = await runPhase(exercise, folder, p, opts, isolation, fence, pattern);
+    applyJudges(run.outcomes, judges, run.observations, opts.log ?? ((line) => process.stderr.write(`${line}\n`)));
     if (skipped.length > 0 && !notes.some((n) => n.startsWith(NOT_COPIED))) {
       notes.push(`${NOT_COPIED} (only regular files and folders with UTF-8 names are graded): ${skipped.slice(0, 10).join('; ')}${skipped.length > 10 ? ` and ${skipped.length - 10} more` : ''}`);
     }

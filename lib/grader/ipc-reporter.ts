@@ -38,6 +38,15 @@ function send(msg: ChildMessage): Promise<void> {
 export class IpcReporter implements Reporter {
   private pending: Promise<void>[] = [];
 
+  /**
+   * "vitest started": before any worker exists, so before any submission code ran. A run that
+   * ends without it never got as far as the student's code: the environment failed
+   * (lib/grader/sandbox/start-check.ts), not the submission.
+   */
+  onInit(): void {
+    this.pending.push(send({ type: 'ready' }));
+  }
+
   /** "this test starts now": the runner counts a pass only for a test it saw start (lib/grader/runner.ts) */
   onTestCaseReady(testCase: TestCase): void {
     this.pending.push(send({ type: 'start', file: testCase.module.moduleId, name: testCase.fullName }));

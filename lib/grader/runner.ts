@@ -17,8 +17,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
-import { createChannelFile, sandboxRuntime } from './sandbox/boundary.js';
-import { sandboxEnv, sweep, workerDrop, wrapCommand, type Isolation } from './sandbox/isolation.js';
+import { ObservationLog } from './judge.js';
+import { MAX_OBSERVATION_CHARS } from './observe-mark.js';
+import { createChannelFile } from './sandbox/boundary.js';
+import { sandboxEnv, sweep, workerDrop, type Isolation } from './sandbox/isolation.js';
+import { assertSandboxStarts, mainTmpPath, startFailure, testProcessCommand, type TestProcessCommand } from './sandbox/start-check.js';
 import type { Stage } from './sandbox/stage.js';
 import type { ChildMessage, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
 
@@ -50,6 +53,8 @@ export interface RunExerciseOptions {
   namePattern?: string;
   /** aborting kills the test process at once (`course watch`: a newer save, or Ctrl-C) */
   signal?: AbortSignal;
+  /** the node binary the sandbox runs (default: the grader's, or its runtime copy); self-tests plant a broken one */
+  node?: string;
 }
 
 export interface RunExerciseResult {
@@ -61,12 +66,18 @@ export interface RunExerciseResult {
   attempts: number;
   /** processes the run left behind that the sweep had to kill */
   leftovers: number;
+  /** what the tests sent with observe() (lib/grader/observe.ts), for the parent's judges (judge.ts) */
+  observations: ObservationLog;
 }
 
 const DEFAULT_TEST_TIMEOUT_S = 120;
 const DEFAULT_WATCHDOG_MARGIN_S = 15;
 
 interface AttemptResult {
+  /** vitest's main process said it started (before any worker: no submission code runs before it) */
+  ready: boolean;
+  /** the wrap or node could not be started at all (ENOENT, EACCES on spawn) */
+  spawnError?: string;
   results: Map<string, TestOutcome & { file: string }>;
   skipped: Set<string>;
   /** tests vitest's main process announced as starting (the reporter's 'start' messages), in order */
@@ -92,6 +103,8 @@ interface AttemptResult {
   signal: NodeJS.Signals | null;
   stderrTail: string;
   leftovers: number;
+  /** observe() lines on stderr (judged hidden tests) */
+  observations: ObservationLog;
 }
 
 interface Limits {
@@ -138,6 +151,7 @@ function readProgress(file: string): { lastStarted: string | null; started: stri
 
 function newAttempt(): AttemptResult {
   return {
+    ready: false,
     results: new Map(),
     skipped: new Set(),
     started: new Set(),
@@ -153,6 +167,7 @@ function newAttempt(): AttemptResult {
     signal: null,
     stderrTail: '',
     leftovers: 0,
+    observations: new ObservationLog(),
   };
 }
 
@@ -173,7 +188,7 @@ function takeProgress(res: AttemptResult, progressFile: string): void {
 function mainTmpDir(opts: RunExerciseOptions): string | null {
   const { isolation, stage } = opts;
   if (isolation.mainUid === undefined || isolation.uid === undefined) return null;
-  const dir = path.join(path.dirname(stage.root), 'main-tmp');
+  const dir = mainTmpPath(stage);
   fs.mkdirSync(dir, { recursive: true });
   fs.chownSync(dir, isolation.mainUid, isolation.uid);
   fs.chmodSync(dir, 0o750);
@@ -207,18 +222,11 @@ function attemptEnv(opts: RunExerciseOptions, limits: Limits, skip: Set<string>,
 }
 
 /** `vitest run` with the staged grade config, inside the isolation; its own process group. */
-function spawnVitest(opts: RunExerciseOptions, env: NodeJS.ProcessEnv): ChildProcess {
-  const { stage, isolation } = opts;
-  const readOnly = ['data', 'node_modules'].map((l) => fs.realpathSync(path.join(stage.root, l)));
-  // the sandbox may not reach the grader's own node (e.g. under root's 0700 home): boundary.ts
-  const node = isolation.uid !== undefined ? sandboxRuntime().node : process.execPath;
-  // a runtime copy lies under /tmp, which bwrap replaces with an empty tmpfs: bind it (exit 127 before)
-  if (node !== process.execPath) readOnly.push(node);
-  const mainTmp = path.join(path.dirname(stage.root), 'main-tmp');
-  const wrap = wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly, ...(isolation.mainUid !== undefined ? { writable: [mainTmp] } : {}) });
+function spawnVitest(opts: RunExerciseOptions, cmd: TestProcessCommand, env: NodeJS.ProcessEnv): ChildProcess {
+  const { stage } = opts;
   const argv = [
-    ...wrap,
-    node,
+    ...cmd.wrap,
+    cmd.node,
     path.join(stage.root, 'node_modules/vitest/vitest.mjs'),
     'run',
     // load the config in memory: the default bundles it to node_modules/.vite-temp (read-only here)
@@ -245,10 +253,11 @@ function watchStderr(child: ChildProcess, res: AttemptResult, verbose: boolean |
   child.stderr!.on('data', (d: Buffer) => {
     if (verbose) process.stderr.write(d);
     stderr = (stderr + d.toString()).slice(-20_000);
-    // verdict lines from the harness: whole lines only, however the chunks are cut
+    // verdict and observation lines from the harness: whole lines only, however the chunks are cut
     const lines = (partial + d.toString('latin1')).split('\n');
-    partial = lines.pop()!.slice(-4096);
+    partial = lines.pop()!.slice(-(MAX_OBSERVATION_CHARS + 1024));
     for (const line of lines) {
+      if (res.observations.take(Buffer.from(line, 'latin1').toString('utf8'))) continue;
       if (!line.startsWith(`${FAIL_MARK} fail `)) continue;
       try {
         const name: unknown = JSON.parse(Buffer.from(line.slice(FAIL_MARK.length + 6), 'latin1').toString('utf8'));
@@ -270,7 +279,8 @@ function watchStderr(child: ChildProcess, res: AttemptResult, verbose: boolean |
  * report a test's result before its start when both came in one batch from the worker.
  */
 function onChildMessage(res: AttemptResult, msg: ChildMessage): void {
-  if (msg.type === 'start') res.started.add(msg.name);
+  if (msg.type === 'ready') res.ready = true;
+  else if (msg.type === 'start') res.started.add(msg.name);
   else if (msg.type === 'result') {
     if (msg.state === 'skipped') res.skipped.add(msg.name);
     else res.results.set(msg.name, { state: msg.state, errors: msg.errors, ms: msg.ms, file: msg.file });
@@ -366,10 +376,10 @@ async function finishAttempt(res: AttemptResult, opts: RunExerciseOptions, child
   judgeAttempt(res, opts.specs);
 }
 
-function runAttempt(opts: RunExerciseOptions, limits: Limits, skip: Set<string>, progressFile: string): Promise<AttemptResult> {
+function runAttempt(opts: RunExerciseOptions, cmd: TestProcessCommand, limits: Limits, skip: Set<string>, progressFile: string): Promise<AttemptResult> {
   createChannelFile(progressFile, opts.isolation.uid); // root never follows a name the sandbox chose (boundary.ts)
   const runId = randomBytes(8).toString('hex');
-  const child = spawnVitest(opts, attemptEnv(opts, limits, skip, progressFile, runId));
+  const child = spawnVitest(opts, cmd, attemptEnv(opts, limits, skip, progressFile, runId));
   const res = newAttempt();
   const stderr = watchStderr(child, res, opts.verbose);
   let lastMessageAt = Date.now();
@@ -391,12 +401,23 @@ function runAttempt(opts: RunExerciseOptions, limits: Limits, skip: Set<string>,
   if (opts.signal?.aborted) onAbort();
   const timer = startWatchdog(res, opts, limits, progressFile, kill, () => lastMessageAt);
   return new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
+    let ended = false;
+    const end = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (ended) return;
+      ended = true;
       clearInterval(timer);
       opts.signal?.removeEventListener('abort', onAbort);
       res.exitCode = code;
       res.signal = signal;
+      if (child.pid === undefined) return resolve(res); // never started: nothing to kill or read
       void finishAttempt(res, opts, child, `COURSE_GRADER_RUN=${runId}`, progressFile, stderr).then(() => resolve(res));
+    };
+    child.on('exit', end);
+    // a wrap or node that cannot be spawned (ENOENT, EACCES) emits no 'exit': this run would hang
+    child.on('error', (err) => {
+      if (child.pid !== undefined) return;
+      res.spawnError = err.message;
+      end(null, null);
     });
   });
 }
@@ -442,11 +463,13 @@ interface ExerciseState {
   attempts: number;
   leftovers: number;
   renamed?: string;
+  observations: ObservationLog;
 }
 
 function record(state: ExerciseState, a: AttemptResult): void {
   state.leftovers += a.leftovers;
   state.renamed ??= a.renamed;
+  state.observations.merge(a.observations);
   for (const [name, r] of a.results) {
     state.outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms, ...(r.runnerReason ? { runnerReason: r.runnerReason } : {}) });
     state.files.set(name, r.file);
@@ -462,10 +485,12 @@ function culpritReason(a: AttemptResult, culprit: string, limits: Limits): strin
 }
 
 /** Why a test that has no outcome after a clean run did not run. */
-function notRunReason(a: AttemptResult, name: string, target: string): TestOutcome {
+function notRunReason(a: AttemptResult, name: string, target: string, heapMb: number): TestOutcome {
   if (a.unverified.has(name)) {
     return failed('tampering: a result said this test passed, but the grader never saw the test start (forged over the test runner?)');
   }
+  // a worker killed while it imported the test file (SIGKILL at import): vitest finishes, with the death as an unhandled error
+  if (!a.moduleErrors.length && a.unhandled.length) return failed(`did not run: the test process stopped early: ${crashReason(a, heapMb)}`);
   const why = a.moduleErrors.length ? `the test file failed to load: ${loadError(a.moduleErrors[0]!.message, target)}` : 'the test file has no such test (check the rubric name)';
   // the load error itself travels along: lib/grader/feedback.ts reads its location
   return { state: 'failed', errors: a.moduleErrors.slice(0, 1), runnerReason: `did not run: ${why}`, ms: 0 };
@@ -494,7 +519,7 @@ function settleAttempt(state: ExerciseState, a: AttemptResult, opts: RunExercise
   if (culprit) state.outcomes.set(culprit, failed(culpritReason(a, culprit, limits)));
   const missing = opts.specs.filter((s) => !state.outcomes.has(s.name));
   if ((a.done && !a.killed && !culprit) || missing.length === 0) {
-    for (const s of missing) state.outcomes.set(s.name, notRunReason(a, s.name, opts.stage.target));
+    for (const s of missing) state.outcomes.set(s.name, notRunReason(a, s.name, opts.stage.target, limits.heapMb));
     return false;
   }
   if (culprit === null || a.killed === 'exercise-timeout' || state.attempts > limits.maxReruns) {
@@ -509,10 +534,18 @@ function settleAttempt(state: ExerciseState, a: AttemptResult, opts: RunExercise
 
 export async function runExercise(opts: RunExerciseOptions): Promise<RunExerciseResult> {
   const limits = limitsFor(opts);
-  const state: ExerciseState = { outcomes: new Map(), files: new Map(), notes: [], skip: new Set(), attempts: 0, leftovers: 0 };
+  const state: ExerciseState = { outcomes: new Map(), files: new Map(), notes: [], skip: new Set(), attempts: 0, leftovers: 0, observations: new ObservationLog() };
+  mainTmpDir(opts);
+  const cmd = testProcessCommand(opts.stage, opts.isolation, opts.node);
+  // the environment, not the student, when the sandbox cannot start node (sandbox/start-check.ts)
+  assertSandboxStarts(opts.stage, opts.isolation, cmd);
   for (;;) {
     state.attempts++;
-    const a = await runAttempt(opts, limits, state.skip, path.join(opts.stage.channels, `progress-${state.attempts}.txt`));
+    const a = await runAttempt(opts, cmd, limits, state.skip, path.join(opts.stage.channels, `progress-${state.attempts}.txt`));
+    // vitest never started, so no submission code ran: the environment failed (start-check.ts)
+    if (!a.ready && a.killed !== 'aborted') {
+      throw startFailure(opts.isolation, cmd, { ...a, stderr: a.stderrTail, ...(a.killed ? { stalledS: a.killed === 'idle-timeout' ? limits.idleS : limits.totalS } : {}) });
+    }
     if (!settleAttempt(state, a, opts, limits)) break;
   }
   if (state.renamed) {
@@ -520,5 +553,5 @@ export async function runExercise(opts: RunExerciseOptions): Promise<RunExercise
   }
   const known = new Set(opts.specs.map((s) => s.name));
   const unknownTests = [...state.files.entries()].filter(([name]) => !known.has(name)).map(([name, file]) => ({ name, file }));
-  return { outcomes: state.outcomes, unknownTests, notes: state.notes, attempts: state.attempts, leftovers: state.leftovers };
+  return { outcomes: state.outcomes, unknownTests, notes: state.notes, attempts: state.attempts, leftovers: state.leftovers, observations: state.observations };
 }

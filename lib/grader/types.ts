@@ -43,6 +43,8 @@ export interface SerializedTestError {
 
 /** Messages the IPC reporter (vitest main process) sends to the grader parent. */
 export type ChildMessage =
+  /** vitest's main process is up (its reporters initialised): sent before any worker, so before any submission code runs */
+  | { type: 'ready' }
   | { type: 'start'; file: string; name: string }
   | { type: 'result'; file: string; name: string; state: 'passed' | 'failed' | 'skipped'; errors: SerializedTestError[]; ms: number }
   | { type: 'module'; file: string; errors: SerializedTestError[] }

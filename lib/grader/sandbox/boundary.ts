@@ -333,5 +333,8 @@ export interface Fence {
 export function raiseFence(uid: number | undefined, secrets: (string | undefined)[]): Fence {
   if (uid === undefined) return { locked: [], hidesProject: false };
   const rt = sandboxRuntime();
-  return { links: rt.links, locked: lockFromSandbox([...projectSecrets(), ...secrets]), hidesProject: rt.hidesProject };
+  // the grader's own tsx cache (<tmp>/tsx-<uid>, 0755 and 0644 as tsx makes it) holds transpiled copies of
+  // every .ts file this user ran: seen here, solutions/01's index.ts, readable to the sandbox uid in setpriv mode
+  const tsxCache = path.join(os.tmpdir(), `tsx-${process.getuid?.() ?? 0}`);
+  return { links: rt.links, locked: lockFromSandbox([...projectSecrets(), ...secrets, tsxCache]), hidesProject: rt.hidesProject };
 }

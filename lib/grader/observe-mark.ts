@@ -1,0 +1,3 @@
+/** Shared by the worker's observe() and the parent's judge (which must not import vitest). */
+export const OBSERVE_MARK = 'course-grader-observe';
+export const MAX_OBSERVATION_CHARS = 256 * 1024;
