@@ -45,6 +45,19 @@ function scalar(t: tf.Scalar): number {
   return v;
 }
 
+/**
+ * Sets D's last weighted layer (the Dense(1) of the contract) to kernel 0 and bias `logit`, so a
+ * D that returns logits outputs exactly `logit` for every image. A sigmoid on the output would
+ * give σ(logit) instead (≈ 2e-9 for −20): the logit contract, observed through D's own output.
+ */
+function pinLogit(d: tf.LayersModel, logit: number): void {
+  const last = d.layers.filter((l) => l.getWeights().length > 0).at(-1)!;
+  const [kernel, bias] = last.getWeights();
+  const pinned = [tf.zerosLike(kernel!), ...(bias ? [tf.fill(bias.shape, logit)] : [])];
+  last.setWeights(pinned);
+  tf.dispose(pinned);
+}
+
 /** For each image of `a`, the L2 distance to its nearest image in `b` (computed here). */
 function nearestDistances(a: tf.Tensor4D, b: tf.Tensor4D): number[] {
   return tf.tidy(() => {
@@ -224,6 +237,24 @@ describe('task 1: networks (contract details)', () => {
     on.dispose();
     off.dispose();
   });
+
+  test("D's output is the logit itself, with no activation: a last layer set to bias b gives exactly b (b = −20, 0, 20)", () => {
+    // kernel 0 and bias b make the last Dense layer output b for every image; exact in float32
+    // (0·x + b), so 1e-6 only absorbs a backend's fused multiply-add. A sigmoid (or any squashing)
+    // on D's output is off by ≥ 0.5 at one of the three values.
+    const x = realImages.slice([0], [4]);
+    const d = gan.buildDiscriminator({ ...TINY, dropout: 0.3 });
+    for (const b of [-20, 0, 20]) {
+      pinLogit(d, b);
+      for (const training of [false, true]) {
+        const out = tf.tidy(() => Array.from((d.apply(x, { training }) as tf.Tensor).dataSync()));
+        expect(out.length).toBe(4);
+        for (const v of out) expect(Math.abs(v - b), `D's output ${v} for a last layer with bias ${b} (training ${training}): a logit is not squashed`).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    x.dispose();
+    d.dispose();
+  });
 });
 
 describe('task 3: training step', () => {
@@ -283,6 +314,21 @@ describe('task 3: training step', () => {
     expect(losses.dLoss).toBeCloseTo(expectedD, 4);
     expect(losses.gLoss).toBeCloseTo(expectedG, 4);
     tf.dispose([x, dNoise, gNoise, fakeD, fakeG, ...gWeights, ...gAfter]);
+    disposeModels(m);
+  });
+
+  test("trainStep gives the losses D's raw logits: a D that rejects every image at logit −20 has D and G losses ≈ 20", () => {
+    // D pinned to logit −20 (pinLogit) with learning rates 0: real images cost softplus(20) ≈ 20
+    // and fakes softplus(−20) ≈ 2e-9, so dLoss ≈ 20; G's fakes cost softplus(20) ≈ 20. A sigmoid
+    // on D's output hands the losses σ(−20) ≈ 0 instead: both losses near ln 2 (≈ 0.69 each).
+    // Tolerance 1e-3: float32 softplus(20) is exact to ~2e-6.
+    const m = tinyModels();
+    pinLogit(m.discriminator, -20);
+    const x = batch();
+    const losses = gan.trainStep(m, { discriminator: tf.train.sgd(0), generator: tf.train.sgd(0) }, x, makeRng(4));
+    expect(Math.abs(losses.dLoss - 20), `dLoss ${losses.dLoss} for D at logit −20 on every image (expected ≈ 20)`).toBeLessThan(1e-3);
+    expect(Math.abs(losses.gLoss - 20), `gLoss ${losses.gLoss} for D at logit −20 on every fake (expected ≈ 20)`).toBeLessThan(1e-3);
+    x.dispose();
     disposeModels(m);
   });
 
@@ -406,6 +452,14 @@ describe('task 4: epochs and sample grids', () => {
     g.dispose();
   });
 
+  test('samplesForGrid leaves no tensors behind: only the returned images survive', async () => {
+    const g = gan.buildGenerator(TINY);
+    const z = noiseFrom(makeRng(10), 4, TINY.latentDim);
+    expect(await countLeak(() => gan.samplesForGrid(g, z)), leakDetails()).toBe(0);
+    z.dispose();
+    g.dispose();
+  });
+
   test('samplesForGrid uses inference mode: a sample does not depend on the rest of the batch', () => {
     const g = gan.buildGenerator(TINY);
     const z = noiseFrom(makeRng(9), 8, TINY.latentDim);
@@ -440,6 +494,31 @@ describe('task 5: measuring quality', () => {
     expect(batched.length, 'rows with batchSize 3').toBe(10);
     for (let i = 0; i < 10; i++) for (let j = 0; j < expected[0]!.length; j++) expect(batched[i]![j]).toBeCloseTo(expected[i]![j]!, 4);
     x.dispose();
+  });
+
+  test('extractFeatures sends at most batchSize images through the classifier at a time, in inference mode, and leaks no tensors', async () => {
+    // Observed on the classifier's first weighted layer (every forward pass goes through it,
+    // whatever sub-model the code builds): the size of each concrete batch and its `training` flag.
+    const first = classifier.layers.find((l) => l.countParams() > 0)!;
+    const calls: { size: number; training: unknown }[] = [];
+    const original = first.apply.bind(first);
+    (first as unknown as { apply: typeof original }).apply = (inputs, kwargs) => {
+      const t = Array.isArray(inputs) ? inputs[0] : inputs;
+      if (t instanceof tf.Tensor) calls.push({ size: t.shape[0]!, training: kwargs?.['training'] });
+      return original(inputs, kwargs);
+    };
+    const x = realImages.slice([0], [10]);
+    try {
+      expect(gan.extractFeatures(classifier, x, 3).length).toBe(10);
+      const sizes = calls.map((c) => c.size);
+      expect(Math.max(...sizes), `batch sizes through the classifier with batchSize 3: ${sizes.join(', ')}`).toBeLessThanOrEqual(3);
+      expect(sizes.length, 'no forward pass through the classifier was seen').toBeGreaterThan(0);
+      expect(calls.every((c) => c.training !== true), 'extractFeatures must run the classifier in inference mode').toBe(true);
+      expect(await countLeak(() => gan.extractFeatures(classifier, x, 4)), leakDetails()).toBe(0);
+    } finally {
+      delete (first as unknown as { apply?: unknown }).apply;
+      x.dispose();
+    }
   });
 
   test('extractFeatures takes the layer before the last, and a classifier with fewer than 2 layers is a CourseError', () => {

@@ -24,7 +24,7 @@ const GAP_CEILING: Record<string, number> = {
   '01-ffnn-from-scratch': 3,
   '02-activations': 1,
   '03-char-rnn': 7,
-  '04-dcgan': 2,
+  '04-dcgan': 0,
   '05-transfer-learning': 5,
   '06-regularisation-lab': 0,
   '07-cnn': 0,
