@@ -45,6 +45,19 @@ function scalar(t: tf.Scalar): number {
   return v;
 }
 
+/**
+ * Sets D's last weighted layer (the Dense(1) of the contract) to kernel 0 and bias `logit`, so a
+ * D that returns logits outputs exactly `logit` for every image. A sigmoid on the output would
+ * give σ(logit) instead (≈ 2e-9 for −20): the logit contract, observed through D's own output.
+ */
+function pinLogit(d: tf.LayersModel, logit: number): void {
+  const last = d.layers.filter((l) => l.getWeights().length > 0).at(-1)!;
+  const [kernel, bias] = last.getWeights();
+  const pinned = [tf.zerosLike(kernel!), ...(bias ? [tf.fill(bias.shape, logit)] : [])];
+  last.setWeights(pinned);
+  tf.dispose(pinned);
+}
+
 /** For each image of `a`, the L2 distance to its nearest image in `b` (computed here). */
 function nearestDistances(a: tf.Tensor4D, b: tf.Tensor4D): number[] {
   return tf.tidy(() => {
@@ -214,6 +227,14 @@ describe('task 1: networks (contract details)', () => {
     const dropoutLayers = (d: tf.LayersModel) => d.layers.filter((l) => l.getClassName() === 'Dropout').length;
     expect(dropoutLayers(on), 'dropout 0.5: one dropout layer after each convolution').toBe(2);
     expect(dropoutLayers(off), 'dropout 0: no dropout layers').toBe(0);
+    // each dropout layer at rate `dropout`: on 4000 ones in training mode, about half are zeroed
+    // (binomial sd 0.008, bound ±0.05) and the rest scaled to 1 / (1 − 0.5) = 2
+    for (const l of on.layers.filter((l) => l.getClassName() === 'Dropout')) {
+      const y = tf.tidy(() => Array.from((l.apply(tf.ones([4000]), { training: true }) as tf.Tensor).dataSync()));
+      const zeroed = y.filter((v) => v === 0).length / y.length;
+      expect(Math.abs(zeroed - 0.5), `${l.name} zeroes ${zeroed} of its inputs at dropout 0.5`).toBeLessThan(0.05);
+      expect(y.filter((v) => v !== 0).every((v) => Math.abs(v - 2) < 1e-6), `${l.name}: survivors scaled by 1 / (1 − 0.5)`).toBe(true);
+    }
     const [t1, t2] = outputs(on, true);
     expect(t1!.some((v, i) => v !== t2![i]), 'dropout 0.5, training: two calls must draw two masks').toBe(true);
     const [i1, i2] = outputs(on, false);
@@ -223,6 +244,24 @@ describe('task 1: networks (contract details)', () => {
     tf.dispose(x);
     on.dispose();
     off.dispose();
+  });
+
+  test("D's output is the logit itself, with no activation: a last layer set to bias b gives exactly b (b = −20, 0, 20)", () => {
+    // kernel 0 and bias b make the last Dense layer output b for every image; exact in float32
+    // (0·x + b), so 1e-6 only absorbs a backend's fused multiply-add. A sigmoid (or any squashing)
+    // on D's output is off by ≥ 0.5 at one of the three values.
+    const x = realImages.slice([0], [4]);
+    const d = gan.buildDiscriminator({ ...TINY, dropout: 0.3 });
+    for (const b of [-20, 0, 20]) {
+      pinLogit(d, b);
+      for (const training of [false, true]) {
+        const out = tf.tidy(() => Array.from((d.apply(x, { training }) as tf.Tensor).dataSync()));
+        expect(out.length).toBe(4);
+        for (const v of out) expect(Math.abs(v - b), `D's output ${v} for a last layer with bias ${b} (training ${training}): a logit is not squashed`).toBeLessThanOrEqual(1e-6);
+      }
+    }
+    x.dispose();
+    d.dispose();
   });
 });
 
@@ -283,6 +322,21 @@ describe('task 3: training step', () => {
     expect(losses.dLoss).toBeCloseTo(expectedD, 4);
     expect(losses.gLoss).toBeCloseTo(expectedG, 4);
     tf.dispose([x, dNoise, gNoise, fakeD, fakeG, ...gWeights, ...gAfter]);
+    disposeModels(m);
+  });
+
+  test("trainStep gives the losses D's raw logits: a D that rejects every image at logit −20 has D and G losses ≈ 20", () => {
+    // D pinned to logit −20 (pinLogit) with learning rates 0: real images cost softplus(20) ≈ 20
+    // and fakes softplus(−20) ≈ 2e-9, so dLoss ≈ 20; G's fakes cost softplus(20) ≈ 20. A sigmoid
+    // on D's output hands the losses σ(−20) ≈ 0 instead: both losses near ln 2 (≈ 0.69 each).
+    // Tolerance 1e-3: float32 softplus(20) is exact to ~2e-6.
+    const m = tinyModels();
+    pinLogit(m.discriminator, -20);
+    const x = batch();
+    const losses = gan.trainStep(m, { discriminator: tf.train.sgd(0), generator: tf.train.sgd(0) }, x, makeRng(4));
+    expect(Math.abs(losses.dLoss - 20), `dLoss ${losses.dLoss} for D at logit −20 on every image (expected ≈ 20)`).toBeLessThan(1e-3);
+    expect(Math.abs(losses.gLoss - 20), `gLoss ${losses.gLoss} for D at logit −20 on every fake (expected ≈ 20)`).toBeLessThan(1e-3);
+    x.dispose();
     disposeModels(m);
   });
 
@@ -406,6 +460,14 @@ describe('task 4: epochs and sample grids', () => {
     g.dispose();
   });
 
+  test('samplesForGrid leaves no tensors behind: only the returned images survive', async () => {
+    const g = gan.buildGenerator(TINY);
+    const z = noiseFrom(makeRng(10), 4, TINY.latentDim);
+    expect(await countLeak(() => gan.samplesForGrid(g, z)), leakDetails()).toBe(0);
+    z.dispose();
+    g.dispose();
+  });
+
   test('samplesForGrid uses inference mode: a sample does not depend on the rest of the batch', () => {
     const g = gan.buildGenerator(TINY);
     const z = noiseFrom(makeRng(9), 8, TINY.latentDim);
@@ -442,6 +504,31 @@ describe('task 5: measuring quality', () => {
     x.dispose();
   });
 
+  test('extractFeatures sends at most batchSize images through the classifier at a time, in inference mode, and leaks no tensors', async () => {
+    // Observed on the classifier's first weighted layer (every forward pass goes through it,
+    // whatever sub-model the code builds): the size of each concrete batch and its `training` flag.
+    const first = classifier.layers.find((l) => l.countParams() > 0)!;
+    const calls: { size: number; training: unknown }[] = [];
+    const original = first.apply.bind(first);
+    (first as unknown as { apply: typeof original }).apply = (inputs, kwargs) => {
+      const t = Array.isArray(inputs) ? inputs[0] : inputs;
+      if (t instanceof tf.Tensor) calls.push({ size: t.shape[0]!, training: kwargs?.['training'] });
+      return original(inputs, kwargs);
+    };
+    const x = realImages.slice([0], [10]);
+    try {
+      expect(gan.extractFeatures(classifier, x, 3).length).toBe(10);
+      const sizes = calls.map((c) => c.size);
+      expect(Math.max(...sizes), `batch sizes through the classifier with batchSize 3: ${sizes.join(', ')}`).toBeLessThanOrEqual(3);
+      expect(sizes.length, 'no forward pass through the classifier was seen').toBeGreaterThan(0);
+      expect(calls.every((c) => c.training !== true), 'extractFeatures must run the classifier in inference mode').toBe(true);
+      expect(await countLeak(() => gan.extractFeatures(classifier, x, 4)), leakDetails()).toBe(0);
+    } finally {
+      delete (first as unknown as { apply?: unknown }).apply;
+      x.dispose();
+    }
+  });
+
   test('extractFeatures takes the layer before the last, and a classifier with fewer than 2 layers is a CourseError', () => {
     const x = realImages.slice([0], [3]);
     const twoLayers = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 3 })] });
@@ -456,14 +543,15 @@ describe('task 5: measuring quality', () => {
 
   test('discriminatorAccuracy: real counts logits > 0, fake counts logits < 0', () => {
     // a logit of exactly 0 is neither real (> 0) nor fake (< 0): one in each set
+    // (3 of 5 fakes < 0: counting the fakes ≥ 0 instead gives 2/5, so the comparison's direction shows)
     const r = tf.tensor2d([2, -1, 0.5, 3, 0], [5, 1]);
-    const f = tf.tensor2d([-2, -0.1, 4, 0], [4, 1]);
+    const f = tf.tensor2d([-2, -0.1, -3, 4, 0], [5, 1]);
     const acc = gan.discriminatorAccuracy(r, f);
     // Tolerance 1e-6: a count over N, which a correct version may take as tf.mean of a 0/1 float32
     // tensor (2/3 → 0.6666667, 3.3e-8 off; the float32 mean of ≤ 2^24 ones/zeros is within a few
     // ulp of 1, ≤ 3e-7). Any wrong count is off by ≥ 1/N = 1/5 here.
     expect(Math.abs(acc.real - 3 / 5), `real accuracy ${acc.real}, expected 3/5`).toBeLessThanOrEqual(1e-6);
-    expect(Math.abs(acc.fake - 2 / 4), `fake accuracy ${acc.fake}, expected 2/4`).toBeLessThanOrEqual(1e-6);
+    expect(Math.abs(acc.fake - 3 / 5), `fake accuracy ${acc.fake}, expected 3/5`).toBeLessThanOrEqual(1e-6);
     tf.dispose([r, f]);
   });
 

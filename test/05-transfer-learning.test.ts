@@ -81,7 +81,8 @@ function withData<T>(perClass: number, seed: number, fn: (d: LabelledData) => Pr
 
 describe('task 1: buildTransferModel', () => {
   it('returns class probabilities of shape [n, numClasses] when cut at a dense or a conv layer', () => {
-    for (const [cutAt, numClasses] of [['fc1', 5], ['pool2', 3]] as const) {
+    // numClasses 2: the smallest the contract allows ("an integer ≥ 2"), a boundary a `> 2` check would refuse
+    for (const [cutAt, numClasses] of [['fc1', 5], ['pool2', 2]] as const) {
       const model = impl.buildTransferModel(buildBaseCnn(3), { numClasses, cutAt, freeze: true });
       const probs = tf.tidy(() => model.predict(tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 5)) as tf.Tensor);
       expect(probs.shape).toEqual([4, numClasses]);
@@ -182,6 +183,9 @@ describe('task 2: fineTune', () => {
       for (const name of ['conv3', 'fc1']) expect(sameBytes(after.get(name)!, before.get(name)!), `${name} should be fine-tuned`).toBe(false);
       const head = leafLayers(model).filter((l) => !BASE_LAYERS.includes(l.name) && l.countParams() > 0);
       for (const l of head) expect(sameBytes(after.get(l.name)!, before.get(l.name)!), `head layer ${l.name} should train`).toBe(false);
+      // "Layer trainable flags end up saying the same": what trained is trainable, what did not is not
+      for (const name of ['conv1', 'conv2']) expect(layerByName(model, name).trainable, `${name}.trainable after fineTune from conv3`).toBe(false);
+      for (const l of [layerByName(model, 'conv3'), layerByName(model, 'fc1'), ...head]) expect(l.trainable, `${l.name}.trainable after fineTune from conv3`).toBe(true);
     });
   });
 
@@ -433,6 +437,54 @@ describe('task 3: compareStrategies', () => {
       .filter(([, by]) => by.length !== 1 || by[0] !== expected)
       .map(([what, by]) => `${what} trained with ${by.join(' + ')}`);
     expect(unfair.length, `expected ${expected} everywhere, but ${unfair.slice(0, 3).join('; ')}`).toBe(0);
+  });
+
+  it('each strategy trains exactly the weights it claims: scratch all, feature extraction the head, fine-tuning the head and the base from unfreezeFrom up at its own rate (observed)', async () => {
+    // Observed from the optimisers' steps (observeOptimizers), not from trainable flags: the set
+    // of this model's variables any optimiser updated must be exactly the strategy's set, and in
+    // fine-tuning the base's share moves at fineTuneLearningRate, the head's at headLearningRate.
+    const result = await runs();
+    const adamAt = (lr: number) => `${tf.AdamOptimizer.className} at learning rate ${lr}`;
+    const problems: string[] = [];
+    for (const r of result) {
+      const layers = leafLayers(r.model).filter((l) => l.weights.length > 0);
+      const isHead = (l: tf.layers.Layer) => l.name.startsWith(impl.HEAD_PREFIX);
+      const order = leafLayers(r.model).map((l) => l.name);
+      const fromIndex = order.indexOf(config.unfreezeFrom);
+      if (r.strategy === 'fine-tuning' && fromIndex < 0) problems.push(`fine-tuning: the model has no layer '${config.unfreezeFrom}'`);
+      const claimed = (l: tf.layers.Layer): string | null => {
+        if (r.strategy === 'scratch') return adamAt(config.headLearningRate);
+        if (isHead(l)) return adamAt(config.headLearningRate);
+        if (r.strategy === 'fine-tuning' && order.indexOf(l.name) >= fromIndex) return adamAt(config.fineTuneLearningRate);
+        return null; // frozen: no optimiser may touch it
+      };
+      for (const layer of layers) {
+        const want = claimed(layer);
+        for (const v of layer.weights.map((w) => (w.read() as tf.Variable).name)) {
+          const by = [...new Set(optimizerUses.filter((u) => u.variables.has(v)).map((u) => `${u.kind} at learning rate ${u.learningRate}`))];
+          const got = by.join(' + ') || 'nothing';
+          if (got !== (want ?? 'nothing')) problems.push(`${r.strategy}: ${layer.name} (${v}) trained by ${got}, expected ${want ?? 'nothing (frozen)'}`);
+        }
+      }
+    }
+    expect(problems, problems.slice(0, 4).join('\n')).toEqual([]);
+  });
+
+  it('compareStrategies rejects bad learning rates with a CourseError before it loads or builds any model', async () => {
+    // "bad rates are rejected first": without the early check the scratch and feature-extraction
+    // runs train first and only fineTune refuses, minutes later.
+    // The spies fail at once (a plain Error, not the CourseError asked for), so code that starts
+    // a run before checking the rates is caught without training anything.
+    let built = 0;
+    const tooEarly = (): never => {
+      built++;
+      throw new Error('test: a model was requested before the learning rates were checked');
+    };
+    const spyConfig = { ...config, loadBase: async () => tooEarly(), buildScratchBase: () => tooEarly() };
+    for (const [fineTuneLearningRate, headLearningRate] of [[config.headLearningRate, config.headLearningRate], [1e-3, 0]] as const) {
+      await expectCourseErrorAsync(() => impl.compareStrategies({ ...spyConfig, fineTuneLearningRate, headLearningRate }), `fineTuneLearningRate ${fineTuneLearningRate}, headLearningRate ${headLearningRate}`);
+    }
+    expect(built, 'models loaded or built before the rates were checked').toBe(0);
   });
 
   it('the returned models share no layers or weights; the feature-extraction base keeps the pretrained weights', async () => {
