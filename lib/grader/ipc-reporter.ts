@@ -38,6 +38,12 @@ function send(msg: ChildMessage): Promise<void> {
 export class IpcReporter implements Reporter {
   private pending: Promise<void>[] = [];
 
+  /** A long-lived vitest (the warm checker, lib/cli/warm-main.ts) runs many times: each run reports afresh. */
+  onTestRunStart(): void {
+    this.pending = [];
+    this.modulesSent.clear();
+  }
+
   /** "this test starts now": the runner counts a pass only for a test it saw start (lib/grader/runner.ts) */
   onTestCaseReady(testCase: TestCase): void {
     this.pending.push(send({ type: 'start', file: testCase.module.moduleId, name: testCase.fullName }));

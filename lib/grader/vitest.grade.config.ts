@@ -69,7 +69,8 @@ export default defineConfig({
     fileParallelism: false,
     maxWorkers: 1,
     minWorkers: 1,
-    poolOptions: { forks: { execArgv: [`--max-old-space-size=${heapMb}`] } },
+    // the warm checker (lib/cli/warm.ts) preloads tfjs-node into each worker while it waits
+    poolOptions: { forks: { execArgv: [`--max-old-space-size=${heapMb}`, ...(process.env.COURSE_GRADER_PRELOAD ? ['--import', process.env.COURSE_GRADER_PRELOAD] : [])] } },
     watch: false,
     passWithNoTests: true,
     // `course grade --task/--test`, `course watch`: only the chosen tests run (their hooks too)
