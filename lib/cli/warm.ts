@@ -157,24 +157,26 @@ export class WarmChecker {
     const limits = limitsFor({ specs, testTimeoutS: this.o.testTimeoutS });
     const outcomes = new Map<string, TestOutcome>();
     for (const [name, r] of a.results) outcomes.set(name, { state: r.state, errors: r.errors, ms: r.ms, ...(r.runnerReason ? { runnerReason: r.runnerReason } : {}) });
-    const culprit = a.lastStarted && !a.results.has(a.lastStarted) && !a.skipped.has(a.lastStarted) ? a.lastStarted : null;
-    if (!aborted && a.done && !a.killed) {
-      for (const s of specs) if (!outcomes.has(s.name)) outcomes.set(s.name, notRunReason(a, s.name, this.o.target));
-      return { grade: this.grade(specs, outcomes, [], t0), seconds: (Date.now() - t0) / 1000, aborted: Boolean(signal?.aborted), path: 'warm' };
-    }
     if (aborted) {
       for (const s of specs) if (!outcomes.has(s.name)) outcomes.set(s.name, failed('did not run: stopped'));
       return { grade: this.grade(specs, outcomes, [], t0), seconds: (Date.now() - t0) / 1000, aborted: true, path: 'warm' };
     }
-    // hung or died: the test it was in fails as a graded run would say; the process is replaced
-    // (in the background) and the tests it did not reach are checked on the cold path
-    const notes: string[] = [];
-    if (culprit) {
-      outcomes.set(culprit, failed(culpritReason(a, culprit, limits)));
-      notes.push(`${culprit}: ${outcomes.get(culprit)!.runnerReason}; the checker was restarted`);
-    } else notes.push(`the warm checker stopped (${crashReason(a, limits.heapMb)}); it was restarted`);
-    this.kill();
-    void this.start().catch(() => {});
+    // the test that was running when the worker died or was killed fails as a graded run says
+    const culprit = a.lastStarted && !a.results.has(a.lastStarted) && !a.skipped.has(a.lastStarted) ? a.lastStarted : null;
+    if (culprit) outcomes.set(culprit, failed(culpritReason(a, culprit, limits)));
+    const missing = specs.filter((s) => !outcomes.has(s.name));
+    if (missing.length === 0 || (a.done && !a.killed && !culprit)) {
+      for (const s of missing) outcomes.set(s.name, notRunReason(a, s.name, this.o.target));
+      return { grade: this.grade(specs, outcomes, [], t0), seconds: (Date.now() - t0) / 1000, aborted: Boolean(signal?.aborted), path: 'warm' };
+    }
+    // the run stopped early: a process that died or was killed is replaced (in the background),
+    // and the tests it did not reach are checked on the cold path, which resumes after a hang
+    const notes = [culprit ? `${culprit}: ${outcomes.get(culprit)!.runnerReason}` : `the warm checker stopped (${crashReason(a, limits.heapMb)})`];
+    if (!this.child || a.killed) {
+      this.kill();
+      notes.push('the warm checker was restarted');
+      void this.start().catch(() => {});
+    }
     return this.cold(tasks, specs, outcomes, notes, t0, signal);
   }
 
