@@ -22,7 +22,7 @@ import { PROJECT_ROOT } from '../grader/runner.js';
 import type { ExerciseGrade, GradedTest } from '../grader/types.js';
 import type { WatchFlags } from './program.js';
 import { WarmChecker } from './warm.js';
-import { nextCheck, shownDone, taskFunctions, tasksAffected } from './watch-plan.js';
+import { editedTasks, nextCheck, ownFunctions, shownDone, taskFunctions, tasksAffected } from './watch-plan.js';
 
 export interface TaskCheck {
   task: number;
@@ -109,6 +109,18 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
   let status = 'starting…';
 
   const fns = taskFunctions(specs);
+  const own = ownFunctions(specs);
+  // the last seen text of each source file: a save's edited functions are checked first
+  const seen = new Map<string, string>();
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(path.join(folder, file), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  for (const f of fs.readdirSync(folder, { recursive: true }).map(String).filter((f) => /\.[cm]?[jt]sx?$/.test(f) && isSourceChange(f))) seen.set(f, read(f));
+  const edited = new Set<number>();
 
   const render = () => {
     const out: string[] = [`course watch ${ex.id}   (${shown}/, Ctrl-C to stop)`, ''];
@@ -148,7 +160,7 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
   const cycle = async (): Promise<void> => {
     pending = false;
     for (;;) {
-      const batch = nextCheck(tasks, state);
+      const batch = nextCheck(tasks, state, edited);
       if (batch.length === 0 || stopped) break;
       const label = `task${batch.length > 1 ? 's' : ''} ${batch.join(', ')}`;
       status = batch.length > 1 || state.get(batch[0]!)?.done ? `re-checking ${label} (saved since they passed)…` : `checking ${label}…`;
@@ -165,7 +177,10 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
       }
       running = null;
       if (r.aborted) return; // a newer save (it runs the next cycle) or Ctrl-C
-      for (const task of batch) state.set(task, taskState(r, task, batch.length));
+      for (const task of batch) {
+        state.set(task, taskState(r, task, batch.length));
+        edited.delete(task);
+      }
       const note = r.grade.notes[0];
       status = `(${label} checked in ${r.seconds.toFixed(1)} s)${note ? `\n  note: ${note}` : ''}`;
       if (pending) break;
@@ -176,6 +191,11 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
   const schedule = (file: string | null) => {
+    if (file && /\.[cm]?[jt]sx?$/.test(file)) {
+      const text = read(file);
+      for (const t of editedTasks(seen.get(file) ?? '', text, tasks, own)) edited.add(t);
+      seen.set(file, text);
+    }
     for (const t of tasksAffected(file, folder, tasks, fns)) {
       const s = state.get(t);
       if (s) s.stale = true;
