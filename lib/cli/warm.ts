@@ -84,6 +84,8 @@ export class WarmChecker {
         COURSE_GRADER_HEAP_MB: String(limits.heapMb),
         COURSE_GRADER_CACHE: path.join(this.dir, 'cache'),
         COURSE_GRADER_PRELOAD: path.join(PROJECT_ROOT, 'lib/cli/warm-preload.mjs'),
+        // no tamper checks (test/support/grader-harness.ts): the student's own loop, not a grade
+        COURSE_GRADER_WARM: '1',
         COURSE_QUIET_BACKEND: '1',
         TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2',
         FORCE_COLOR: '0',
