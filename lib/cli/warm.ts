@@ -66,6 +66,11 @@ export class WarmChecker {
     this.specs = specs;
   }
 
+  /** The warm process's pid (bench/watch-latency.ts reads its CPU time), if it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Starts the warm process now (the first check then waits only for what is left of its start-up). */
   start(): Promise<void> {
     if (this.ready) return this.ready;
