@@ -136,6 +136,8 @@ export interface WatchFlags {
   target?: string;
   seed?: number;
   debounce?: number;
+  /** false (`--no-warm`): every check starts the sandboxed test process again (the slow, graded path) */
+  warm?: boolean;
 }
 
 /**
@@ -198,6 +200,7 @@ export function buildProgram(run: (code: CommandResult) => Promise<void>): Comma
     .addOption(targetOpt())
     .option('--seed <n>', 'seed fixed before every test (default 1234)', number('--seed', { integer: true }))
     .addOption(new Option('--debounce <ms>', 'wait this long after the last save').argParser(number('--debounce', { min: 0 })).hideHelp())
+    .option('--no-warm', 'check each save in a fresh sandboxed test process, as `course grade` does (slower)')
     .action((exercise: string, flags: WatchFlags) =>
       run(load<{ watchCommand(e: string, f: WatchFlags): CommandResult }>('watch.ts').then((m) => m.watchCommand(exercise, flags))),
     );

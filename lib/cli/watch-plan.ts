@@ -57,16 +57,43 @@ export function tasksAffected(file: string | null, folder: string, tasks: number
 
 /**
  * The next tasks to check, in one run: the task being worked on (the first not done) when it has
- * no fresh result; otherwise every stale task marked done (a regression check after a save);
+ * no fresh result; otherwise the stale tasks marked done (a regression check after a save):
+ * first those whose own functions the save edited (`edited`, when any of them is stale: a bug
+ * saved into a finished task shows in the time of that task's tests), then all the others;
  * otherwise nothing (the current task's fresh result is failing, or everything is done and fresh).
  */
-export function nextCheck(tasks: number[], marks: Map<number, TaskMark>): number[] {
+export function nextCheck(tasks: number[], marks: Map<number, TaskMark>, edited: ReadonlySet<number> = new Set()): number[] {
   const current = tasks.find((t) => !marks.get(t)?.done);
   if (current !== undefined) {
     const m = marks.get(current);
     if (!m || m.stale) return [current];
   }
-  return tasks.filter((t) => marks.get(t)?.done && marks.get(t)?.stale);
+  const stale = tasks.filter((t) => marks.get(t)?.done && marks.get(t)?.stale);
+  const first = stale.filter((t) => edited.has(t));
+  return first.length > 0 ? first : stale;
+}
+
+/** Each exported declaration's text (up to the next one), by name: what a save can be compared by. */
+export function declarationTexts(source: string): Map<string, string> {
+  const hits = [...source.matchAll(DECLARATION)];
+  return new Map(hits.map((m, i) => [m[1]!, source.slice(m.index, hits[i + 1]?.index ?? source.length).trim()]));
+}
+
+/**
+ * The tasks whose own functions (rubric `functions`, not `uses`) a save edited: declarations
+ * whose text differs between the two versions of the file. Only an ordering hint (nextCheck):
+ * every task the save can affect (tasksAffected) is re-checked in any case.
+ */
+export function editedTasks(before: string, after: string, tasks: number[], own: Map<number, Set<string>>): Set<number> {
+  const a = declarationTexts(before);
+  const b = declarationTexts(after);
+  const changed = new Set([...a.keys(), ...b.keys()].filter((n) => a.get(n) !== b.get(n)));
+  return new Set(tasks.filter((t) => [...(own.get(t) ?? [])].some((f) => changed.has(f))));
+}
+
+/** Function names each task's own tests judge (rubric `functions`). */
+export function ownFunctions(specs: Pick<GradedTestSpec, 'task' | 'functions'>[]): Map<number, Set<string>> {
+  return taskFunctions(specs.map((s) => ({ task: s.task, functions: s.functions })));
 }
 
 /** Whether the screen may say "done" for a task: passed, and checked after the last save. */

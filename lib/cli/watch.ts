@@ -6,7 +6,12 @@
  * run, and until then the screen does not call them done — a bug saved into finished code shows
  * up without a `course grade`. The screen shows per-task progress, the first failing test with
  * its feedback (file:line of a crash, see lib/grader/feedback.ts) and the hint command for that
- * task. A save during a check restarts it. Ctrl-C stops cleanly.
+ * task. A save during a check cancels it at the next test and checks again. Ctrl-C stops cleanly.
+ *
+ * Checks run in a warm checker (warm.ts): one long-lived vitest with tfjs-node preloaded, so a
+ * save costs the task's tests, not a new test process. It is the student's loop on their own
+ * code, not a sandbox; `--no-warm` checks every save the graded (sandboxed, slow) way, and
+ * `course grade` always does.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +22,8 @@ import { recordWatchCheck } from '../grader/history.js';
 import { PROJECT_ROOT } from '../grader/runner.js';
 import type { ExerciseGrade, GradedTest } from '../grader/types.js';
 import type { WatchFlags } from './program.js';
-import { nextCheck, shownDone, taskFunctions, tasksAffected } from './watch-plan.js';
+import { WarmChecker } from './warm.js';
+import { editedTasks, nextCheck, ownFunctions, shownDone, taskFunctions, tasksAffected } from './watch-plan.js';
 
 export interface TaskCheck {
   task: number;
@@ -40,6 +46,12 @@ export async function checkTask(o: { exercise: string; target: string; task: num
     runner: { signal: o.signal },
   });
   return { task: tasks[0]!, grade: report.exercises[0]!, seconds: (Date.now() - t0) / 1000, aborted: Boolean(o.signal?.aborted) };
+}
+
+/** A check on the warm checker, in checkTask's shape. */
+export async function warmCheck(warm: WarmChecker, tasks: number[], signal?: AbortSignal): Promise<TaskCheck> {
+  const r = await warm.check(tasks, signal);
+  return { task: tasks[0]!, grade: r.grade, seconds: r.seconds, aborted: r.aborted };
 }
 
 interface TaskState {
@@ -98,6 +110,18 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
   let status = 'starting…';
 
   const fns = taskFunctions(specs);
+  const own = ownFunctions(specs);
+  // the last seen text of each source file: a save's edited functions are checked first
+  const seen = new Map<string, string>();
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(path.join(folder, file), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  for (const f of fs.readdirSync(folder, { recursive: true }).map(String).filter((f) => /\.[cm]?[jt]sx?$/.test(f) && isSourceChange(f))) seen.set(f, read(f));
+  const edited = new Set<number>();
 
   const render = () => {
     const out: string[] = [`course watch ${ex.id}   (${shown}/, Ctrl-C to stop)`, ''];
@@ -127,6 +151,9 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
     process.stdout.write(`${tty ? CLEAR : '\n────────\n'}${out.join('\n')}\n`);
   };
 
+  // started now: its start-up overlaps the first cold render
+  const warm = flags.warm === false ? null : new WarmChecker({ exercise: ex.id, target, seed: flags.seed });
+  void warm?.start().catch(() => {}); // a failed start falls back to the cold path, with a note, at the first check
   let running: AbortController | null = null;
   let pending = false;
   let stopped = false;
@@ -134,7 +161,7 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
   const cycle = async (): Promise<void> => {
     pending = false;
     for (;;) {
-      const batch = nextCheck(tasks, state);
+      const batch = nextCheck(tasks, state, edited);
       if (batch.length === 0 || stopped) break;
       const label = `task${batch.length > 1 ? 's' : ''} ${batch.join(', ')}`;
       status = batch.length > 1 || state.get(batch[0]!)?.done ? `re-checking ${label} (saved since they passed)…` : `checking ${label}…`;
@@ -143,7 +170,7 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
       running = ac;
       let r: TaskCheck;
       try {
-        r = await checkTask({ exercise: ex.id, target, task: batch, seed: flags.seed, signal: ac.signal });
+        r = warm ? await warmCheck(warm, batch, ac.signal) : await checkTask({ exercise: ex.id, target, task: batch, seed: flags.seed, signal: ac.signal });
       } catch (err) {
         running = null;
         status = `could not check ${label}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
@@ -151,14 +178,18 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
       }
       running = null;
       if (r.aborted) return; // a newer save (it runs the next cycle) or Ctrl-C
-      for (const task of batch) state.set(task, taskState(r, task, batch.length));
+      for (const task of batch) {
+        state.set(task, taskState(r, task, batch.length));
+        edited.delete(task);
+      }
       // the grade history and `course hint` see the watch's results too (a folder it cannot write does not stop it)
       try {
         recordWatchCheck({ target, grade: r.grade, tasks: batch, seed: flags.seed ?? 1234 });
       } catch {
         // reports/ read-only or full: the watch's screen still shows the result
       }
-      status = `(${label} checked in ${r.seconds.toFixed(1)} s)`;
+      const note = r.grade.notes[0];
+      status = `(${label} checked in ${r.seconds.toFixed(1)} s)${note ? `\n  note: ${note}` : ''}`;
       if (pending) break;
     }
     render();
@@ -167,6 +198,11 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
   const schedule = (file: string | null) => {
+    if (file && /\.[cm]?[jt]sx?$/.test(file)) {
+      const text = read(file);
+      for (const t of editedTasks(seen.get(file) ?? '', text, tasks, own)) edited.add(t);
+      seen.set(file, text);
+    }
     for (const t of tasksAffected(file, folder, tasks, fns)) {
       const s = state.get(t);
       if (s) s.stale = true;
@@ -198,6 +234,7 @@ export async function watchCommand(name: string, flags: WatchFlags): Promise<num
     process.on('SIGTERM', stop);
   });
   await chain;
+  warm?.close();
   process.stdout.write('\nstopped watching.\n');
   return 0;
 }

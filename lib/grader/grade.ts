@@ -274,10 +274,19 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
     const g = allFailed(exercise, specs, reason);
     return { ...g, seconds: (Date.now() - t0) / 1000, notes: [...notes, reason], isolation: isolation.mode, sandbox, review };
   }
-  // code that is not a library: an error thrown first from here is never the environment's
-  const ownRoots = [opts.target, stagesRoot(), testsDir, ...files.map((f) => path.dirname(f)), path.join(PROJECT_ROOT, 'lib')];
-  const grade = gradeFromOutcomes(exercise, specs, outcomes, (Date.now() - t0) / 1000, notes, ownRoots, { exercise, submissionDir: folder, referenceDir: path.join(testsDir, '..', 'solutions', exercise) });
+  const grade = gradeFromRun({ exercise, specs, outcomes, seconds: (Date.now() - t0) / 1000, notes, target: opts.target, testsDir, files });
   return { ...grade, isolation: isolation.mode, sandbox, review };
+}
+
+/**
+ * The grade of one run's outcomes, with the feedback a graded run gives (lib/grader/feedback.ts);
+ * the warm checker of `course watch` (lib/cli/warm.ts) computes its verdicts here too.
+ */
+export function gradeFromRun(o: { exercise: string; specs: GradedTestSpec[]; outcomes: Map<string, TestOutcome>; seconds: number; notes: string[]; target: string; testsDir: string; files: string[] }): ExerciseGrade {
+  // code that is not a library: an error thrown first from here is never the environment's
+  const ownRoots = [o.target, stagesRoot(), o.testsDir, ...o.files.map((f) => path.dirname(f)), path.join(PROJECT_ROOT, 'lib')];
+  const ctx = { exercise: o.exercise, submissionDir: path.join(o.target, o.exercise), referenceDir: path.join(o.testsDir, '..', 'solutions', o.exercise) };
+  return gradeFromOutcomes(o.exercise, o.specs, o.outcomes, o.seconds, o.notes, ownRoots, ctx);
 }
 
 export async function gradeTarget(opts: GradeOptions): Promise<GradeReport> {

@@ -47,6 +47,16 @@ export class IpcReporter implements Reporter {
     this.pending.push(send({ type: 'ready' }));
   }
 
+  /**
+   * A long-lived vitest (the warm checker, lib/cli/warm-main.ts) runs many times: each run reports
+   * afresh. Messages already settled are dropped; one still in flight (the `ready` above) is kept.
+   */
+  onTestRunStart(): void {
+    const inFlight = this.pending;
+    this.pending = [Promise.all(inFlight).then(() => undefined)];
+    this.modulesSent.clear();
+  }
+
   /** "this test starts now": the runner counts a pass only for a test it saw start (lib/grader/runner.ts) */
   onTestCaseReady(testCase: TestCase): void {
     this.pending.push(send({ type: 'start', file: testCase.module.moduleId, name: testCase.fullName }));

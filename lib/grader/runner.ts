@@ -11,6 +11,7 @@
  * When the child was killed or a worker died, the test that was running (from the harness's
  * progress file) is failed with the reason, and the exercise is run again skipping every test that
  * already has an outcome, so a hang or crash costs only the tests it hit.
+ * The warm checker (lib/cli/warm.ts) judges its runs with the same functions (exported below).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -73,7 +74,7 @@ export interface RunExerciseResult {
 const DEFAULT_TEST_TIMEOUT_S = 120;
 const DEFAULT_WATCHDOG_MARGIN_S = 15;
 
-interface AttemptResult {
+export interface AttemptResult {
   /** vitest's main process said it started (before any worker: no submission code runs before it) */
   ready: boolean;
   /** the wrap or node could not be started at all (ENOENT, EACCES on spawn) */
@@ -107,7 +108,7 @@ interface AttemptResult {
   observations: ObservationLog;
 }
 
-interface Limits {
+export interface Limits {
   testLimitS: (name: string) => number;
   idleS: number;
   totalS: number;
@@ -149,7 +150,7 @@ function readProgress(file: string): { lastStarted: string | null; started: stri
   };
 }
 
-function newAttempt(): AttemptResult {
+export function newAttempt(): AttemptResult {
   return {
     ready: false,
     results: new Map(),
@@ -172,7 +173,7 @@ function newAttempt(): AttemptResult {
 }
 
 /** Reads the progress file into the attempt (the watchdog's view of which test runs). */
-function takeProgress(res: AttemptResult, progressFile: string): void {
+export function takeProgress(res: AttemptResult, progressFile: string): void {
   const p = readProgress(progressFile);
   res.lastStarted = p.lastStarted;
   for (const name of p.started) res.progressStarted.add(name);
@@ -278,7 +279,7 @@ function watchStderr(child: ChildProcess, res: AttemptResult, verbose: boolean |
  * counts only for one of those (judgeAttempt). Not checked per message: vitest's main process may
  * report a test's result before its start when both came in one batch from the worker.
  */
-function onChildMessage(res: AttemptResult, msg: ChildMessage): void {
+export function onChildMessage(res: AttemptResult, msg: ChildMessage): void {
   if (msg.type === 'ready') res.ready = true;
   else if (msg.type === 'start') res.started.add(msg.name);
   else if (msg.type === 'result') {
@@ -327,7 +328,7 @@ function startWatchdog(res: AttemptResult, opts: RunExerciseOptions, limits: Lim
  * both vitest's main process announced and the harness wrote "start" for: others (forged over
  * the worker's RPC for tests that never ran, the worker then killed) are set aside as unverified.
  */
-function judgeAttempt(res: AttemptResult, specs: GradedTestSpec[]): void {
+export function judgeAttempt(res: AttemptResult, specs: GradedTestSpec[]): void {
   const reported = new Set([...specs.map((s) => s.name), ...res.results.keys(), ...res.skipped]);
   const unknown = [...res.failedSeen].find((n) => !reported.has(n));
   const twice = res.failLines.find((n, i) => res.failLines.indexOf(n) !== i);
@@ -422,7 +423,7 @@ function runAttempt(opts: RunExerciseOptions, cmd: TestProcessCommand, limits: L
   });
 }
 
-function crashReason(a: AttemptResult, heapMb: number): string {
+export function crashReason(a: AttemptResult, heapMb: number): string {
   const text = a.stderrTail + '\n' + a.moduleErrors.map((e) => e.message).join('\n');
   if (/heap limit|heap out of memory|Allocation failed/i.test(text)) {
     return `ran out of memory (the test process hit its ${heapMb} MB heap limit)`;
@@ -436,7 +437,7 @@ function crashReason(a: AttemptResult, heapMb: number): string {
   return `crashed: the test process exited with code ${a.exitCode ?? '?'}`;
 }
 
-function limitsFor(opts: RunExerciseOptions): Limits {
+export function limitsFor(opts: Pick<RunExerciseOptions, 'specs' | 'testTimeoutS' | 'idleTimeoutS' | 'exerciseTimeoutS' | 'maxReruns' | 'heapMb'>): Limits {
   const known = new Map(opts.specs.map((s) => [s.name, s]));
   const testLimitS = (name: string) => opts.testTimeoutS ?? known.get(name)?.timeout ?? DEFAULT_TEST_TIMEOUT_S;
   const idleS = opts.idleTimeoutS ?? 180;
@@ -452,7 +453,7 @@ function limitsFor(opts: RunExerciseOptions): Limits {
   };
 }
 
-const failed = (runnerReason: string): TestOutcome => ({ state: 'failed', errors: [], runnerReason, ms: 0 });
+export const failed = (runnerReason: string): TestOutcome => ({ state: 'failed', errors: [], runnerReason, ms: 0 });
 
 /** What is known across attempts. */
 interface ExerciseState {
@@ -478,14 +479,14 @@ function record(state: ExerciseState, a: AttemptResult): void {
 }
 
 /** Why the test that was running when the child died or was killed failed. */
-function culpritReason(a: AttemptResult, culprit: string, limits: Limits): string {
+export function culpritReason(a: AttemptResult, culprit: string, limits: Limits): string {
   if (a.killed === 'test-timeout') return `timed out after ${limits.testLimitS(culprit)} s (still running: an infinite loop or a very slow step?)`;
   if (a.killed === 'exercise-timeout') return `timed out: the exercise exceeded its overall limit of ${limits.totalS} s`;
   return crashReason(a, limits.heapMb);
 }
 
 /** Why a test that has no outcome after a clean run did not run. */
-function notRunReason(a: AttemptResult, name: string, target: string, heapMb: number): TestOutcome {
+export function notRunReason(a: AttemptResult, name: string, target: string, heapMb: number): TestOutcome {
   if (a.unverified.has(name)) {
     return failed('tampering: a result said this test passed, but the grader never saw the test start (forged over the test runner?)');
   }

@@ -12,6 +12,7 @@
  * Everything is passed in environment variables by lib/grader/runner.ts.
  */
 import childProcess from 'node:child_process';
+import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
@@ -49,11 +50,31 @@ if (workerDrop) {
   syncBuiltinESMExports(); // tinypool's `import { fork } from 'node:child_process'` sees it too
 }
 
+/**
+ * The warm checker (lib/cli/warm.ts) runs the student's folder where it is, not staged beside a
+ * copy of lib/: a folder outside the project (`course watch 01 --target ~/work`) imports
+ * '../../lib/…' from where lib/ is not. Those imports go to the project's lib/, as staging does.
+ */
+function courseLibBeside(targetDir: string) {
+  const besideLib = path.join(path.dirname(targetDir), 'lib') + path.sep;
+  return {
+    name: 'course-lib-beside-target',
+    enforce: 'pre' as const,
+    resolveId(source: string, importer: string | undefined) {
+      if (!importer || !source.startsWith('.') || !importer.startsWith(targetDir + path.sep)) return null;
+      const abs = path.resolve(path.dirname(importer), source);
+      if (!abs.startsWith(besideLib) || fs.existsSync(besideLib)) return null;
+      const inLib = path.join(root, 'lib', abs.slice(besideLib.length));
+      return fs.existsSync(inLib) ? inLib : fs.existsSync(inLib.replace(/\.js$/, '.ts')) ? inLib.replace(/\.js$/, '.ts') : null;
+    },
+  };
+}
+
 export default defineConfig({
   ...base,
   root,
   cacheDir: process.env.COURSE_GRADER_CACHE ?? path.join(root, 'node_modules/.vite'),
-  plugins: [submissionImportGuard({ root, target })],
+  plugins: [...(process.env.COURSE_GRADER_WARM === '1' ? [courseLibBeside(target)] : []), submissionImportGuard({ root, target })],
   // hidden test dirs may live outside the project; let them import the course library
   resolve: {
     alias: [...(base.resolve?.alias as { find: RegExp; replacement: string }[]), { find: /^@course\/(.*)$/, replacement: `${root}/$1` }],
@@ -69,7 +90,8 @@ export default defineConfig({
     fileParallelism: false,
     maxWorkers: 1,
     minWorkers: 1,
-    poolOptions: { forks: { execArgv: [`--max-old-space-size=${heapMb}`] } },
+    // the warm checker (lib/cli/warm.ts) preloads tfjs-node into each worker while it waits
+    poolOptions: { forks: { execArgv: [`--max-old-space-size=${heapMb}`, ...(process.env.COURSE_GRADER_PRELOAD ? ['--import', process.env.COURSE_GRADER_PRELOAD] : [])] } },
     watch: false,
     passWithNoTests: true,
     // `course grade --task/--test`, `course watch`: only the chosen tests run (their hooks too)

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { isSourceChange } from '../../lib/cli/watch.js';
-import { declaredExports, nextCheck, shownDone, type TaskMark, taskFunctions, tasksAffected } from '../../lib/cli/watch-plan.js';
+import { declaredExports, editedTasks, nextCheck, ownFunctions, shownDone, type TaskMark, taskFunctions, tasksAffected } from '../../lib/cli/watch-plan.js';
 import { ROOT } from '../../lib/exercises.js';
 import { exerciseSpecs } from '../../lib/grader/grade.js';
 
@@ -44,6 +44,19 @@ describe('what a save makes stale (watch-plan.ts)', () => {
     m.get(1)!.stale = false;
     expect(nextCheck([1, 2, 3], m)).toEqual([]);
     expect(nextCheck([1, 2, 3], marks([[1, { done: true }]]))).toEqual([2]); // a task never checked
+  });
+
+  test('after full marks, the task whose function a save edited is re-checked first, then every other stale task', () => {
+    const before = 'export function relu(x) {\n  return x;\n}\nexport function dropout(x) {\n  return x / 0.5;\n}\nexport const heNormal = () => 1;\n';
+    const after = before.replace('return x / 0.5;', 'return x;');
+    const own = ownFunctions([{ task: 1, functions: ['relu'] }, { task: 2, functions: ['dropout'] }, { task: 3, functions: ['heNormal'] }]);
+    expect(editedTasks(before, after, [1, 2, 3], own)).toEqual(new Set([2]));
+    expect(editedTasks(before, before, [1, 2, 3], own)).toEqual(new Set());
+    expect(editedTasks(before, `${after}export function added() {}\n`, [1, 2, 3], own)).toEqual(new Set([2]));
+    const m = marks([[1, { done: true, stale: true }], [2, { done: true, stale: true }], [3, { done: true, stale: true }]]);
+    expect(nextCheck([1, 2, 3], m, new Set([2]))).toEqual([2]);
+    m.get(2)!.stale = false; // checked (and now failing would make it the current task)
+    expect(nextCheck([1, 2, 3], m, new Set())).toEqual([1, 3]);
   });
 
   test('a save re-checks the tasks whose functions live in the saved file; helpers and unknowns re-check all; docs none', () => {
@@ -116,7 +129,10 @@ describe('course watch', () => {
       expect(bugged).not.toBe(src);
       fs.writeFileSync(file, bugged);
 
-      const after = await waitFor(/tasks 1, 2, 3, 4, 5 checked in/, 'the re-check of every task after the save', 240_000);
+      // the edited task (countParameters is task 2's) first, then every other task of the file
+      const first = await waitFor(/task 2 checked in|tasks 1, 3, 4, 5/, 'the re-check of task 2 after the save', 240_000);
+      expect(first).toMatch(/First failing test \(task 2\)[\s\S]*counts 109,386/);
+      const after = await waitFor(/tasks 1, 3, 4, 5 checked in/, 'the re-check of every other task after the save', 240_000);
       expect(after).not.toMatch(/Every task's tests pass/);
       expect(after).toMatch(/task 2\s+\d+\/\d+\s+\d+ of \d+ test\(s\) failing\s+← working on this/);
       expect(after).toMatch(/First failing test \(task 2\)[\s\S]*counts 109,386/);
