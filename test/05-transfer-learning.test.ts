@@ -394,6 +394,8 @@ describe('task 3: compareStrategies', () => {
     // of this model's variables any optimiser updated must be exactly the strategy's set, and in
     // fine-tuning the base's share moves at fineTuneLearningRate, the head's at headLearningRate.
     const result = await runs();
+    // judged per run below: first make sure every strategy ran (an empty result judges nothing)
+    expect(result.map((r) => r.strategy).sort()).toEqual(['feature-extraction', 'fine-tuning', 'scratch']);
     const adamAt = (lr: number) => `${tf.AdamOptimizer.className} at learning rate ${lr}`;
     const problems: string[] = [];
     for (const r of result) {
