@@ -5,18 +5,30 @@
  * 'run' message invalidates the student's files in vite's module graph (so the edit is
  * transformed again), narrows the tests by name pattern and runs the exercise's test file once;
  * results go to the parent over IPC exactly as in a graded run (ipc-reporter.ts), ending with
- * 'done'. Test workers are fresh processes per run (vitest recycles them) with tfjs-node
- * preloaded (warm-preload.mjs), so nothing of one run's tensors or module state reaches the next.
+ * 'done'.
+ *
+ * The test worker is one process kept across runs (`isolate: false`, `singleFork`), so tfjs-node,
+ * vitest's worker and the backend choice load once, not per save. vitest's forks pool would
+ * still replace the worker before every run (tinypool's `recycleWorkers`): that is made a no-op
+ * here, and called for real only when the last run left the worker dirty (test/support/
+ * warm-guard.ts writes what it found to COURSE_WARM_STATE), was cancelled, or failed. Each run
+ * starts by dropping the previous run's modules from the worker (test/support/warm-reset.ts).
+ * At start-up one empty run (a name pattern no test matches) starts the worker and imports
+ * everything once, before 'started' is sent.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Tinypool from 'tinypool';
 import { createVitest } from 'vitest/node';
 
 export type WarmRequest = { type: 'run'; pattern: string; invalidate: string[] } | { type: 'cancel' };
-export type WarmReply = { type: 'ready' } | { type: 'failed'; message: string };
+/** 'started': ready for runs; 'recycled': the worker was replaced after a run, and why */
+export type WarmReply = { type: 'started' } | { type: 'failed'; message: string } | { type: 'recycled'; reasons: string[] };
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const files: string[] = JSON.parse(process.env.COURSE_GRADER_FILES ?? '[]');
+const stateFile = process.env.COURSE_WARM_STATE;
+const debug = process.env.COURSE_WARM_DEBUG ? (line: string) => process.stderr.write(`warm: ${line}\n`) : () => {};
 
 function send(msg: WarmReply): void {
   process.send?.(msg);
@@ -31,38 +43,99 @@ function sourcesUnder(dir: string): string[] {
   }
 }
 
+/** vitest's pools, seen when they first ask to recycle; they recycle only while `allowRecycle`. */
+const pools = new Set<Tinypool>();
+let allowRecycle = false;
+const recycleWorkers = Tinypool.prototype.recycleWorkers;
+Tinypool.prototype.recycleWorkers = function (this: Tinypool, options?: Parameters<Tinypool['recycleWorkers']>[0]): Promise<void> {
+  pools.add(this);
+  return allowRecycle ? recycleWorkers.call(this, options) : Promise.resolve();
+};
+
+async function recycle(): Promise<void> {
+  allowRecycle = true;
+  try {
+    await Promise.all([...pools].map((p) => p.recycleWorkers()));
+  } finally {
+    allowRecycle = false;
+  }
+}
+
+/** Why the worker must not serve another run ([] if it may): what warm-guard.ts found, or a run that did not end normally. */
+function dirtReasons(outcome: 'ok' | 'cancelled' | 'failed'): string[] {
+  if (outcome !== 'ok') return [`the run was ${outcome}`];
+  let lines: string[] = [];
+  try {
+    lines = stateFile ? fs.readFileSync(stateFile, 'utf8').split('\n').filter(Boolean) : [];
+  } catch {
+    // not written: judged below
+  }
+  const dirty = lines.filter((l) => l.startsWith('dirty ')).map((l) => l.slice('dirty '.length));
+  if (dirty.length > 0) return dirty;
+  // a run whose tests ran but whose end-of-run check never reported
+  return lines.includes('clean') || !testsRan ? [] : ['the worker did not report its state'];
+}
+
+let testsRan = false;
+
+interface TaskLike {
+  tasks?: TaskLike[];
+  type: string;
+  result?: { state?: string };
+}
+
+function ranATest(t: TaskLike): boolean {
+  return t.type === 'test' ? t.result?.state === 'pass' || t.result?.state === 'fail' : (t.tasks ?? []).some(ranATest);
+}
+
 async function main(): Promise<void> {
   const vitest = await createVitest('test', {
     config: path.join(root, 'lib/grader/vitest.grade.config.ts'),
     watch: false,
     // the grade config sets its own reporter (IPC); nothing on this process's stdout is read
   });
+  const project = vitest.getRootProject();
+  let cancelled = false;
+  const run = async (pattern: RegExp, invalidate: string[]): Promise<void> => {
+    for (const dir of invalidate) for (const f of sourcesUnder(dir)) vitest.invalidateFile(f);
+    vitest.setGlobalTestNamePattern(pattern);
+    if (stateFile) fs.writeFileSync(stateFile, '');
+    cancelled = false;
+    let outcome: 'ok' | 'cancelled' | 'failed' = 'ok';
+    const t0 = Date.now();
+    try {
+      await vitest.runTestSpecifications(files.map((f) => project.createSpecification(f)));
+      testsRan = vitest.state.getFiles().some(ranATest);
+      if (cancelled) outcome = 'cancelled';
+    } catch (err) {
+      outcome = 'failed';
+      send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+    }
+    for (const f of vitest.state.getFiles()) debug(`${path.basename(f.filepath)} ${Date.now() - t0} ms: prepare ${f.prepareDuration?.toFixed(0)} ms, setup ${f.setupDuration?.toFixed(0)} ms, collect ${f.collectDuration?.toFixed(0)} ms, tests ${f.result?.duration?.toFixed(0)} ms`);
+    const reasons = dirtReasons(outcome);
+    if (reasons.length > 0) {
+      debug(`recycling the worker: ${reasons.join('; ')}`);
+      await recycle();
+      send({ type: 'recycled', reasons });
+    }
+  };
   let running: Promise<unknown> = Promise.resolve();
   process.on('message', (raw) => {
     const msg = raw as WarmRequest;
     if (msg.type === 'cancel') {
+      cancelled = true;
       void vitest.cancelCurrentRun('keyboard-input');
       return;
     }
     if (msg.type !== 'run') return;
-    running = running.then(async () => {
-      for (const dir of msg.invalidate) for (const f of sourcesUnder(dir)) vitest.invalidateFile(f);
-      vitest.setGlobalTestNamePattern(new RegExp(msg.pattern));
-      const project = vitest.getRootProject();
-      try {
-        await vitest.runTestSpecifications(files.map((f) => project.createSpecification(f)));
-        if (process.env.COURSE_WARM_DEBUG) {
-          for (const f of vitest.state.getFiles()) process.stderr.write(`warm: ${path.basename(f.filepath)} prepare ${f.prepareDuration?.toFixed(0)} ms, setup ${f.setupDuration?.toFixed(0)} ms, collect ${f.collectDuration?.toFixed(0)} ms, tests ${f.result?.duration?.toFixed(0)} ms\n`);
-        }
-      } catch (err) {
-        send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
-      }
-    });
+    running = running.then(() => run(new RegExp(msg.pattern), msg.invalidate));
   });
   process.on('disconnect', () => {
     void vitest.close().finally(() => process.exit(0));
   });
-  send({ type: 'ready' });
+  // start the worker and import tfjs, the course library and the tests once: no test matches
+  await run(/(?!)/, []);
+  send({ type: 'started' });
 }
 
 main().catch((err: unknown) => {

@@ -52,6 +52,8 @@ export class WarmChecker {
   private child: ChildProcess | null = null;
   private ready: Promise<void> | null = null;
   private runs = 0;
+  /** why the test worker was replaced after a run, one entry per replacement (bench/watch-latency.ts counts them) */
+  readonly recycles: string[][] = [];
   private stderrTail = '';
   private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'course-warm-'));
   private readonly progressFile = path.join(this.dir, 'progress.txt');
@@ -89,6 +91,7 @@ export class WarmChecker {
         COURSE_GRADER_HEAP_MB: String(limits.heapMb),
         COURSE_GRADER_CACHE: path.join(this.dir, 'cache'),
         COURSE_GRADER_PRELOAD: path.join(PROJECT_ROOT, 'lib/cli/warm-preload.mjs'),
+        COURSE_WARM_STATE: path.join(this.dir, 'worker-state.txt'),
         // no tamper checks (test/support/grader-harness.ts): the student's own loop, not a grade
         COURSE_GRADER_WARM: '1',
         COURSE_QUIET_BACKEND: '1',
@@ -101,6 +104,11 @@ export class WarmChecker {
     this.stderrTail = '';
     child.stderr!.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-20_000);
+      // COURSE_WARM_DEBUG=1: the warm process's timings per run (warm-main.ts) on this process's stderr
+      if (process.env.COURSE_WARM_DEBUG) process.stderr.write(d);
+    });
+    child.on('message', (m: WarmReply) => {
+      if (m.type === 'recycled') this.recycles.push(m.reasons);
     });
     child.on('exit', () => {
       if (this.child === child) {
@@ -111,7 +119,7 @@ export class WarmChecker {
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the warm checker did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
       const onMessage = (m: WarmReply) => {
-        if (m.type === 'ready') resolve();
+        if (m.type === 'started') resolve();
         else if (m.type === 'failed') reject(new Error(`the warm checker failed to start: ${m.message.split('\n')[0]}`));
         else return;
         clearTimeout(timer);
@@ -233,7 +241,7 @@ export class WarmChecker {
           finish();
           return;
         }
-        if (m.type === 'ready') return;
+        if (m.type === 'started' || m.type === 'recycled') return;
         onChildMessage(res, m);
         if (m.type === 'done') finish();
       };

@@ -115,3 +115,69 @@ export class IntegrityGuard {
     return this.watched.reduce((n, w) => n + w.recorded.length, 0);
   }
 }
+
+type Tfjs = typeof import('@tensorflow/tfjs');
+
+/** The active backend's kernels, name → kernel function (a kernel table for `watchTable`). */
+export function readKernels(tf: Tfjs, backendName: string): Map<string, unknown> {
+  return new Map(tf.getKernelsForBackend(backendName).map((k) => [k.kernelName, k.kernelFunc as unknown]));
+}
+
+/** tfjs's gradient registry (tf.registerGradient), from its globals: a submission that re-registers or mutates a built-in op's gradient changes what tf.grad computes. */
+export function gradientRegistry(): Map<string, { gradFunc: unknown }> | undefined {
+  const tfGlobals = (globalThis as { _tfGlobals?: Map<string, unknown> })._tfGlobals;
+  return tfGlobals?.get('gradRegistry') as Map<string, { gradFunc: unknown }> | undefined;
+}
+
+/** Every gradient config and its function (a table for `watchTable`). */
+export function readGradients(): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [name, config] of gradientRegistry() ?? []) {
+    out.set(name, config);
+    out.set(`${name}.gradFunc`, config.gradFunc);
+  }
+  return out;
+}
+
+const BUILTINS: [string, unknown][] = [
+  ['Math', Math], ['Number', Number], ['Object', Object], ['JSON', JSON], ['Reflect', Reflect], ['Array', Array],
+  ['Array.prototype', Array.prototype], ['Function.prototype', Function.prototype], ['Promise', Promise],
+  ['Promise.prototype', Promise.prototype], ['String.prototype', String.prototype],
+  ['TypedArray.prototype', Object.getPrototypeOf(Float32Array.prototype)], ['Float32Array', Float32Array],
+  ['Float32Array.prototype', Float32Array.prototype], ['Int32Array.prototype', Int32Array.prototype],
+];
+
+/**
+ * Watches what the tests rely on and a submission could replace: vitest's `expect` and chai, the
+ * tfjs namespace, its sub-namespaces and class prototypes, the engine's class, the active backend
+ * and its kernels, the gradient registry, the JS built-ins. Used by the grader harness (tamper
+ * checks, test/support/grader-harness.ts, which adds the engine instance, its state and
+ * chai.config that it wraps itself) and by the warm checker's long-lived test worker
+ * (test/support/warm-guard.ts: a worker that a run left patched is replaced before the next).
+ */
+export function watchTestGlobals(guard: IntegrityGuard, deps: { tf: Tfjs; expect: object; chai: { Assertion: { prototype: object }; util: object } }): void {
+  const { tf, expect, chai } = deps;
+  guard.watch('expect', expect);
+  guard.watch('chai.Assertion.prototype', chai.Assertion.prototype);
+  guard.watch('chai.Assertion', chai.Assertion);
+  guard.watch('chai.util', chai.util);
+  guard.watch('chai', chai);
+  const matchers = (globalThis as Record<symbol, { matchers?: object } | undefined>)[Symbol.for('$$jest-matchers-object')];
+  guard.watch('expect matchers', matchers?.matchers);
+  guard.watch('tf', tf);
+  for (const [key, value] of Object.entries(tf)) {
+    if (value && typeof value === 'object') guard.watch(`tf.${key}`, value);
+    if (typeof value === 'function' && value.prototype && Object.getOwnPropertyNames(value.prototype).length > 1) {
+      guard.watch(`tf.${key}.prototype`, value.prototype);
+    }
+  }
+  guard.watch('tf.engine() class', Object.getPrototypeOf(tf.engine()));
+  const backend = tf.backend();
+  guard.watch('tf.backend()', backend);
+  guard.watch('tf.backend() class', Object.getPrototypeOf(backend));
+  const backendName = tf.getBackend();
+  guard.watchTable(`${backendName} kernel`, () => readKernels(tf, backendName));
+  guard.watchTable('gradient of', readGradients);
+  // Math.random is re-seeded (replaced) by setup.ts before every test: replacing it gains nothing
+  for (const [label, obj] of BUILTINS) guard.watch(label, obj, label === 'Math' ? ['random'] : []);
+}

@@ -25,6 +25,8 @@ const files: string[] = JSON.parse(process.env.COURSE_GRADER_FILES ?? '[]');
 const testTimeout = Number(process.env.COURSE_GRADER_TEST_TIMEOUT_MS ?? 120_000);
 const heapMb = Number(process.env.COURSE_GRADER_HEAP_MB ?? 2048);
 const target = process.env.COURSE_TARGET ?? path.join(root, 'submission');
+/** the warm checker of `course watch` (lib/cli/warm.ts): never a graded run (sandboxEnv drops COURSE_GRADER_*) */
+const warm = process.env.COURSE_GRADER_WARM === '1';
 
 /**
  * Root modes: this (main) process runs as its own uid and holds the channel to the grader; its
@@ -74,7 +76,7 @@ export default defineConfig({
   ...base,
   root,
   cacheDir: process.env.COURSE_GRADER_CACHE ?? path.join(root, 'node_modules/.vite'),
-  plugins: [...(process.env.COURSE_GRADER_WARM === '1' ? [courseLibBeside(target)] : []), submissionImportGuard({ root, target })],
+  plugins: [...(warm ? [courseLibBeside(target)] : []), submissionImportGuard({ root, target })],
   // hidden test dirs may live outside the project; let them import the course library
   resolve: {
     alias: [...(base.resolve?.alias as { find: RegExp; replacement: string }[]), { find: /^@course\/(.*)$/, replacement: `${root}/$1` }],
@@ -83,15 +85,24 @@ export default defineConfig({
     ...base.test,
     include: files,
     exclude: ['**/node_modules/**'],
-    setupFiles: [...((base.test?.setupFiles as string[]) ?? []), path.join(root, 'test/support/grader-harness.ts')],
+    setupFiles: warm
+      ? // the warm checker's one long-lived worker: emptied of the last run's modules first, checked for what a run left last
+        [path.join(root, 'test/support/warm-reset.ts'), ...((base.test?.setupFiles as string[]) ?? []), path.join(root, 'test/support/grader-harness.ts'), path.join(root, 'test/support/warm-guard.ts')]
+      : [...((base.test?.setupFiles as string[]) ?? []), path.join(root, 'test/support/grader-harness.ts')],
     reporters: [new IpcReporter()],
     testTimeout,
     hookTimeout: Math.max(testTimeout, 120_000),
     fileParallelism: false,
     maxWorkers: 1,
     minWorkers: 1,
-    // the warm checker (lib/cli/warm.ts) preloads tfjs-node into each worker while it waits
-    poolOptions: { forks: { execArgv: [`--max-old-space-size=${heapMb}`, ...(process.env.COURSE_GRADER_PRELOAD ? ['--import', process.env.COURSE_GRADER_PRELOAD] : [])] } },
+    poolOptions: {
+      forks: {
+        // the warm checker (lib/cli/warm.ts) preloads tfjs-node into its worker while it starts
+        execArgv: [`--max-old-space-size=${heapMb}`, ...(process.env.COURSE_GRADER_PRELOAD ? ['--import', process.env.COURSE_GRADER_PRELOAD] : [])],
+        // and keeps that one worker across runs (lib/cli/warm-main.ts, test/support/warm-reset.ts)
+        ...(warm ? { isolate: false, singleFork: true } : {}),
+      },
+    },
     watch: false,
     passWithNoTests: true,
     // `course grade --task/--test`, `course watch`: only the chosen tests run (their hooks too)

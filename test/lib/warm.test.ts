@@ -60,6 +60,48 @@ describe('warm checker (course watch)', () => {
     }
   }, 600_000);
 
+  test('one test worker serves every save of a session: a planted bug saved into it is seen, then the fix, each with the graded verdicts', async () => {
+    fs.rmSync(path.join(target, EX), { recursive: true, force: true });
+    fs.cpSync(path.join(SOLUTIONS_DIR, EX), path.join(target, EX), { recursive: true });
+    const warm = new WarmChecker({ exercise: EX, target });
+    try {
+      const reference = verdicts(await cold([2]));
+      expect(verdicts((await warm.check([2])).grade)).toEqual(reference);
+      saveFixture('param-count-no-biases');
+      const bad = await warm.check([2]);
+      expect(bad.path).toBe('warm');
+      expect(bad.grade.score).toBe(0);
+      expect(verdicts(bad.grade)).toEqual(verdicts(await cold([2])));
+      fs.rmSync(path.join(target, EX), { recursive: true, force: true });
+      fs.cpSync(path.join(SOLUTIONS_DIR, EX), path.join(target, EX), { recursive: true });
+      expect(verdicts((await warm.check([2])).grade)).toEqual(reference);
+      // no run left the worker dirty: all three ran in the one worker the start-up made
+      expect(warm.recycles).toEqual([]);
+    } finally {
+      warm.close();
+    }
+  }, 600_000);
+
+  test('a submission that patched tfjs (its Sub kernel) leaves no trace: the worker is replaced, the next save gets the graded verdicts', async () => {
+    fs.rmSync(path.join(target, EX), { recursive: true, force: true });
+    fs.cpSync(path.join(SOLUTIONS_DIR, EX), path.join(target, EX), { recursive: true });
+    const reference = verdicts(await cold([3]));
+    const warm = new WarmChecker({ exercise: EX, target });
+    try {
+      saveFixture('tamper-tf-sub-kernel');
+      const tampered = await warm.check([3]);
+      expect(tampered.grade.tests.some((t) => t.status === 'failed')).toBe(true);
+      expect(warm.recycles.flat().join('\n')).toMatch(/Sub/);
+      fs.rmSync(path.join(target, EX), { recursive: true, force: true });
+      fs.cpSync(path.join(SOLUTIONS_DIR, EX), path.join(target, EX), { recursive: true });
+      const fixed = await warm.check([3]);
+      expect(fixed.path).toBe('warm');
+      expect(verdicts(fixed.grade)).toEqual(reference);
+    } finally {
+      warm.close();
+    }
+  }, 600_000);
+
   test("a student's infinite loop is killed at its limit and fails as graded; the other tests of the task are still checked", async () => {
     saveFixture('perceptron-loops-until-converged');
     const b = bug('perceptron-loops-until-converged');

@@ -21,7 +21,7 @@ import { getFn, setFn, type Test } from '@vitest/runner';
 import { afterEach, beforeEach, chai, expect, type TestContext } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend/index.js';
-import { IntegrityGuard } from '../../lib/grader/integrity.js';
+import { gradientRegistry, IntegrityGuard, readKernels, watchTestGlobals } from '../../lib/grader/integrity.js';
 import { shrinkThrown } from '../../lib/grader/plain-text.js';
 
 const progressFile = process.env.COURSE_GRADER_PROGRESS;
@@ -89,22 +89,8 @@ for (const l of process.listeners('uncaughtException')) {
 // environment and the runner does not set it.
 const warm = process.env.COURSE_GRADER_WARM === '1';
 const guard = new IntegrityGuard({ off: warm });
-guard.watch('expect', expect);
-guard.watch('chai.Assertion.prototype', chai.Assertion.prototype);
-guard.watch('chai.Assertion', chai.Assertion);
-guard.watch('chai.util', chai.util);
-guard.watch('chai', chai);
-const matchers = (globalThis as Record<symbol, { matchers?: object } | undefined>)[Symbol.for('$$jest-matchers-object')];
-guard.watch('expect matchers', matchers?.matchers);
-guard.watch('tf', tf);
-for (const [key, value] of Object.entries(tf)) {
-  if (value && typeof value === 'object') guard.watch(`tf.${key}`, value);
-  if (typeof value === 'function' && value.prototype && Object.getOwnPropertyNames(value.prototype).length > 1) {
-    guard.watch(`tf.${key}.prototype`, value.prototype);
-  }
-}
+watchTestGlobals(guard, { tf, expect, chai });
 const engine = tf.engine();
-guard.watch('tf.engine() class', Object.getPrototypeOf(engine));
 // Leak counts: tf.memory() reads engine.state.numTensors / numDataBuffers, plain numbers a
 // submission could lower to hide a leak. tfjs changes them only by ±1 inside trackTensor,
 // disposeTensor and removeDataId: those are wrapped (on the engine instance, watched below) to
@@ -146,41 +132,14 @@ for (const key of ['numTensors', 'numDataBuffers']) {
 guard.watch('tf.engine()', engine);
 guard.watch('tf.engine().state', state);
 guard.watchTable('tf.engine()', () => new Map([['state', (engine as unknown as { state: unknown }).state]]));
-const backend = tf.backend();
-guard.watch('tf.backend()', backend);
-guard.watch('tf.backend() class', Object.getPrototypeOf(backend));
 const backendName = tf.getBackend();
 const kernelConfigs = new Map(tf.getKernelsForBackend(backendName).map((k) => [k.kernelName, k]));
-const readKernels = () => new Map(tf.getKernelsForBackend(backendName).map((k) => [k.kernelName, k.kernelFunc as unknown]));
-guard.watchTable(`${backendName} kernel`, readKernels);
-// The gradient registry (tf.registerGradient) and every gradient config in it: a submission
-// that re-registers or mutates a built-in op's gradient changes what tf.grad computes for the tests.
-const tfGlobals = (globalThis as { _tfGlobals?: Map<string, unknown> })._tfGlobals;
-const gradRegistry = tfGlobals?.get('gradRegistry') as Map<string, { gradFunc: unknown }> | undefined;
-const readGradients = () => {
-  const out = new Map<string, unknown>();
-  for (const [name, config] of gradRegistry ?? []) {
-    out.set(name, config);
-    out.set(`${name}.gradFunc`, config.gradFunc);
-  }
-  return out;
-};
+const gradRegistry = gradientRegistry();
 const gradientConfigs = new Map(gradRegistry ?? []);
 const gradientFuncs = new Map([...(gradRegistry ?? [])].map(([k, c]) => [k, c.gradFunc]));
-guard.watchTable('gradient of', readGradients);
-const builtins: [string, unknown][] = [
-  ['Math', Math], ['Number', Number], ['Object', Object], ['JSON', JSON], ['Reflect', Reflect], ['Array', Array],
-  ['Array.prototype', Array.prototype], ['Function.prototype', Function.prototype], ['Promise', Promise],
-  ['Promise.prototype', Promise.prototype], ['String.prototype', String.prototype],
-  ['TypedArray.prototype', Object.getPrototypeOf(Float32Array.prototype)], ['Float32Array', Float32Array],
-  ['Float32Array.prototype', Float32Array.prototype], ['Int32Array.prototype', Int32Array.prototype],
-];
-// Math.random is re-seeded (replaced) by setup.ts before every test; a submission replacing it
-// gains nothing because of that.
-for (const [label, obj] of builtins) guard.watch(label, obj, label === 'Math' ? ['random'] : []);
 
 function restoreKernels(): void {
-  const now = readKernels();
+  const now = readKernels(tf, backendName);
   for (const [name, config] of kernelConfigs) {
     if (now.get(name) === config.kernelFunc) continue;
     if (now.has(name)) tf.unregisterKernel(name, backendName);
@@ -214,7 +173,10 @@ function checkIntegrity(when: string): void {
 let useProxy = chai.config.useProxy;
 let checking = false;
 let paused = 0;
-Object.defineProperty(globalThis, Symbol.for('course.grader.pauseAssertionChecks'), {
+// The warm checker's worker runs this file again for every run (test/support/warm-reset.ts); the
+// property is non-configurable, so it stays the first run's (the checks it pauses are off there)
+const pauseKey = Symbol.for('course.grader.pauseAssertionChecks');
+if (!(warm && pauseKey in globalThis)) Object.defineProperty(globalThis, pauseKey, {
   value: <R>(fn: () => R): R => {
     paused++;
     try {
@@ -250,8 +212,19 @@ guard.watch('chai.config', chai.config);
 const stray: string[] = [];
 const describe = (reason: unknown): string =>
   reason instanceof Error ? `${reason.name}: ${reason.message.split('\n')[0]}` : String(reason);
-process.on('unhandledRejection', (reason) => stray.push(`unhandled promise rejection: ${describe(reason)}`));
-process.on('uncaughtException', (err) => stray.push(`uncaught exception: ${describe(err)}`));
+const onRejection = (reason: unknown) => stray.push(`unhandled promise rejection: ${describe(reason)}`);
+const onException = (err: unknown) => stray.push(`uncaught exception: ${describe(err)}`);
+if (warm) {
+  // one long-lived worker runs this file once per run: the previous run's listeners go
+  const previous = (globalThis as Record<symbol, [typeof onRejection, typeof onException] | undefined>)[Symbol.for('course.grader.warmListeners')];
+  if (previous) {
+    process.removeListener('unhandledRejection', previous[0]);
+    process.removeListener('uncaughtException', previous[1]);
+  }
+  (globalThis as Record<symbol, unknown>)[Symbol.for('course.grader.warmListeners')] = [onRejection, onException];
+}
+process.on('unhandledRejection', onRejection);
+process.on('uncaughtException', onException);
 
 function fullName(ctx: TestContext): string {
   const names: string[] = [ctx.task.name];
