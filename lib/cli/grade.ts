@@ -9,11 +9,15 @@ import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { resolveTarget } from '../exercises.js';
 import { gradeSubmissions } from '../grader/batch.js';
-import { gradeTarget, listExercises } from '../grader/grade.js';
+import { exerciseSpecs, gradeTarget, listExercises } from '../grader/grade.js';
 import { defaultGradeDir, GRADE_REPORTS_DIR, writeHistory } from '../grader/history.js';
 import { formatTable, writeReports } from '../grader/report.js';
 import { lockFromSandbox } from '../grader/sandbox/boundary.js';
+import { PROJECT_ROOT } from '../grader/paths.js';
+import { describeSelection } from '../grader/select.js';
+import type { ExerciseGrade, GradeReport } from '../grader/types.js';
 import type { GradeFlags } from './program.js';
+import { WarmChecker } from './warm.js';
 
 function checkDir(flag: string, dir: string): string {
   const abs = path.resolve(dir);
@@ -42,7 +46,44 @@ export function gradeOptions(flags: GradeFlags) {
     verbose: flags.verbose ?? false,
     jobs: flags.jobs,
     select: { tasks: flags.task, test: flags.test },
+    sandbox: flags.sandbox ?? false,
   };
+}
+
+export const WARM_GRADE_NOTE =
+  'checked on the warm checker, as `course watch` does: your own loop, not sandboxed, no tamper checks (a whole-exercise `course grade`, or `--sandbox`, grades in the sandbox)';
+
+/**
+ * `course grade --task N` is the student's own loop, like `course watch`: each exercise's chosen
+ * tasks run once on the warm checker (lib/cli/warm.ts, without its start-up run), not in the
+ * sandbox and without the environment canary or tamper checks, with a graded run's verdicts and
+ * feedback. It pays vitest's and one test worker's start-up once, not the sandbox's staging,
+ * start check and canary (docs/ARCHITECTURE.md, "The warm checker"). Whole-exercise grades,
+ * --submissions and Gradescope keep the sandbox; so do --test, --hidden and --sandbox.
+ */
+export function gradesOnWarmChecker(opts: ReturnType<typeof gradeOptions>): boolean {
+  return Boolean(opts.target && opts.select.tasks?.length && !opts.select.test && !opts.hiddenDir && !opts.sandbox && !opts.submissions);
+}
+
+async function gradeTasksWarm(opts: ReturnType<typeof gradeOptions>): Promise<GradeReport | null> {
+  const tasks = opts.select.tasks!;
+  const chosen = (opts.only?.length ? opts.only : listExercises()).filter((e) => exerciseSpecs(e, path.join(PROJECT_ROOT, 'test')).specs.some((s) => s.task !== undefined && tasks.includes(s.task)));
+  if (chosen.length === 0) return null; // gradeTarget says what there is to choose from
+  const t0 = Date.now();
+  const exercises: ExerciseGrade[] = [];
+  for (const exercise of chosen) {
+    console.error(`checking ${exercise} (${describeSelection(opts.select)}) on the warm checker …`);
+    const warm = new WarmChecker({ exercise, target: opts.target!, seed: opts.seed, testTimeoutS: opts.testTimeoutS, warmUp: false });
+    try {
+      const r = await warm.check(tasks);
+      exercises.push({ ...r.grade, notes: [WARM_GRADE_NOTE, ...r.grade.notes] });
+      console.error(`  ${exercise}: ${r.grade.score}/${r.grade.maxScore} (${r.seconds.toFixed(1)} s)`);
+    } finally {
+      warm.close();
+    }
+  }
+  const sum = (f: (e: ExerciseGrade) => number) => exercises.reduce((n, e) => n + f(e), 0);
+  return { target: opts.target!, seed: opts.seed, score: sum((e) => e.score), maxScore: sum((e) => e.maxScore), seconds: (Date.now() - t0) / 1000, exercises, narrowed: describeSelection(opts.select) };
 }
 
 export async function gradeCommand(flags: GradeFlags): Promise<number> {
@@ -67,7 +108,7 @@ export async function gradeCommand(flags: GradeFlags): Promise<number> {
     mkdirSync(opts.out, { recursive: true });
     lockFromSandbox([opts.out]);
   }
-  const report = await gradeTarget({ ...common, target: opts.target! });
+  const report = (gradesOnWarmChecker(opts) ? await gradeTasksWarm(opts) : null) ?? (await gradeTarget({ ...common, target: opts.target! }));
   const files = writeReports(report, opts.out);
   const history = writeHistory(report, opts.out);
   console.log(formatTable(report, { width: process.stdout.columns }));

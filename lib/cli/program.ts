@@ -130,6 +130,8 @@ export interface GradeFlags {
   submissions?: string;
   jobs?: number;
   verbose?: boolean;
+  /** with --task: grade in the sandbox (as a whole-exercise grade), not on the warm checker */
+  sandbox?: boolean;
 }
 
 export interface WatchFlags {
@@ -193,6 +195,7 @@ export function buildProgram(run: (code: CommandResult) => Promise<void>): Comma
     .option('--submissions <dir>', 'grade every sub-folder (one per student); writes grades.csv + grades.json')
     .option('--jobs <n>', 'with --submissions: grade N submissions at once, each in its own sandbox (default: one per core)', number('--jobs', { integer: true, min: 1 }))
     .option('--verbose', "show the test runner's own output")
+    .option('--sandbox', 'with --task: grade in the sandbox, as a whole-exercise grade does (slower; --task alone checks on the warm checker, as `course watch`)')
     .action((flags: GradeFlags) => run(load<{ gradeCommand(f: GradeFlags): CommandResult }>('grade.ts').then((m) => m.gradeCommand(flags))));
 
   sub('watch', 're-grade the first unfinished task every time you save a file of the exercise (Ctrl-C stops)')

@@ -14,7 +14,7 @@
  * warm-guard.ts writes what it found to COURSE_WARM_STATE), was cancelled, or failed. Each run
  * starts by dropping the previous run's modules from the worker (test/support/warm-reset.ts).
  * At start-up one empty run (a name pattern no test matches) starts the worker and imports
- * everything once, before 'started' is sent.
+ * everything once, before 'started' is sent (not for a one-shot check: COURSE_WARM_WARMUP=0).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     void vitest.close().finally(() => process.exit(0));
   });
   // start the worker and import tfjs, the course library and the tests once: no test matches
-  await run(/(?!)/, []);
+  if (process.env.COURSE_WARM_WARMUP !== '0') await run(/(?!)/, []);
   send({ type: 'started' });
 }
 

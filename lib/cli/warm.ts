@@ -36,6 +36,12 @@ export interface WarmOptions {
   testTimeoutS?: number;
   /** the warm process is replaced after this many runs (bounds what vite's caches can grow to); default 200 */
   maxRuns?: number;
+  /**
+   * false: no empty start-up run (`course grade --task N`, one check: its run starts the test
+   * worker). Default true (`course watch`): start() returns once the worker has loaded tfjs, the
+   * course library and the tests, so the first save is answered as fast as the later ones.
+   */
+  warmUp?: boolean;
 }
 
 export interface WarmCheck {
@@ -92,6 +98,7 @@ export class WarmChecker {
         COURSE_GRADER_CACHE: path.join(this.dir, 'cache'),
         COURSE_GRADER_PRELOAD: path.join(PROJECT_ROOT, 'lib/cli/warm-preload.mjs'),
         COURSE_WARM_STATE: path.join(this.dir, 'worker-state.txt'),
+        COURSE_WARM_WARMUP: this.o.warmUp === false ? '0' : '1',
         // no tamper checks (test/support/grader-harness.ts): the student's own loop, not a grade
         COURSE_GRADER_WARM: '1',
         COURSE_QUIET_BACKEND: '1',

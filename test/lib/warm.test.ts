@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import { WarmChecker } from '../../lib/cli/warm.js';
 import { ROOT, SOLUTIONS_DIR } from '../../lib/exercises.js';
 import { gradeExercise } from '../../lib/grader/grade.js';
@@ -91,7 +91,8 @@ describe('warm checker (course watch)', () => {
       saveFixture('tamper-tf-sub-kernel');
       const tampered = await warm.check([3]);
       expect(tampered.grade.tests.some((t) => t.status === 'failed')).toBe(true);
-      expect(warm.recycles.flat().join('\n')).toMatch(/Sub/);
+      // said after the run's verdicts, when the worker has been replaced
+      await vi.waitFor(() => expect(warm.recycles.flat().join('\n')).toMatch(/kernel 'Sub' was replaced/), { timeout: 60_000, interval: 200 });
       fs.rmSync(path.join(target, EX), { recursive: true, force: true });
       fs.cpSync(path.join(SOLUTIONS_DIR, EX), path.join(target, EX), { recursive: true });
       const fixed = await warm.check([3]);
