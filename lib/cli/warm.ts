@@ -1,7 +1,7 @@
 /**
  * The warm checker: the student's own loop (`course watch`, `course grade --task N`) without
  * starting vitest, tsx and tfjs-node again for every check. One long-lived process
- * (warm-main.ts) holds vitest with the grader's config; each check re-runs only the chosen
+ * (warm-main.mjs) holds vitest with the grader's config; each check re-runs only the chosen
  * tasks' tests by name pattern, in a fresh test worker that tfjs-node was preloaded into while
  * it waited (warm-preload.mjs). It is NOT a sandbox: the student's code runs as the student, on
  * their own files. Official grades (`course grade` of a whole exercise, --submissions,
@@ -22,7 +22,11 @@ import { PROJECT_ROOT } from '../grader/paths.js';
 import { failed, judgeAttempt, limitsFor, newAttempt, notRunReason, onChildMessage, takeProgress, culpritReason, crashReason, type AttemptResult } from '../grader/runner.js';
 import { namePattern } from '../grader/select.js';
 import type { ChildMessage, ExerciseGrade, GradedTestSpec, TestOutcome } from '../grader/types.js';
-import type { WarmReply, WarmRequest } from './warm-main.js';
+
+/** parent → warm process (warm-main.mjs) */
+export type WarmRequest = { type: 'run'; pattern: string; invalidate: string[] } | { type: 'cancel' };
+/** warm process → parent: 'started': ready for runs; 'recycled': the test worker was replaced after a run, and why */
+export type WarmReply = { type: 'started' } | { type: 'failed'; message: string } | { type: 'recycled'; reasons: string[] };
 
 export interface WarmOptions {
   exercise: string;
@@ -83,7 +87,8 @@ export class WarmChecker {
   start(): Promise<void> {
     if (this.ready) return this.ready;
     const limits = limitsFor({ specs: this.specs, testTimeoutS: this.o.testTimeoutS });
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'lib/cli/warm-main.ts')], {
+    // plain JS, no tsx: its loader hooks made importing vitest/node cost about 2 s more CPU
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'lib/cli/warm-main.mjs')], {
       cwd: PROJECT_ROOT,
       detached: true, // its own process group: a kill takes vitest and its test worker together
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -111,7 +116,7 @@ export class WarmChecker {
     this.stderrTail = '';
     child.stderr!.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-20_000);
-      // COURSE_WARM_DEBUG=1: the warm process's timings per run (warm-main.ts) on this process's stderr
+      // COURSE_WARM_DEBUG=1: the warm process's timings per run (warm-main.mjs) on this process's stderr
       if (process.env.COURSE_WARM_DEBUG) process.stderr.write(d);
     });
     child.on('message', (m: WarmReply) => {

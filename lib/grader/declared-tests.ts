@@ -11,7 +11,8 @@
  * submission's: it is ignored (it has no points) and shown for review.
  */
 import fs from 'node:fs';
-import ts from 'typescript';
+import type ts from 'typescript';
+import { typescript } from '../lazy-typescript.js';
 
 const TEST_FUNCTIONS = new Set(['describe', 'it', 'test', 'suite', 'bench']);
 
@@ -21,15 +22,15 @@ const eachHoles = (s: string) => escape(s).replace(/%[sdifjo#%]/g, '.*').replace
 
 /** The callee's root name: `it` for it, it.skip, it.each(rows), describe.runIf(x), … */
 function calleeRoot(e: ts.Expression): string | undefined {
-  if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return calleeRoot(e.expression);
-  if (ts.isCallExpression(e)) return calleeRoot(e.expression);
+  if (typescript().isIdentifier(e)) return e.text;
+  if (typescript().isPropertyAccessExpression(e)) return calleeRoot(e.expression);
+  if (typescript().isCallExpression(e)) return calleeRoot(e.expression);
   return undefined;
 }
 
 function namePattern(arg: ts.Expression, isEach: boolean): RegExp | undefined {
-  if (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)) return new RegExp(`^${isEach ? eachHoles(arg.text) : escape(arg.text)}$`);
-  if (ts.isTemplateExpression(arg)) {
+  if (typescript().isStringLiteral(arg) || typescript().isNoSubstitutionTemplateLiteral(arg)) return new RegExp(`^${isEach ? eachHoles(arg.text) : escape(arg.text)}$`);
+  if (typescript().isTemplateExpression(arg)) {
     const parts = [arg.head.text, ...arg.templateSpans.map((s) => s.literal.text)].map((p) => (isEach ? eachHoles(p) : escape(p)));
     return new RegExp(`^${parts.join('.*')}$`, 's');
   }
@@ -38,17 +39,17 @@ function namePattern(arg: ts.Expression, isEach: boolean): RegExp | undefined {
 
 /** The name patterns a test file declares. */
 export function declaredTestPatterns(file: string): RegExp[] {
-  const sf = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+  const sf = typescript().createSourceFile(file, fs.readFileSync(file, 'utf8'), typescript().ScriptTarget.Latest, true);
   const out: RegExp[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && node.arguments.length > 0) {
+    if (typescript().isCallExpression(node) && node.arguments.length > 0) {
       const root = calleeRoot(node.expression);
       if (root && TEST_FUNCTIONS.has(root)) {
         const p = namePattern(node.arguments[0]!, node.expression.getText(sf).includes('.each'));
         if (p) out.push(p);
       }
     }
-    ts.forEachChild(node, visit);
+    typescript().forEachChild(node, visit);
   };
   visit(sf);
   return out;

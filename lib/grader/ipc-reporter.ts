@@ -48,7 +48,7 @@ export class IpcReporter implements Reporter {
   }
 
   /**
-   * A long-lived vitest (the warm checker, lib/cli/warm-main.ts) runs many times: each run reports
+   * A long-lived vitest (the warm checker, lib/cli/warm-main.mjs) runs many times: each run reports
    * afresh. Messages already settled are dropped; one still in flight (the `ready` above) is kept.
    */
   onTestRunStart(): void {

@@ -21,7 +21,8 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import ts from 'typescript';
+import type ts from 'typescript';
+import { typescript } from '../lazy-typescript.js';
 import { CourseError } from '../errors.js';
 import { MAX_OBSERVATION_CHARS, OBSERVE_MARK } from './observe-mark.js';
 
@@ -56,9 +57,9 @@ export function judgeFileOf(testFile: string): string {
  * type-only imports are erased.
  */
 function evaluateJudge(file: string): unknown {
-  const js = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+  const js = typescript().transpileModule(fs.readFileSync(file, 'utf8'), {
     fileName: file,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    compilerOptions: { module: typescript().ModuleKind.CommonJS, target: typescript().ScriptTarget.ES2022, esModuleInterop: true },
   }).outputText;
   const module = { exports: {} as Record<string, unknown> };
   const wrapper = vm.runInThisContext(`(function (exports, require, module, __filename, __dirname) {${js}\n})`, { filename: file }) as (...a: unknown[]) => void;

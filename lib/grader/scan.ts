@@ -8,7 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
+import type ts from 'typescript';
+import { typescript } from '../lazy-typescript.js';
 import { MAX_SUBMISSION_DEPTH } from './sandbox/stage.js';
 import { escapeMarkdown, plainLine } from './plain-text.js';
 
@@ -97,7 +98,7 @@ export function scanExercise(folder: string, libDir: string): ScanFinding[] {
 
 export function scanFile(file: string, folder: string, libDir: string): ScanFinding[] {
   const text = fs.readFileSync(file, 'utf8');
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = typescript().createSourceFile(file, text, typescript().ScriptTarget.Latest, true, file.endsWith('x') ? typescript().ScriptKind.TSX : typescript().ScriptKind.TS);
   const lines = text.split('\n');
   const findings: ScanFinding[] = [];
   const seen = new Set<string>();
@@ -125,15 +126,15 @@ export function scanFile(file: string, folder: string, libDir: string): ScanFind
   };
   const rootName = (e: ts.Expression): string | null => {
     let cur: ts.Expression = e;
-    while (ts.isPropertyAccessExpression(cur) || ts.isElementAccessExpression(cur) || ts.isCallExpression(cur) || ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur) || ts.isNonNullExpression(cur)) {
-      cur = ts.isCallExpression(cur) ? cur.expression : cur.expression;
+    while (typescript().isPropertyAccessExpression(cur) || typescript().isElementAccessExpression(cur) || typescript().isCallExpression(cur) || typescript().isParenthesizedExpression(cur) || typescript().isAsExpression(cur) || typescript().isNonNullExpression(cur)) {
+      cur = typescript().isCallExpression(cur) ? cur.expression : cur.expression;
     }
-    return ts.isIdentifier(cur) ? cur.text : null;
+    return typescript().isIdentifier(cur) ? cur.text : null;
   };
   /** `(x as T)!` → `x` */
   const unwrap = (e: ts.Expression): ts.Expression => {
     let cur = e;
-    while (ts.isParenthesizedExpression(cur) || ts.isAsExpression(cur) || ts.isNonNullExpression(cur) || ts.isTypeAssertionExpression(cur)) cur = cur.expression;
+    while (typescript().isParenthesizedExpression(cur) || typescript().isAsExpression(cur) || typescript().isNonNullExpression(cur) || typescript().isTypeAssertionExpression(cur)) cur = cur.expression;
     return cur;
   };
   const isPatchTarget = (e: ts.Expression): boolean => {
@@ -144,31 +145,31 @@ export function scanFile(file: string, folder: string, libDir: string): ScanFind
   };
 
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if ((typescript().isImportDeclaration(node) || typescript().isExportDeclaration(node)) && node.moduleSpecifier && typescript().isStringLiteral(node.moduleSpecifier)) {
       const spec = node.moduleSpecifier.text;
       checkSpecifier(node, spec);
-      if (ts.isImportDeclaration(node) && moduleName(spec).startsWith('fs')) {
+      if (typescript().isImportDeclaration(node) && moduleName(spec).startsWith('fs')) {
         const clause = node.importClause;
         if (clause?.name) fsNames.add(clause.name.text);
         const nb = clause?.namedBindings;
-        if (nb && ts.isNamespaceImport(nb)) fsNames.add(nb.name.text);
-        if (nb && ts.isNamedImports(nb)) for (const el of nb.elements) if (FS_WRITES.test((el.propertyName ?? el.name).text)) flag(el, 'fs-write');
+        if (nb && typescript().isNamespaceImport(nb)) fsNames.add(nb.name.text);
+        if (nb && typescript().isNamedImports(nb)) for (const el of nb.elements) if (FS_WRITES.test((el.propertyName ?? el.name).text)) flag(el, 'fs-write');
       }
     }
-    if (ts.isCallExpression(node)) {
+    if (typescript().isCallExpression(node)) {
       const callee = node.expression;
       const calleeText = callee.getText(sf);
       const arg0 = node.arguments[0];
       // import('x') / require('x')
-      if (callee.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(callee) && callee.text === 'require')) {
-        if (arg0 && ts.isStringLiteralLike(arg0)) {
+      if (callee.kind === typescript().SyntaxKind.ImportKeyword || (typescript().isIdentifier(callee) && callee.text === 'require')) {
+        if (arg0 && typescript().isStringLiteralLike(arg0)) {
           checkSpecifier(node, arg0.text);
-          if (moduleName(arg0.text).startsWith('fs') && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name)) fsNames.add(node.parent.name.text);
+          if (moduleName(arg0.text).startsWith('fs') && typescript().isVariableDeclaration(node.parent) && typescript().isIdentifier(node.parent.name)) fsNames.add(node.parent.name.text);
         } else flag(node, 'outside-import');
       }
-      if (ts.isIdentifier(callee) && (callee.text === 'eval' || callee.text === 'Function')) flag(node, 'eval');
-      if (ts.isIdentifier(callee) && callee.text === 'fetch') flag(node, 'network');
-      if (ts.isPropertyAccessExpression(callee)) {
+      if (typescript().isIdentifier(callee) && (callee.text === 'eval' || callee.text === 'Function')) flag(node, 'eval');
+      if (typescript().isIdentifier(callee) && callee.text === 'fetch') flag(node, 'network');
+      if (typescript().isPropertyAccessExpression(callee)) {
         const name = callee.name.text;
         const root = rootName(callee.expression);
         // also through casts and parentheses: (process as any).binding('fs')
@@ -183,23 +184,23 @@ export function scanFile(file: string, folder: string, libDir: string): ScanFind
       }
       if (DEFINE_CALLS.test(calleeText) && arg0 && isPatchTarget(arg0)) flag(node, 'patch');
     }
-    if (ts.isNewExpression(node)) {
+    if (typescript().isNewExpression(node)) {
       const t = node.expression.getText(sf);
       if (t === 'Function') flag(node, 'eval');
       if (t === 'WebSocket' || t === 'XMLHttpRequest' || t === 'EventSource') flag(node, 'network');
     }
-    if (ts.isBinaryExpression(node) && node.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && node.operatorToken.kind <= ts.SyntaxKind.LastAssignment) {
+    if (typescript().isBinaryExpression(node) && node.operatorToken.kind >= typescript().SyntaxKind.FirstAssignment && node.operatorToken.kind <= typescript().SyntaxKind.LastAssignment) {
       const left = node.left;
-      if ((ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left)) && isPatchTarget(left.expression)) flag(node, 'patch');
+      if ((typescript().isPropertyAccessExpression(left) || typescript().isElementAccessExpression(left)) && isPatchTarget(left.expression)) flag(node, 'patch');
     }
-    const isText = ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node);
+    const isText = typescript().isStringLiteralLike(node) || typescript().isTemplateHead(node) || typescript().isTemplateMiddle(node) || typescript().isTemplateTail(node);
     if (isText && /(^|[^\w])\/proc(\/|$)/.test(node.text)) flag(node, 'proc');
-    if ((isText || ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) && RUNNER_NAMES.test(node.text)) flag(node, 'runner-internals');
-    if (ts.isPropertyAccessExpression(node) && node.name.text === 'ppid' && rootName(node.expression) === 'process') flag(node, 'runner-internals');
+    if ((isText || typescript().isIdentifier(node) || typescript().isPrivateIdentifier(node)) && RUNNER_NAMES.test(node.text)) flag(node, 'runner-internals');
+    if (typescript().isPropertyAccessExpression(node) && node.name.text === 'ppid' && rootName(node.expression) === 'process') flag(node, 'runner-internals');
     // globalThis[someName]: a global looked up by a computed name (how a scan is dodged)
-    if (ts.isElementAccessExpression(node) && /^(globalThis|global)$/.test(unwrap(node.expression).getText(sf)) && !ts.isStringLiteralLike(node.argumentExpression)) flag(node, 'runner-internals');
-    if (ts.isPropertyAccessExpression(node) && node.getText(sf) === 'process.binding' && !ts.isCallExpression(node.parent)) flag(node, 'process-binding');
-    ts.forEachChild(node, visit);
+    if (typescript().isElementAccessExpression(node) && /^(globalThis|global)$/.test(unwrap(node.expression).getText(sf)) && !typescript().isStringLiteralLike(node.argumentExpression)) flag(node, 'runner-internals');
+    if (typescript().isPropertyAccessExpression(node) && node.getText(sf) === 'process.binding' && !typescript().isCallExpression(node.parent)) flag(node, 'process-binding');
+    typescript().forEachChild(node, visit);
   };
   visit(sf);
   return findings.sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));

@@ -99,7 +99,7 @@ export default defineConfig({
       forks: {
         // the warm checker (lib/cli/warm.ts) preloads tfjs-node into its worker while it starts
         execArgv: [`--max-old-space-size=${heapMb}`, ...(process.env.COURSE_GRADER_PRELOAD ? ['--import', process.env.COURSE_GRADER_PRELOAD] : [])],
-        // and keeps that one worker across runs (lib/cli/warm-main.ts, test/support/warm-reset.ts)
+        // and keeps that one worker across runs (lib/cli/warm-main.mjs, test/support/warm-reset.ts)
         ...(warm ? { isolate: false, singleFork: true } : {}),
       },
     },

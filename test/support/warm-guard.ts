@@ -2,7 +2,7 @@
  * Last setup file of the warm checker's long-lived test worker (see warm-reset.ts). Its first run
  * records the process as it is before any submission code ran; at the end of every run it says
  * whether the run left the process different in a way a later run could see, in the state file
- * COURSE_WARM_STATE that lib/cli/warm-main.ts reads: "clean", or "dirty <what>" lines, and then
+ * COURSE_WARM_STATE that lib/cli/warm-main.mjs reads: "clean", or "dirty <what>" lines, and then
  * the worker is replaced by a fresh one (in the background, before the next run). Dirty are: a
  * replaced function of tfjs, vitest/chai or a JS built-in (lib/grader/integrity.ts, as the graded
  * tamper checks watch), another backend, a changed tfjs flag, an open tfjs scope, tensors still

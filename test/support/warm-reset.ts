@@ -1,7 +1,7 @@
 /**
  * First setup file of the warm checker's test worker (lib/cli/warm.ts; only with
  * COURSE_GRADER_WARM=1, lib/grader/vitest.grade.config.ts). That worker is one process kept
- * across runs (vitest `isolate: false`, one fork that lib/cli/warm-main.ts does not recycle), so
+ * across runs (vitest `isolate: false`, one fork that lib/cli/warm-main.mjs does not recycle), so
  * tfjs-node, vitest and the backend choice are loaded once. vitest keeps the worker's module
  * cache between runs too; this file empties it at the start of every run, except node_modules
  * (loaded by Node itself, tfjs among them) and the modules that patch tfjs once per process

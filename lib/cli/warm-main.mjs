@@ -5,7 +5,8 @@
  * 'run' message invalidates the student's files in vite's module graph (so the edit is
  * transformed again), narrows the tests by name pattern and runs the exercise's test file once;
  * results go to the parent over IPC exactly as in a graded run (ipc-reporter.ts), ending with
- * 'done'.
+ * 'done'. Plain JavaScript, not run through tsx: tsx's loader hooks made importing vitest/node
+ * cost about 2 s more CPU (message types: WarmRequest, WarmReply in warm.ts).
  *
  * The test worker is one process kept across runs (`isolate: false`, `singleFork`), so tfjs-node,
  * vitest's worker and the backend choice load once, not per save. vitest's forks pool would
@@ -21,21 +22,21 @@ import path from 'node:path';
 import Tinypool from 'tinypool';
 import { createVitest } from 'vitest/node';
 
-export type WarmRequest = { type: 'run'; pattern: string; invalidate: string[] } | { type: 'cancel' };
-/** 'started': ready for runs; 'recycled': the worker was replaced after a run, and why */
-export type WarmReply = { type: 'started' } | { type: 'failed'; message: string } | { type: 'recycled'; reasons: string[] };
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
-const files: string[] = JSON.parse(process.env.COURSE_GRADER_FILES ?? '[]');
+/** @type {string[]} */
+const files = JSON.parse(process.env.COURSE_GRADER_FILES ?? '[]');
 const stateFile = process.env.COURSE_WARM_STATE;
-const debug = process.env.COURSE_WARM_DEBUG ? (line: string) => process.stderr.write(`warm: ${line}\n`) : () => {};
+const debug = process.env.COURSE_WARM_DEBUG ? (/** @type {string} */ line) => process.stderr.write(`warm: ${line}\n`) : () => {};
 
-function send(msg: WarmReply): void {
+/** @param {import('./warm.js').WarmReply} msg */
+function send(msg) {
   process.send?.(msg);
 }
 
 /** Every file under the exercise folder, so an edit anywhere in it (a helper module too) is seen. */
-function sourcesUnder(dir: string): string[] {
+/** @param {string} dir @returns {string[]} */
+function sourcesUnder(dir) {
   try {
     return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
   } catch {
@@ -44,15 +45,16 @@ function sourcesUnder(dir: string): string[] {
 }
 
 /** vitest's pools, seen when they first ask to recycle; they recycle only while `allowRecycle`. */
-const pools = new Set<Tinypool>();
+/** @type {Set<Tinypool>} */
+const pools = new Set();
 let allowRecycle = false;
 const recycleWorkers = Tinypool.prototype.recycleWorkers;
-Tinypool.prototype.recycleWorkers = function (this: Tinypool, options?: Parameters<Tinypool['recycleWorkers']>[0]): Promise<void> {
+Tinypool.prototype.recycleWorkers = function (options) {
   pools.add(this);
   return allowRecycle ? recycleWorkers.call(this, options) : Promise.resolve();
 };
 
-async function recycle(): Promise<void> {
+async function recycle() {
   allowRecycle = true;
   try {
     await Promise.all([...pools].map((p) => p.recycleWorkers()));
@@ -62,9 +64,11 @@ async function recycle(): Promise<void> {
 }
 
 /** Why the worker must not serve another run ([] if it may): what warm-guard.ts found, or a run that did not end normally. */
-function dirtReasons(outcome: 'ok' | 'cancelled' | 'failed'): string[] {
+/** @param {'ok' | 'cancelled' | 'failed'} outcome @returns {string[]} */
+function dirtReasons(outcome) {
   if (outcome !== 'ok') return [`the run was ${outcome}`];
-  let lines: string[] = [];
+  /** @type {string[]} */
+  let lines = [];
   try {
     lines = stateFile ? fs.readFileSync(stateFile, 'utf8').split('\n').filter(Boolean) : [];
   } catch {
@@ -78,30 +82,31 @@ function dirtReasons(outcome: 'ok' | 'cancelled' | 'failed'): string[] {
 
 let testsRan = false;
 
-interface TaskLike {
-  tasks?: TaskLike[];
-  type: string;
-  result?: { state?: string };
-}
+/** @typedef {{ type: string; tasks?: TaskLike[]; result?: { state?: string } }} TaskLike */
 
-function ranATest(t: TaskLike): boolean {
+/** @param {TaskLike} t @returns {boolean} */
+function ranATest(t) {
   return t.type === 'test' ? t.result?.state === 'pass' || t.result?.state === 'fail' : (t.tasks ?? []).some(ranATest);
 }
 
-async function main(): Promise<void> {
+async function main() {
+  debug(`process up ${(performance.now() / 1000).toFixed(2)} s after its start`);
   const vitest = await createVitest('test', {
     config: path.join(root, 'lib/grader/vitest.grade.config.ts'),
     watch: false,
     // the grade config sets its own reporter (IPC); nothing on this process's stdout is read
   });
+  debug(`vitest made ${(performance.now() / 1000).toFixed(2)} s after the process started`);
   const project = vitest.getRootProject();
   let cancelled = false;
-  const run = async (pattern: RegExp, invalidate: string[]): Promise<void> => {
+  /** @param {RegExp} pattern @param {string[]} invalidate */
+  const run = async (pattern, invalidate) => {
     for (const dir of invalidate) for (const f of sourcesUnder(dir)) vitest.invalidateFile(f);
     vitest.setGlobalTestNamePattern(pattern);
     if (stateFile) fs.writeFileSync(stateFile, '');
     cancelled = false;
-    let outcome: 'ok' | 'cancelled' | 'failed' = 'ok';
+    /** @type {'ok' | 'cancelled' | 'failed'} */
+    let outcome = 'ok';
     const t0 = Date.now();
     try {
       await vitest.runTestSpecifications(files.map((f) => project.createSpecification(f)));
@@ -119,9 +124,9 @@ async function main(): Promise<void> {
       send({ type: 'recycled', reasons });
     }
   };
-  let running: Promise<unknown> = Promise.resolve();
+  let running = Promise.resolve();
   process.on('message', (raw) => {
-    const msg = raw as WarmRequest;
+    const msg = /** @type {import('./warm.js').WarmRequest} */ (raw);
     if (msg.type === 'cancel') {
       cancelled = true;
       void vitest.cancelCurrentRun('keyboard-input');
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
   send({ type: 'started' });
 }
 
-main().catch((err: unknown) => {
+main().catch((err) => {
   send({ type: 'failed', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   process.exit(1);
 });
