@@ -9,7 +9,7 @@ import path from 'node:path';
 import { CourseError } from '../errors.js';
 import { resolveTarget } from '../exercises.js';
 import { gradeSubmissions } from '../grader/batch.js';
-import { exerciseSpecs, gradeTarget, listExercises } from '../grader/grade.js';
+import { exerciseSpecs, gradeExercise, gradeTarget, listExercises } from '../grader/grade.js';
 import { defaultGradeDir, GRADE_REPORTS_DIR, writeHistory } from '../grader/history.js';
 import { formatTable, writeReports } from '../grader/report.js';
 import { lockFromSandbox } from '../grader/sandbox/boundary.js';
@@ -72,6 +72,11 @@ async function gradeTasksWarm(opts: ReturnType<typeof gradeOptions>): Promise<Gr
   const t0 = Date.now();
   const exercises: ExerciseGrade[] = [];
   for (const exercise of chosen) {
+    if (!existsSync(path.join(opts.target!, exercise, 'index.ts'))) {
+      // nothing to run: the graded path says so without starting anything
+      exercises.push(await gradeExercise(exercise, { target: opts.target!, seed: opts.seed, select: opts.select, testTimeoutS: opts.testTimeoutS }));
+      continue;
+    }
     console.error(`checking ${exercise} (${describeSelection(opts.select)}) on the warm checker …`);
     const warm = new WarmChecker({ exercise, target: opts.target!, seed: opts.seed, testTimeoutS: opts.testTimeoutS, warmUp: false });
     try {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EXERCISES_DIR, REPORTS_DIR } from '../../lib/exercises.js';
 import { buildProgram, runCli } from '../../lib/cli/program.js';
+import { gradeOptions, gradesOnWarmChecker } from '../../lib/cli/grade.js';
 import { countTodos } from '../../lib/cli/list.js';
 import { defaultRunDir } from '../../lib/cli/train.js';
 import { lastGrades, targetName, writeHistory } from '../../lib/grader/history.js';
@@ -130,6 +131,18 @@ describe('narrowing a grade (--task, --test)', () => {
     expect(specs.filter(selector({ test: '/^task 3/' })!).length).toBe(1);
     expect(specs.filter(selector({ tasks: [1], test: 'make' })!).length).toBe(1);
     expect(selector({})).toBeUndefined();
+  });
+
+  test('--task alone is checked on the warm checker; --sandbox, --test, --hidden, --submissions and whole exercises stay sandboxed', () => {
+    const warm = (flags: Parameters<typeof gradeOptions>[0]) => gradesOnWarmChecker(gradeOptions(flags));
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'cli-warm-'));
+    expect(warm({ only: ['01'], task: [2] })).toBe(true);
+    expect(warm({ task: [1, 2] })).toBe(true);
+    expect(warm({ only: ['01'] })).toBe(false);
+    expect(warm({ only: ['01'], task: [2], sandbox: true })).toBe(false);
+    expect(warm({ only: ['01'], task: [2], test: 'perceptron' })).toBe(false);
+    expect(warm({ only: ['01'], task: [2], hidden: tmp })).toBe(false);
+    expect(warm({ task: [2], submissions: tmp })).toBe(false);
   });
 
   test('the vitest name pattern matches exactly the chosen tests (regex characters escaped)', () => {
