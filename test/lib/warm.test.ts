@@ -103,6 +103,28 @@ describe('warm checker (course watch)', () => {
     }
   }, 600_000);
 
+  test('a save that left a loop making tensors in the background is seen after its run: the worker is replaced, the next save checked right', async () => {
+    fs.rmSync(path.join(target, EX), { recursive: true, force: true });
+    fs.cpSync(path.join(SOLUTIONS_DIR, EX), path.join(target, EX), { recursive: true });
+    const index = path.join(target, EX, 'index.ts');
+    const reference = fs.readFileSync(index, 'utf8');
+    const warm = new WarmChecker({ exercise: EX, target });
+    try {
+      // module-level code a student might leave in: it keeps running after the tests end
+      fs.writeFileSync(index, `${reference}\nsetInterval(() => tf.ones([1]), 2);\n`);
+      await warm.check([3]);
+      await vi.waitFor(() => expect(warm.recycles.flat().join('\n')).toMatch(/tensors are still being made/), { timeout: 60_000, interval: 200 });
+      fs.writeFileSync(index, reference);
+      // the loop would otherwise go on allocating in every later run (a leak count taken across an
+      // await would see it); the next save runs in a fresh worker
+      const fixed = await warm.check([3]);
+      expect(fixed.path).toBe('warm');
+      expect(failing(fixed.grade)).toEqual([]);
+    } finally {
+      warm.close();
+    }
+  }, 600_000);
+
   test("a student's infinite loop is killed at its limit and fails as graded; the other tests of the task are still checked", async () => {
     saveFixture('perceptron-loops-until-converged');
     const b = bug('perceptron-loops-until-converged');
