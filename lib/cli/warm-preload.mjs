@@ -1,7 +1,8 @@
-// Loaded with `--import` into every test worker of the warm checker (lib/cli/warm.ts), while the
-// worker waits for its next run: tfjs and tfjs-node (2–3 s of native start-up) are then already
-// in the worker's module cache when a save arrives. The worker is still a fresh process per run
-// (vitest recycles it), so no tensor, variable or module state of one run reaches the next.
+// Loaded with `--import` into the warm checker's test worker (lib/cli/warm.ts) when it starts:
+// tfjs and tfjs-node (2–3 s of native start-up) load while vitest is still setting up, and a
+// worker replaced after a dirty run (warm-main.mjs) has them loaded again before the next save.
+// The worker is kept across runs; test/support/warm-reset.ts and warm-guard.ts keep one run's
+// modules and leftovers from the next.
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);

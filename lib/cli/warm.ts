@@ -2,8 +2,9 @@
  * The warm checker: the student's own loop (`course watch`, `course grade --task N`) without
  * starting vitest, tsx and tfjs-node again for every check. One long-lived process
  * (warm-main.mjs) holds vitest with the grader's config; each check re-runs only the chosen
- * tasks' tests by name pattern, in a fresh test worker that tfjs-node was preloaded into while
- * it waited (warm-preload.mjs). It is NOT a sandbox: the student's code runs as the student, on
+ * tasks' tests by name pattern, in one test worker kept across checks with tfjs-node loaded
+ * (warm-preload.mjs), the last run's modules dropped (test/support/warm-reset.ts) and replaced
+ * when a run left it dirty (test/support/warm-guard.ts). It is NOT a sandbox: the student's code runs as the student, on
  * their own files. Official grades (`course grade` of a whole exercise, --submissions,
  * Gradescope) keep the sandboxed cold path (lib/grader/grade.ts).
  *
