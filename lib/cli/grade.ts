@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CourseError } from '../errors.js';
-import { resolveTarget } from '../exercises.js';
+import { EXERCISES_DIR, resolveTarget, SOLUTIONS_DIR } from '../exercises.js';
 import { gradeSubmissions } from '../grader/batch.js';
 import { exerciseSpecs, gradeExercise, gradeTarget, listExercises } from '../grader/grade.js';
 import { defaultGradeDir, GRADE_REPORTS_DIR, writeHistory } from '../grader/history.js';
@@ -59,10 +59,13 @@ export const WARM_GRADE_NOTE =
  * sandbox and without the environment canary or tamper checks, with a graded run's verdicts and
  * feedback. It pays vitest's and one test worker's start-up once, not the sandbox's staging,
  * start check and canary (docs/ARCHITECTURE.md, "The warm checker"). Whole-exercise grades,
- * --submissions and Gradescope keep the sandbox; so do --test, --hidden and --sandbox.
+ * --submissions and Gradescope keep the sandbox; so do --test, --hidden and --sandbox, and any
+ * target other than this project's own exercises/ or solutions/ (someone else's code: an
+ * instructor looking at one task of a submission gets the sandbox).
  */
 export function gradesOnWarmChecker(opts: ReturnType<typeof gradeOptions>): boolean {
-  return Boolean(opts.target && opts.select.tasks?.length && !opts.select.test && !opts.hiddenDir && !opts.sandbox && !opts.submissions);
+  const ownCode = opts.target === EXERCISES_DIR || opts.target === SOLUTIONS_DIR;
+  return Boolean(ownCode && opts.select.tasks?.length && !opts.select.test && !opts.hiddenDir && !opts.sandbox && !opts.submissions);
 }
 
 async function gradeTasksWarm(opts: ReturnType<typeof gradeOptions>): Promise<GradeReport | null> {

@@ -133,7 +133,7 @@ describe('narrowing a grade (--task, --test)', () => {
     expect(selector({})).toBeUndefined();
   });
 
-  test('--task alone is checked on the warm checker; --sandbox, --test, --hidden, --submissions and whole exercises stay sandboxed', () => {
+  test('--task alone on this project\'s exercises/ or solutions/ is checked on the warm checker; --sandbox, --test, --hidden, --submissions, another target and whole exercises stay sandboxed', () => {
     const warm = (flags: Parameters<typeof gradeOptions>[0]) => gradesOnWarmChecker(gradeOptions(flags));
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'cli-warm-'));
     expect(warm({ only: ['01'], task: [2] })).toBe(true);
@@ -143,6 +143,9 @@ describe('narrowing a grade (--task, --test)', () => {
     expect(warm({ only: ['01'], task: [2], test: 'perceptron' })).toBe(false);
     expect(warm({ only: ['01'], task: [2], hidden: tmp })).toBe(false);
     expect(warm({ task: [2], submissions: tmp })).toBe(false);
+    expect(warm({ target: 'solutions', task: [2] })).toBe(true);
+    // someone else's copy (an instructor looking at one task of a submission): the sandbox
+    expect(warm({ target: tmp, task: [2] })).toBe(false);
   });
 
   test('the vitest name pattern matches exactly the chosen tests (regex characters escaped)', () => {
