@@ -139,7 +139,7 @@ describe(`a judged hidden test end to end (isolation: ${mode})`, () => {
 // ───────────── visible tests judged in the parent too (issue 21 4(d)) ─────────────
 
 const TASK2 = ['counts 109,386 parameters for 784→128→64→10', 'matches tf.layers countParams on random layer sizes', 'rejects layer lists that are not a network with a CourseError'].map((t) => `task 2: parameter count > ${t}`);
-const SOFT = path.join(PROJECT_ROOT, 'test/fixtures/attacks/soft-assertions');
+const NEGATE = path.join(PROJECT_ROOT, 'test/fixtures/attacks/negate-flag');
 
 /** A tests folder with 01's visible test file and rubric and, instead of its judge, `judge` (or none). */
 function testsWith(judge: string | null): string {
@@ -170,12 +170,12 @@ describe(`visible tests judged in the parent (01 task 2, isolation: ${mode})`, (
     expect(log.filter((l) => l.includes('judged "'))).toEqual([]);
   }, 180_000);
 
-  it('soft assertions forge in-process passes: a judge that accepts anything lets them through (control), the real judge fails each with the wrong value', async () => {
+  it('a negated flag forges in-process passes: a judge that accepts anything lets them through (control), the real judge fails each with the wrong value', async () => {
     const anything = `export default {\n${TASK2.map((n) => `  ${JSON.stringify(n)}: () => true,`).join('\n')}\n};\n`;
-    const control = await gradeTask2(SOFT, testsWith(anything));
+    const control = await gradeTask2(NEGATE, testsWith(anything));
     expect(control.tests.map(([n, p]) => [n, p > 0])).toEqual(TASK2.map((n) => [n, true]));
 
-    const { tests, log } = await gradeTask2(SOFT);
+    const { tests, log } = await gradeTask2(NEGATE);
     expect(tests.map(([n, p]) => [n, p])).toEqual(TASK2.map((n) => [n, 0]));
     expect(tests[0]![2]).toMatch(/^wrong value: counts\.784-128-64-10: 0 is not the expected value/);
     expect(tests[1]![2]).toMatch(/^wrong value: trial 0: 0 parameters for \[31,9,25,4\], expected/);
