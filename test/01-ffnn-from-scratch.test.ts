@@ -15,6 +15,7 @@ import type { Grads, NetConfig, Params } from '@target/01-ffnn-from-scratch/inde
 import { loadIris } from '../lib/data/iris.js';
 import { standardize, stratifiedSplit } from '../lib/data/split.js';
 import { CourseError } from '../lib/errors.js';
+import { observe } from '../lib/grader/observe.js';
 import { makeRng, type Rng } from '../lib/random.js';
 import { ByHandViolation, byHand, loadByHandPolicy, runByHand } from './support/by-hand.js';
 
@@ -182,6 +183,8 @@ describe('task 1: perceptron', () => {
       expect(Math.abs(r.bias), `bias after one epoch: ${r.bias}, expected 0 (−α then +α)`).toBeLessThanOrEqual(1e-6);
       expect(r.converged).toBe(false);
       expect(r.epochsRun).toBe(1);
+      // a graded run checks these values again in the grader's own process (01-ffnn-from-scratch.judge.ts)
+      observe(`lr ${lr}`, { weights: r.weights, bias: r.bias, converged: r.converged, epochsRun: r.epochsRun });
     }
     expect(() => F.trainPerceptron(GATE_X, [0, 1], {})).toThrow(CourseError);
   });
@@ -191,23 +194,32 @@ describe('task 1: perceptron', () => {
 
 describe('task 2: parameter count', () => {
   it('counts 109,386 parameters for 784→128→64→10', () => {
-    expect(F.countParameters([784, 128, 64, 10])).toBe(109_386);
-    expect(F.countParameters([2, 2, 1])).toBe(9);
+    const big = F.countParameters([784, 128, 64, 10]);
+    const small = F.countParameters([2, 2, 1]);
+    expect(big).toBe(109_386);
+    expect(small).toBe(9);
+    observe('counts', { '784-128-64-10': big, '2-2-1': small });
   });
 
   it('matches tf.layers countParams on random layer sizes', () => {
     const rng = makeRng(5);
+    const trials: { sizes: number[]; count: number }[] = [];
     for (let trial = 0; trial < 5; trial++) {
       const sizes = Array.from({ length: 2 + rng.int(4) }, () => 1 + rng.int(40));
       const model = tf.sequential();
       sizes.slice(1).forEach((units, i) => model.add(tf.layers.dense({ units, inputShape: i === 0 ? [sizes[0]!] : undefined })));
-      expect(F.countParameters(sizes), `sizes [${sizes}]`).toBe(model.countParams());
+      const count = F.countParameters(sizes);
+      trials.push({ sizes, count });
+      expect(count, `sizes [${sizes}]`).toBe(model.countParams());
       model.dispose();
     }
+    observe('trials', trials);
   });
 
   it('rejects layer lists that are not a network with a CourseError', () => {
-    expect(F.countParameters([4, 3])).toBe(15);
+    const n = F.countParameters([4, 3]);
+    expect(n).toBe(15);
+    observe('count 4-3', n);
     for (const bad of [[], [5], [3, 0, 2], [2.5, 3], [4, -1]]) {
       expect(() => F.countParameters(bad), `[${bad}]`).toThrow(CourseError);
     }
@@ -233,6 +245,7 @@ describe('task 3: forward pass', () => {
     expect(hidden[0]).toBeCloseTo(0.627, 3);
     expect(hidden[1]).toBeCloseTo(0.606, 3);
     expect(asArray(cache.activations[2]!)[0]).toBeCloseTo(0.727, 3);
+    observe('cache', { preActivations: cache.preActivations.map(asArray), activations: cache.activations.map(asArray) });
     F.disposeCache(cache);
     tf.dispose([x]);
     disposeAll(params);
@@ -329,6 +342,8 @@ describe('task 4: loss and backward pass', () => {
     for (let i = 0; i < 4; i++) for (let k = 0; k < 2; k++) bce -= t[i]![k]! * Math.log(s[i]![k]!) + (1 - t[i]![k]!) * Math.log(1 - s[i]![k]!);
     const studentBce = F.computeLoss(sig, sigTarget, 'sigmoid');
     expect(studentBce.dataSync()[0]).toBeCloseTo(bce / 8, 4);
+    // the grader recomputes the three losses from these inputs (01-ffnn-from-scratch.judge.ts)
+    observe('losses', { mse: mse.dataSync()[0], probs: p, labels, ce: studentCe.dataSync()[0], sig: s, sigTarget: t, bce: studentBce.dataSync()[0] });
 
     expect(() => F.computeLoss(probs, sigTarget, 'softmax')).toThrow(CourseError);
     F.disposeCache(cache);
@@ -368,6 +383,7 @@ describe('task 4: loss and backward pass', () => {
     expect(grads[1]!.db.dataSync()[0]).toBeCloseTo(-0.537883, 4);
     expect(grads[0]!.dW.dataSync()[0]).toBeCloseTo(-0.211508, 4);
     expect(grads[0]!.db.dataSync()[0]).toBeCloseTo(-0.105754, 4);
+    observe('grads', grads.map((g) => ({ dW: asArray(g.dW), db: asArray(g.db) })));
     F.disposeCache(cache);
     disposeAll(grads);
     tf.dispose([x, y]);
@@ -381,6 +397,7 @@ describe('task 4: loss and backward pass', () => {
     const next = F.sgdStep(params, grads, 0.01);
     expect(next[1]!.W.dataSync()[0]).toBeCloseTo(1.0039, 4);
     expect(next[0]!.W.dataSync()[0]).toBeCloseTo(0.5021, 4);
+    observe('next', next.map((l) => ({ W: asArray(l.W), b: asArray(l.b) })));
     F.disposeCache(cache);
     disposeAll(grads);
     disposeAll(next);

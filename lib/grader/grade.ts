@@ -10,8 +10,7 @@ import { CourseError } from '../errors.js';
 import { assertGradingEnvironment } from './canary.js';
 import { environmentError, environmentFeedback } from './env-errors.js';
 import { checkDependencies, failureFeedback, refineFeedback, type FeedbackContext } from './feedback.js';
-import { judgeTest, loadJudge, type Judge, type ObservationLog } from './judge.js';
-import { plainLine } from './plain-text.js';
+import { applyJudges, loadJudge, type Judge } from './judge.js';
 import { loadRubric } from './rubric.js';
 import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js';
 import { grantStage, raiseFence, removeSandboxLeftovers, type Fence } from './sandbox/boundary.js';
@@ -144,7 +143,12 @@ function gradeFromOutcomes(exercise: string, specs: GradedTestSpec[], outcomes: 
   return refineFeedback(grade, specs, outcomes, ctx ?? { exercise });
 }
 
-/** The judges beside a phase's hidden test files (judge.ts); a judge naming a test its rubric lacks is the instructor's error. */
+/**
+ * The judges beside a phase's test files (judge.ts): `hidden/NN-x.judge.ts` beside a hidden test
+ * (secret: never staged, locked from the sandbox uid), `test/NN-name.judge.ts` beside a visible
+ * one (public like the test, but loaded only here, never staged). A judge naming a test its
+ * rubric lacks is the instructor's error.
+ */
 async function judgesFor(p: Phase): Promise<Map<string, Judge[string]>> {
   const out = new Map<string, Judge[string]>();
   for (const file of p.files) {
@@ -157,21 +161,6 @@ async function judgesFor(p: Phase): Promise<Map<string, Judge[string]>> {
     }
   }
   return out;
-}
-
-/**
- * Judged hidden tests (judge.ts, observe.ts): the worker's pass only says the test ran to its
- * end; the verdict is the judge's, on what the test observed. A test the worker failed stays failed.
- */
-function applyJudges(outcomes: Map<string, TestOutcome>, judges: Map<string, Judge[string]>, observations: ObservationLog, log?: (line: string) => void): void {
-  for (const [name, judge] of judges) {
-    const o = outcomes.get(name);
-    if (!o || o.state !== 'passed') continue;
-    const verdict = observations.repeated.has(name) ? 'an observation was sent twice (a forged line?)' : judgeTest(judge, observations.of(name));
-    if (verdict === true) continue;
-    log?.(plainLine(`  judged "${name}": ${verdict}`, 400)); // the instructor's terminal, never the student's feedback
-    outcomes.set(name, { state: 'failed', errors: [], runnerReason: `wrong value: ${verdict}`, ms: o.ms });
-  }
 }
 
 /** Every test gets 0 with the same reason (missing folder, …): no child process is started. */
@@ -254,7 +243,7 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
   for (const p of phases) {
     if (p.phase === 'visible' && !specs.some((s) => !s.hidden)) continue;
     // loaded here, in the parent, before the phase runs: never staged, never in the sandbox
-    const judges = p.phase === 'hidden' ? await judgesFor(p) : new Map<string, Judge[string]>();
+    const judges = await judgesFor(p);
     const { run, tampered: changed, skipped } = await runPhase(exercise, folder, p, opts, isolation, fence, pattern);
     applyJudges(run.outcomes, judges, run.observations, opts.log ?? ((line) => process.stderr.write(`${line}\n`)));
     if (skipped.length > 0 && !notes.some((n) => n.startsWith(NOT_COPIED))) {

@@ -25,6 +25,8 @@ import type ts from 'typescript';
 import { typescript } from '../lazy-typescript.js';
 import { CourseError } from '../errors.js';
 import { MAX_OBSERVATION_CHARS, OBSERVE_MARK } from './observe-mark.js';
+import { plainLine } from './plain-text.js';
+import type { TestOutcome } from './types.js';
 
 export type Observed = unknown;
 /** What one test sent: key → value (JSON data, attacker-controlled). */
@@ -161,11 +163,39 @@ export class ObservationLog {
     return this.byTest.get(test) ?? {};
   }
 
+  /** Whether the test sent any observation. */
+  has(test: string): boolean {
+    return this.byTest.has(test);
+  }
+
   /** Another attempt's log (a rerun after a crash): what the tests it ran sent. */
   merge(other: ObservationLog): void {
     for (const [test, obs] of other.byTest) {
       if (other.repeated.has(test)) this.repeated.add(test);
       this.byTest.set(test, obs);
     }
+  }
+}
+
+/**
+ * Judged tests, hidden or visible: the worker's pass only says the test ran to its end; the
+ * verdict is the judge's, on what the test observed. A test the worker failed stays failed. A
+ * test that sent observations but has no judge fails too: its values were never checked here,
+ * and a pass would be the worker's word alone (a judge file that misses a test, or a forged
+ * line; either way nothing of the submission's own says it is right).
+ */
+export function applyJudges(outcomes: Map<string, TestOutcome>, judges: ReadonlyMap<string, TestJudge>, observations: ObservationLog, log?: (line: string) => void): void {
+  for (const [name, o] of outcomes) {
+    if (o.state !== 'passed') continue;
+    const judge = judges.get(name);
+    if (!judge && !observations.has(name)) continue;
+    const verdict = !judge
+      ? 'values were observed but no judge names this test (add it to the judge file beside the test)'
+      : observations.repeated.has(name)
+        ? 'an observation was sent twice (a forged line?)'
+        : judgeTest(judge, observations.of(name));
+    if (verdict === true) continue;
+    log?.(plainLine(`  judged "${name}": ${verdict}`, 400)); // the instructor's terminal; a hidden test's student feedback names none of it
+    outcomes.set(name, { state: 'failed', errors: [], runnerReason: `wrong value: ${verdict}`, ms: o.ms });
   }
 }

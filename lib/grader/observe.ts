@@ -24,6 +24,13 @@ export { MAX_OBSERVATION_CHARS, OBSERVE_MARK };
 // captured at import, before the test file imports the submission
 const writeSync = fs.writeSync;
 const stringify = JSON.stringify;
+/**
+ * Only a graded run (lib/grader/runner.ts sets COURSE_GRADER_RUN) has a parent that reads the
+ * lines and judges them. Plain `npm test` / vitest and `course watch`'s warm checker do not: there
+ * observe() sends nothing (no stray lines on the student's terminal) and the test's own
+ * assertions are the whole check.
+ */
+const graded = !!process.env.COURSE_GRADER_RUN;
 
 interface TensorLike {
   shape: number[];
@@ -52,8 +59,9 @@ export function observable(value: unknown, depth = 0): unknown {
   return String(value);
 }
 
-/** Send one observation of the running test to the grader's parent, which judges it. */
+/** Send one observation of the running test to the grader's parent, which judges it (graded runs only). */
 export function observe(key: string, value: unknown): void {
+  if (!graded) return;
   const test = expect.getState().currentTestName;
   if (!test) throw new Error(`observe('${key}') must be called inside a test`);
   const line = stringify({ test, key, value: observable(value) });

@@ -25,7 +25,9 @@ const SLOW = process.env.COURSE_SLOW_TESTS === '1';
 const EXERCISE = '01-ffnn-from-scratch';
 const ATTACKS = path.join(PROJECT_ROOT, 'test/fixtures/attacks');
 const HIDDEN = path.join(ATTACKS, 'hidden');
-const FAST = ['rewrite-tests', 'rewrite-results', 'import-solutions', 'read-hidden', 'flip-verdict', 'forge-then-die', 'steal-channel', 'extra-test'];
+// negate-flag is in-process, but nothing else in the fast run shows the parent's judge of a
+// visible test (test/01-ffnn-from-scratch.judge.ts) at work: it costs one more student
+const FAST = ['rewrite-tests', 'rewrite-results', 'import-solutions', 'read-hidden', 'flip-verdict', 'forge-then-die', 'steal-channel', 'extra-test', 'negate-flag'];
 const quiet = () => {};
 
 interface Attack {
@@ -90,7 +92,7 @@ describe('grader against hostile submissions (01-ffnn-from-scratch)', () => {
 
   it('has an attack fixture for every class', () => {
     expect(attacks.map((a) => a.slug).sort()).toEqual(
-      ['chai-microtask', 'engine-prototype', 'extra-test', 'flip-verdict', 'forge-rpc', 'forge-then-die', 'import-solutions', 'lower-num-tensors', 'read-hidden', 'register-gradient', 'rename-forge', 'rewrite-results', 'rewrite-tests', 'runner-import', 'steal-channel'].sort(),
+      ['chai-microtask', 'engine-prototype', 'extra-test', 'flip-verdict', 'forge-rpc', 'forge-then-die', 'import-solutions', 'lower-num-tensors', 'read-hidden', 'register-gradient', 'rename-forge', 'rewrite-results', 'rewrite-tests', 'runner-import', 'negate-flag', 'steal-channel'].sort(),
     );
   });
 

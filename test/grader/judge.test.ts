@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gradeTarget } from '../../lib/grader/grade.js';
-import { judgeTest, ObservationLog } from '../../lib/grader/judge.js';
+import { applyJudges, judgeTest, ObservationLog } from '../../lib/grader/judge.js';
+import type { TestOutcome } from '../../lib/grader/types.js';
 import { OBSERVE_MARK } from '../../lib/grader/observe-mark.js';
 import { PROJECT_ROOT } from '../../lib/grader/runner.js';
 import { detectIsolation } from '../../lib/grader/sandbox/isolation.js';
@@ -48,6 +49,29 @@ describe('judge verdicts (parent side, no sandbox)', () => {
     expect(log.repeated.has('a')).toBe(false);
     log.take(`${OBSERVE_MARK} ${JSON.stringify({ test: 'a', key: 'k', value: 43 })}`); // a forged line after the real one
     expect(log.repeated.has('a')).toBe(true);
+  });
+
+  it('applyJudges: a judged pass needs the judge; observations without a judge fail; a failed test stays failed', () => {
+    const log = new ObservationLog();
+    const send = (test: string, key: string, value: unknown) => log.take(`${OBSERVE_MARK} ${JSON.stringify({ test, key, value })}`);
+    send('right', 'n', 43);
+    send('wrong', 'n', 42);
+    send('unjudged', 'n', 43);
+    send('failed', 'n', 43);
+    const passed: TestOutcome = { state: 'passed', errors: [], ms: 1 };
+    const outcomes = new Map<string, TestOutcome>([['right', passed], ['wrong', passed], ['unjudged', passed], ['failed', { state: 'failed', errors: [{ message: 'boom' }], ms: 1 }], ['silent', passed], ['missing', passed]]);
+    const lines: string[] = [];
+    applyJudges(outcomes, new Map([['right', { n: 43 }], ['wrong', { n: 43 }], ['failed', { n: 43 }], ['missing', { n: 43 }]]), log, (l) => lines.push(l));
+    const reason = (t: string) => (outcomes.get(t)!.state === 'passed' ? 'passed' : outcomes.get(t)!.runnerReason ?? outcomes.get(t)!.errors[0]!.message);
+    expect(['right', 'wrong', 'unjudged', 'failed', 'silent', 'missing'].map(reason)).toEqual([
+      'passed',
+      'wrong value: n: 42 is not the expected value',
+      'wrong value: values were observed but no judge names this test (add it to the judge file beside the test)',
+      'boom',
+      'passed', // neither observed nor judged: the worker's verdict, as before
+      'wrong value: no observation "n" (the test stopped before observe())',
+    ]);
+    expect(lines).toHaveLength(3);
   });
 });
 
@@ -109,5 +133,62 @@ describe(`a judged hidden test end to end (isolation: ${mode})`, () => {
     } finally {
       fs.rmSync(h.dir, { recursive: true, force: true });
     }
+  }, 180_000);
+});
+
+// ───────────── visible tests judged in the parent too (issue 21 4(d)) ─────────────
+
+const TASK2 = ['counts 109,386 parameters for 784→128→64→10', 'matches tf.layers countParams on random layer sizes', 'rejects layer lists that are not a network with a CourseError'].map((t) => `task 2: parameter count > ${t}`);
+const NEGATE = path.join(PROJECT_ROOT, 'test/fixtures/attacks/negate-flag');
+
+/** A tests folder with 01's visible test file and rubric and, instead of its judge, `judge` (or none). */
+function testsWith(judge: string | null): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'judge-visible-'));
+  for (const f of [`${EXERCISE}.test.ts`, `${EXERCISE}.rubric.json`]) fs.copyFileSync(path.join(PROJECT_ROOT, 'test', f), path.join(dir, f));
+  if (judge !== null) fs.writeFileSync(path.join(dir, `${EXERCISE}.judge.ts`), judge);
+  return dir;
+}
+
+async function gradeTask2(fixture: string, testsDir?: string): Promise<{ tests: [string, number, string][]; log: string[] }> {
+  const target = fs.mkdtempSync(path.join(os.tmpdir(), 'judge-sub-'));
+  const log: string[] = [];
+  try {
+    if (fixture === 'reference') fs.cpSync(path.join(PROJECT_ROOT, 'solutions', EXERCISE), path.join(target, EXERCISE), { recursive: true });
+    else materializeFixture(fixture, EXERCISE, target, PROJECT_ROOT);
+    const report = await gradeTarget({ target, only: [EXERCISE], testsDir, seed: 1234, log: (l) => log.push(l), select: { tasks: [2] }, runner: { idleTimeoutS: 90 } });
+    return { tests: report.exercises[0]!.tests.map((t) => [t.name, t.points, t.feedback]), log };
+  } finally {
+    fs.rmSync(target, { recursive: true, force: true });
+    if (testsDir) fs.rmSync(testsDir, { recursive: true, force: true });
+  }
+}
+
+describe(`visible tests judged in the parent (01 task 2, isolation: ${mode})`, () => {
+  it('the reference passes its judged tests: the parent judged every observation', async () => {
+    const { tests, log } = await gradeTask2('reference');
+    expect(tests.map(([n, p, f]) => [n, p > 0, f])).toEqual(TASK2.map((n) => [n, true, '']));
+    expect(log.filter((l) => l.includes('judged "'))).toEqual([]);
+  }, 180_000);
+
+  it('a negated flag forges in-process passes: a judge that accepts anything lets them through (control), the real judge fails each with the wrong value', async () => {
+    const anything = `export default {\n${TASK2.map((n) => `  ${JSON.stringify(n)}: () => true,`).join('\n')}\n};\n`;
+    const control = await gradeTask2(NEGATE, testsWith(anything));
+    expect(control.tests.map(([n, p]) => [n, p > 0])).toEqual(TASK2.map((n) => [n, true]));
+
+    const { tests, log } = await gradeTask2(NEGATE);
+    expect(tests.map(([n, p]) => [n, p])).toEqual(TASK2.map((n) => [n, 0]));
+    expect(tests[0]![2]).toMatch(/^wrong value: counts\.784-128-64-10: 0 is not the expected value/);
+    expect(tests[1]![2]).toMatch(/^wrong value: trial 0: 0 parameters for \[31,9,25,4\], expected/);
+    expect(tests[2]![2]).toMatch(/^wrong value: count 4-3: 0 is not the expected value/);
+    expect(log.filter((l) => l.includes('judged "'))).toHaveLength(3);
+  }, 300_000);
+
+  it('values observed without a judge, or a judge expecting a key never observed, fail the reference', async () => {
+    // the judge names only the first test, with a key the test never sends
+    const partial = `export default {\n  ${JSON.stringify(TASK2[0])}: { total: 109386 },\n};\n`;
+    const { tests } = await gradeTask2('reference', testsWith(partial));
+    expect(tests.map(([n, p]) => [n, p])).toEqual(TASK2.map((n) => [n, 0]));
+    expect(tests[0]![2]).toMatch(/^wrong value: no observation "total"/);
+    for (const t of tests.slice(1)) expect(t[2]).toMatch(/^wrong value: values were observed but no judge names this test/);
   }, 180_000);
 });
