@@ -12,7 +12,7 @@ import { gradeSubmissions } from '../grader/batch.js';
 import { gradeTarget, listExercises } from '../grader/grade.js';
 import { defaultGradeDir, GRADE_REPORTS_DIR, writeHistory } from '../grader/history.js';
 import { formatTable, writeReports } from '../grader/report.js';
-import { lockFromSandbox } from '../grader/sandbox/boundary.js';
+import { lockFromSandbox } from '../grader/sandbox/index.js';
 import type { GradeFlags } from './program.js';
 
 function checkDir(flag: string, dir: string): string {

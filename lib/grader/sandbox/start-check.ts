@@ -18,36 +18,12 @@
  * grade" with the reason, never rubric failures).
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../canary.js';
 import { plainLine } from '../plain-text.js';
-import { sandboxRuntime } from './boundary.js';
-import { sandboxEnv, workerDrop, wrapCommand, type Isolation } from './isolation.js';
+import { sandboxEnv, workerDrop, type Isolation } from './isolation.js';
 import type { Stage } from './stage.js';
-
-export interface TestProcessCommand {
-  /** the isolation's argv prefix (bwrap … setpriv … --, or nothing) */
-  wrap: string[];
-  /** the node binary the sandbox runs */
-  node: string;
-}
-
-/** vitest's main process's own temporary folder beside the stage (root modes; runner.ts). */
-export function mainTmpPath(stage: Stage): string {
-  return path.join(path.dirname(stage.root), 'main-tmp');
-}
-
-/** The wrap and node of the test process; `node` overrides the binary (self-tests plant a broken one). */
-export function testProcessCommand(stage: Stage, isolation: Isolation, node?: string): TestProcessCommand {
-  const readOnly = ['data', 'node_modules'].map((l) => fs.realpathSync(path.join(stage.root, l)));
-  // the sandbox may not reach the grader's own node (e.g. under root's 0700 home): boundary.ts
-  const bin = node ?? (isolation.uid !== undefined ? sandboxRuntime().node : process.execPath);
-  // a runtime copy lies under /tmp, which bwrap replaces with an empty tmpfs: bind it (exit 127 before)
-  if (bin !== process.execPath) readOnly.push(bin);
-  const writable = isolation.mainUid !== undefined ? [mainTmpPath(stage)] : [];
-  return { wrap: wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly, writable }), node: bin };
-}
+import type { TestProcessCommand } from './test-process.js';
 
 /** What runs inside the sandbox: read the files the test process needs, start a worker as the workers start. */
 const PROBE = `
