@@ -44,6 +44,7 @@
  * guard inside the test process). What vitest's messages mean: ../runner.ts.
  */
 import path from 'node:path';
+import { canaryBackend } from '../canary.js';
 import { newExerciseState, runResult, settleAttempt, limitsFor, type LimitOptions, type RunResult } from '../runner.js';
 import type { GradedTestSpec } from '../types.js';
 import { grantStage, raiseFence, removeSandboxLeftovers, type Fence } from './boundary.js';
@@ -125,14 +126,26 @@ export async function runInSandbox(box: Sandbox, run: SandboxRun): Promise<Sandb
   }
 }
 
+/**
+ * The native package the test process will load: the one the environment canary accepted
+ * (canary.ts, "node (tensorflow)" / "gpu (tensorflow)"), or, where no canary ran (a direct
+ * gradeExercise), the one TFJS_BACKEND forces; null for the JS backends.
+ */
+export function nativePackage(canary: string | null, forced = process.env.TFJS_BACKEND): string | null {
+  const choice = (canary ?? forced ?? '').trim().toLowerCase();
+  if (/^(gpu|cuda)\b/.test(choice)) return '@tensorflow/tfjs-node-gpu';
+  if (/^(node|tensorflow|tfjs-node)\b/.test(choice)) return '@tensorflow/tfjs-node';
+  return null;
+}
+
 /** Attempts until every test has an outcome: a hang or crash fails the test it hit, the rest are resumed. */
 async function runAttempts(stage: Stage, isolation: Isolation, run: SandboxRun): Promise<RunResult> {
   const limits = limitsFor(run);
   const state = newExerciseState();
   mainTmpDir({ stage, isolation });
   const cmd = testProcessCommand(stage, isolation, run.node);
-  // the environment, not the student, when the sandbox cannot start node (start-check.ts)
-  assertSandboxStarts(stage, isolation, cmd);
+  // the environment, not the student, when the sandbox cannot start node or load the native backend (start-check.ts)
+  assertSandboxStarts(stage, isolation, cmd, nativePackage(await canaryBackend()));
   const attempt = { stage, isolation, cmd, specs: run.specs, seed: run.seed, namePattern: run.namePattern, watchdogMarginS: run.watchdogMarginS, verbose: run.verbose, signal: run.signal };
   for (;;) {
     state.attempts++;
