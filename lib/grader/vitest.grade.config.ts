@@ -5,6 +5,7 @@
  *  - an import guard: submission code may import its own folder, lib/ and packages only;
  *  - vite's cache in the run's writable work folder (the staged project is read-only);
  *  - exactly the test files the parent chose (visible + hidden), wherever they live;
+ *  - the observation channel of judged tests, frozen before any other setup file (observe-channel.ts);
  *  - the grader harness (progress file, skip list, tamper checks, unhandled rejections);
  *  - the IPC reporter, the only way results reach the parent;
  *  - one test file at a time, so the progress file names the running test unambiguously;
@@ -83,7 +84,8 @@ export default defineConfig({
     ...base.test,
     include: files,
     exclude: ['**/node_modules/**'],
-    setupFiles: [...((base.test?.setupFiles as string[]) ?? []), path.join(root, 'test/support/grader-harness.ts')],
+    // the observation channel first: it captures what it uses before anything else runs (observe-channel.ts)
+    setupFiles: [path.join(root, 'lib/grader/observe-channel.ts'), ...((base.test?.setupFiles as string[]) ?? []), path.join(root, 'test/support/grader-harness.ts')],
     reporters: [new IpcReporter()],
     testTimeout,
     hookTimeout: Math.max(testTimeout, 120_000),
