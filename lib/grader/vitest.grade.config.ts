@@ -10,7 +10,7 @@
  *  - the IPC reporter, the only way results reach the parent;
  *  - one test file at a time, so the progress file names the running test unambiguously;
  *  - a heap cap on workers, so runaway memory is an OOM crash, not a frozen machine.
- * Everything is passed in environment variables by lib/grader/runner.ts.
+ * Everything is passed in environment variables by lib/grader/sandbox/test-process.ts.
  */
 import childProcess from 'node:child_process';
 import fs from 'node:fs';
