@@ -16,7 +16,7 @@ import { readVerdict, webgpuFaster } from '../backend/webgpu-choice.js';
 import { checkCpuFlags, checkNodeVersion } from '../backend/platform.js';
 import { DATA_DIR } from '../data/paths.js';
 import { listExercises, ROOT } from '../exercises.js';
-import { detectIsolation, isolationLine, strongerIsolation } from '../grader/sandbox/isolation.js';
+import { detectIsolation, isolationLine, strongerIsolation } from '../grader/sandbox/index.js';
 
 const DATA_FILES = [
   'iris.csv',

@@ -12,7 +12,7 @@ import { gradeSubmissions } from '../grader/batch.js';
 import { exerciseSpecs, gradeExercise, gradeTarget, listExercises } from '../grader/grade.js';
 import { defaultGradeDir, GRADE_REPORTS_DIR, writeHistory } from '../grader/history.js';
 import { formatTable, writeReports } from '../grader/report.js';
-import { lockFromSandbox } from '../grader/sandbox/boundary.js';
+import { lockFromSandbox } from '../grader/sandbox/index.js';
 import { PROJECT_ROOT } from '../grader/paths.js';
 import { describeSelection } from '../grader/select.js';
 import type { ExerciseGrade, GradeReport } from '../grader/types.js';

@@ -15,8 +15,7 @@ import { gradeTarget, listExercises } from './grade.js';
 import { toGradescope, type GradescopeResults } from './report.js';
 import { PROJECT_ROOT } from './runner.js';
 import { locateSubmission, type LocatedSubmission } from './submission.js';
-import { lockFromSandbox } from './sandbox/boundary.js';
-import { detectIsolation, isolationLine } from './sandbox/isolation.js';
+import { detectIsolation, isolationLine, lockFromSandbox } from './sandbox/index.js';
 
 /** The assignment, as `course gradescope-package` froze it into source/gradescope.json. */
 export interface PackageConfig {

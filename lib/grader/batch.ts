@@ -15,7 +15,7 @@ import { exerciseColumns, gradesCsv, gradesJson, type StudentGrades } from './ex
 import { exerciseSpecs, gradeTarget, listExercises, RubricError, type GradeOptions } from './grade.js';
 import { writeReports } from './report.js';
 import { PROJECT_ROOT } from './runner.js';
-import { lockFromSandbox } from './sandbox/boundary.js';
+import { lockFromSandbox } from './sandbox/index.js';
 import type { GradeReport } from './types.js';
 import { plainLine } from './plain-text.js';
 

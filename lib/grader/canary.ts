@@ -81,6 +81,12 @@ export function runCanary(opts: { env?: NodeJS.ProcessEnv; timeoutS?: number } =
 
 let verdict: Promise<CanaryResult> | null = null;
 
+/** The backend the canary accepted in this process ("node (tensorflow)", "wasm", …), or null if it has not run. */
+export async function canaryBackend(): Promise<string | null> {
+  const r = verdict ? await verdict : null;
+  return r?.ok ? r.backend : null;
+}
+
 /** Throws EnvironmentError unless the canary passes (run once per process). */
 export async function assertGradingEnvironment(log?: (line: string) => void): Promise<CanaryResult> {
   verdict ??= runCanary();

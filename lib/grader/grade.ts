@@ -1,7 +1,7 @@
 /**
  * Grading a target (a copy of exercises/, or solutions/): find each exercise's graded test files
  * and rubrics (visible test/ + optional hidden dir), run them in a child process
- * (runner.ts), and compute the score here, in the parent, from the runner's results and the
+ * (the sandbox: lib/grader/sandbox/index.ts), and compute the score here, in the parent, from the runner's results and the
  * rubric.
  */
 import fs from 'node:fs';
@@ -12,10 +12,8 @@ import { environmentError, environmentFeedback } from './env-errors.js';
 import { checkDependencies, failureFeedback, refineFeedback, type FeedbackContext } from './feedback.js';
 import { applyJudges, loadJudge, type Judge } from './judge.js';
 import { loadRubric } from './rubric.js';
-import { PROJECT_ROOT, runExercise, type RunExerciseOptions } from './runner.js';
-import { grantStage, raiseFence, removeSandboxLeftovers, type Fence } from './sandbox/boundary.js';
-import { chooseIsolation, guarantees, type Isolation, type IsolationMode } from './sandbox/isolation.js';
-import { changedFiles, createStage, makeReadOnly, removeStage, stagesRoot } from './sandbox/stage.js';
+import { PROJECT_ROOT } from './paths.js';
+import { openSandbox, runInSandbox, stagesRoot, type IsolationMode, type RunnerOptions } from './sandbox/index.js';
 import { declaredIn } from './declared-tests.js';
 import { scanExercise } from './scan.js';
 import { describeSelection, isNarrowed, namePattern, selector, type Selection } from './select.js';
@@ -32,7 +30,7 @@ export interface GradeOptions {
   testsDir?: string;
   seed: number;
   testTimeoutS?: number;
-  runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose' | 'signal' | 'node'>;
+  runner?: RunnerOptions;
   /** isolation mode for every run (default: the strongest this machine allows) */
   isolation?: IsolationMode;
   /** progress lines (stderr by default) */
@@ -178,21 +176,6 @@ interface Phase {
 
 const NOT_COPIED = 'not copied from the submission';
 
-/** Runs one phase in its own stage; the stage is gone (with everything it started) when this returns. */
-async function runPhase(exercise: string, folder: string, p: Phase, opts: GradeOptions, isolation: Isolation, fence: Fence, pattern: string | undefined) {
-  const stage = createStage({ exercise, folder, testFiles: p.files, phase: p.phase, links: fence.links });
-  try {
-    grantStage(isolation.uid, path.dirname(stage.root), stage.work);
-    if (isolation.mode === 'none') makeReadOnly(stage.root);
-    const run = await runExercise({ exercise, stage, isolation, specs: p.specs, seed: opts.seed, testTimeoutS: opts.testTimeoutS, namePattern: pattern, ...opts.runner });
-    return { run, tampered: changedFiles(stage), skipped: stage.skipped };
-  } finally {
-    removeStage(stage);
-    // every process of the uid is dead (runner.ts sweep): what it left in /tmp, /dev/shm … goes too
-    removeSandboxLeftovers(isolation.uid);
-  }
-}
-
 /**
  * Tests that ran without a rubric entry. Declared by the test files: the instructor's rubric
  * misses them (RubricError, unless told to ignore). Not declared anywhere: the submission
@@ -227,10 +210,8 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
   const t0 = Date.now();
   // what an instructor should look at, whatever the tests say (never changes the score)
   const review = scanExercise(folder, path.join(path.dirname(path.dirname(folder)), 'lib'));
-  const isolation = chooseIsolation(opts.isolation);
-  // what the sandbox uid may read: the stage and the runtime; not the answers (sandbox/boundary.ts)
-  const fence = raiseFence(isolation.uid, [opts.hiddenDir, opts.target]);
-  const sandbox = guarantees(isolation, fence);
+  // what the sandbox uid may read: the stage and the runtime; not the answers (sandbox/index.ts)
+  const box = openSandbox(opts.isolation, [opts.hiddenDir, opts.target]);
   const pattern = keep ? namePattern(specs.map((s) => s.name)) : undefined;
   // Visible and hidden tests run in separate stages, one after the other: hidden tests are on
   // disk only while their own phase runs, never next to code that produces visible feedback.
@@ -244,8 +225,9 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
     if (p.phase === 'visible' && !specs.some((s) => !s.hidden)) continue;
     // loaded here, in the parent, before the phase runs: never staged, never in the sandbox
     const judges = await judgesFor(p);
-    const { run, tampered: changed, skipped } = await runPhase(exercise, folder, p, opts, isolation, fence, pattern);
+    const run = await runInSandbox(box, { ...opts.runner, exercise, folder, phase: p.phase, testFiles: p.files, specs: p.specs, seed: opts.seed, testTimeoutS: opts.testTimeoutS, namePattern: pattern });
     applyJudges(run.outcomes, judges, run.observations, opts.log ?? ((line) => process.stderr.write(`${line}\n`)));
+    const { skipped } = run;
     if (skipped.length > 0 && !notes.some((n) => n.startsWith(NOT_COPIED))) {
       notes.push(`${NOT_COPIED} (only regular files and folders with UTF-8 names are graded): ${skipped.slice(0, 10).join('; ')}${skipped.length > 10 ? ` and ${skipped.length - 10} more` : ''}`);
     }
@@ -253,7 +235,7 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
     for (const [k, v] of run.outcomes) outcomes.set(k, p.phase === 'hidden' ? hiddenOutcome(v) : v);
     // a hidden test's name is in the rubric, but how it hung stays out of the visible output
     notes.push(...(p.phase === 'hidden' ? run.notes.map(() => 'a hidden test hung or crashed; the remaining tests were resumed') : run.notes));
-    tampered.push(...changed);
+    tampered.push(...run.tampered);
     leftovers += run.leftovers;
   }
   if (leftovers > 0) notes.push(`the submission left ${leftovers} process(es) running after its tests; they were killed`);
@@ -261,10 +243,10 @@ export async function gradeExercise(exercise: string, opts: GradeOptions): Promi
     const list = tampered.slice(0, 3).join(', ') + (tampered.length > 3 ? ` and ${tampered.length - 3} more` : '');
     const reason = `tampering: the tests were modified (${list}); this exercise's run is void`;
     const g = allFailed(exercise, specs, reason);
-    return { ...g, seconds: (Date.now() - t0) / 1000, notes: [...notes, reason], isolation: isolation.mode, sandbox, review };
+    return { ...g, seconds: (Date.now() - t0) / 1000, notes: [...notes, reason], isolation: box.isolation.mode, sandbox: box.guarantees, review };
   }
   const grade = gradeFromRun({ exercise, specs, outcomes, seconds: (Date.now() - t0) / 1000, notes, target: opts.target, testsDir, files });
-  return { ...grade, isolation: isolation.mode, sandbox, review };
+  return { ...grade, isolation: box.isolation.mode, sandbox: box.guarantees, review };
 }
 
 /**

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './runner.js';
-import { guaranteeLines, sandboxOf } from './sandbox/isolation.js';
+import { guaranteeLines, sandboxOf } from './sandbox/index.js';
 import { escapeMarkdown, plainLine } from './plain-text.js';
 import { formatFindings } from './scan.js';
 import type { GradeReport } from './types.js';

@@ -1,64 +1,43 @@
 /**
- * Runs one exercise's graded tests in a child process and returns what happened to each test.
- *
- * The child is `vitest run` with the staged copy of lib/grader/vitest.grade.config.ts, started in
- * the staged project (sandbox/stage.ts) inside the strongest isolation this machine allows
- * (sandbox/isolation.ts). Results come back only over the IPC channel (lib/grader/ipc-reporter.ts).
- * A watchdog here kills the child's whole process group when the running test exceeds its limit
- * (a synchronous infinite loop never lets vitest's own timeout fire) or the exercise exceeds its
- * overall limit. After every attempt, whatever the run started is killed (PID namespace, process
- * group, then a sweep by uid / environment marker / cwd) before the parent looks at the results.
- * When the child was killed or a worker died, the test that was running (from the harness's
- * progress file) is failed with the reason, and the exercise is run again skipping every test that
- * already has an outcome, so a hang or crash costs only the tests it hit.
- * The warm checker (lib/cli/warm.ts) judges its runs with the same functions (exported below).
+ * What vitest reports from inside the sandbox, and what it means: the vitest-specific half of a
+ * graded run. The sandbox (lib/grader/sandbox/index.ts, its contract at the top) starts the test
+ * process and feeds each attempt's messages and stderr lines here; this file turns them into
+ * verdicts:
+ *  - the IPC messages of vitest's main process (lib/grader/ipc-reporter.ts: ready, start, result,
+ *    module, done) and the harness's verdict and observe() lines on stderr
+ *    (test/support/grader-harness.ts, lib/grader/observe.ts);
+ *  - the progress file ("start <test>", "fail <test>"): which test a hang or crash hit;
+ *  - judgeAttempt: which passes count (seen to start on both channels, never seen to fail);
+ *  - settleAttempt: one attempt folded into the exercise's verdicts, and whether to resume the
+ *    tests that have none (a hang or crash costs only the tests it hit);
+ *  - the reasons a student reads (crashed, timed out, did not run, tampering).
+ * The warm checker (lib/cli/warm.ts) judges its runs with the same functions.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.js';
 import { ObservationLog } from './judge.js';
-import { MAX_OBSERVATION_CHARS } from './observe-mark.js';
-import { createChannelFile } from './sandbox/boundary.js';
-import { sandboxEnv, sweep, workerDrop, type Isolation } from './sandbox/isolation.js';
-import { assertSandboxStarts, mainTmpPath, startFailure, testProcessCommand, type TestProcessCommand } from './sandbox/start-check.js';
-import type { Stage } from './sandbox/stage.js';
 import type { ChildMessage, GradedTestSpec, SerializedTestError, TestOutcome } from './types.js';
 
 export { PROJECT_ROOT };
 
-export interface RunExerciseOptions {
-  exercise: string;
-  /** the staged project this run uses (its test files, `@target` folder and work folder) */
-  stage: Stage;
-  isolation: Isolation;
-  /** rubric entries for those files (their timeouts set the watchdog) */
+/** The limits a run is held to (rubric timeouts unless overridden); sandbox/index.ts SandboxRunOptions carries them. */
+export interface LimitOptions {
+  /** rubric entries of the run's test files (their timeouts set the watchdog) */
   specs: GradedTestSpec[];
-  seed: number;
   /** per-test limit in seconds for every test (overrides the rubric) */
   testTimeoutS?: number;
   /** time allowed with no test running (start-up, imports, beforeAll hooks); default 180 s */
   idleTimeoutS?: number;
   /** overall limit for the exercise including reruns */
   exerciseTimeoutS?: number;
-  /** grace after a test's limit before the watchdog kills a test stuck in synchronous code; default 15 s */
-  watchdogMarginS?: number;
   /** V8 heap cap for the test workers */
   heapMb?: number;
   /** how many times a killed/crashed run is resumed; default 5 */
   maxReruns?: number;
-  /** print the child's output (debugging the grader) */
-  verbose?: boolean;
-  /** vitest testNamePattern (lib/grader/select.ts): only matching tests run, the rest are skipped */
-  namePattern?: string;
-  /** aborting kills the test process at once (`course watch`: a newer save, or Ctrl-C) */
-  signal?: AbortSignal;
-  /** the node binary the sandbox runs (default: the grader's, or its runtime copy); self-tests plant a broken one */
-  node?: string;
 }
 
-export interface RunExerciseResult {
+export interface RunResult {
   /** keyed by test full name */
   outcomes: Map<string, TestOutcome>;
   /** names that reported a result without a rubric entry */
@@ -72,7 +51,6 @@ export interface RunExerciseResult {
 }
 
 const DEFAULT_TEST_TIMEOUT_S = 120;
-const DEFAULT_WATCHDOG_MARGIN_S = 15;
 
 export interface AttemptResult {
   /** vitest's main process said it started (before any worker: no submission code runs before it) */
@@ -180,98 +158,19 @@ export function takeProgress(res: AttemptResult, progressFile: string): void {
   for (const name of p.failed) res.failedSeen.add(name);
 }
 
-/**
- * Root modes: vitest's main process runs as isolation.mainUid (lib/grader/vitest.grade.config.ts
- * starts its workers as the sandbox uid). It writes the transformed modules the workers import
- * to its temporary folder: one of its own beside the stage (owner mainUid, group the sandbox
- * uid, 0750), which the workers can read and not change.
- */
-function mainTmpDir(opts: RunExerciseOptions): string | null {
-  const { isolation, stage } = opts;
-  if (isolation.mainUid === undefined || isolation.uid === undefined) return null;
-  const dir = mainTmpPath(stage);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.chownSync(dir, isolation.mainUid, isolation.uid);
-  fs.chmodSync(dir, 0o750);
-  return dir;
-}
-
-/** The test process's environment: what the staged config and the harness read. */
-function attemptEnv(opts: RunExerciseOptions, limits: Limits, skip: Set<string>, progressFile: string, runId: string): NodeJS.ProcessEnv {
-  const { stage } = opts;
-  const mainTmp = mainTmpDir(opts);
-  const env = sandboxEnv(
-    {
-      COURSE_GRADER_RUN: runId,
-      COURSE_TARGET: stage.target,
-      COURSE_SEED: String(opts.seed),
-      COURSE_GRADER_FILES: JSON.stringify(stage.testFiles),
-      COURSE_GRADER_PROGRESS: progressFile,
-      COURSE_GRADER_SKIP: JSON.stringify([...skip]),
-      COURSE_GRADER_TEST_TIMEOUT_MS: String(limits.vitestTimeoutMs),
-      COURSE_GRADER_HEAP_MB: String(limits.heapMb),
-      COURSE_GRADER_CACHE: path.join(stage.work, 'cache'),
-      COURSE_QUIET_BACKEND: '1',
-      FORCE_COLOR: '0',
-      ...(opts.namePattern ? { COURSE_GRADER_NAME_PATTERN: opts.namePattern } : {}),
-    },
-    stage.work,
-  );
-  if (!mainTmp) return env;
-  // the workers get the sandbox's own temporary folder back (vitest.grade.config.ts)
-  return { ...env, TMPDIR: mainTmp, COURSE_GRADER_WORKER_TMPDIR: env.TMPDIR!, COURSE_GRADER_WORKER_DROP: JSON.stringify(workerDrop(opts.isolation.uid!)) };
-}
-
-/** `vitest run` with the staged grade config, inside the isolation; its own process group. */
-function spawnVitest(opts: RunExerciseOptions, cmd: TestProcessCommand, env: NodeJS.ProcessEnv): ChildProcess {
-  const { stage } = opts;
-  const argv = [
-    ...cmd.wrap,
-    cmd.node,
-    path.join(stage.root, 'node_modules/vitest/vitest.mjs'),
-    'run',
-    // load the config in memory: the default bundles it to node_modules/.vite-temp (read-only here)
-    '--configLoader',
-    'runner',
-    '--config',
-    path.join(stage.root, 'lib/grader/vitest.grade.config.ts'),
-  ];
-  return spawn(argv[0]!, argv.slice(1), {
-    cwd: stage.root,
-    env,
-    detached: true, // own process group: the watchdog kills vitest and its workers together
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-}
-
-/** Collects the child's stderr (its tail, for crash reasons) and the harness's verdict lines in it. */
-function watchStderr(child: ChildProcess, res: AttemptResult, verbose: boolean | undefined): () => string {
-  let stderr = '';
-  let partial = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    if (verbose) process.stderr.write(d);
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    if (verbose) process.stderr.write(d);
-    stderr = (stderr + d.toString()).slice(-20_000);
-    // verdict and observation lines from the harness: whole lines only, however the chunks are cut
-    const lines = (partial + d.toString('latin1')).split('\n');
-    partial = lines.pop()!.slice(-(MAX_OBSERVATION_CHARS + 1024));
-    for (const line of lines) {
-      if (res.observations.take(Buffer.from(line, 'latin1').toString('utf8'))) continue;
-      if (!line.startsWith(`${FAIL_MARK} fail `)) continue;
-      try {
-        const name: unknown = JSON.parse(Buffer.from(line.slice(FAIL_MARK.length + 6), 'latin1').toString('utf8'));
-        if (typeof name === 'string') {
-          res.failedSeen.add(name);
-          res.failLines.push(name);
-        }
-      } catch {
-        // not ours
-      }
+/** One whole line of the test process's stderr: an observe() line or the harness's "this test failed" line. */
+export function takeStderrLine(res: AttemptResult, line: string): void {
+  if (res.observations.take(Buffer.from(line, 'latin1').toString('utf8'))) return;
+  if (!line.startsWith(`${FAIL_MARK} fail `)) return;
+  try {
+    const name: unknown = JSON.parse(Buffer.from(line.slice(FAIL_MARK.length + 6), 'latin1').toString('utf8'));
+    if (typeof name === 'string') {
+      res.failedSeen.add(name);
+      res.failLines.push(name);
     }
-  });
-  return () => stderr;
+  } catch {
+    // not ours
+  }
 }
 
 /**
@@ -290,35 +189,6 @@ export function onChildMessage(res: AttemptResult, msg: ChildMessage): void {
     res.done = true;
     res.unhandled.push(...msg.unhandled);
   }
-}
-
-type Kill = (why: AttemptResult['killed']) => void;
-
-/** Every 250 ms: which test runs (progress file) and whether it, the idle time or the exercise ran over. */
-function startWatchdog(res: AttemptResult, opts: RunExerciseOptions, limits: Limits, progressFile: string, kill: Kill, lastMessageAt: () => number): NodeJS.Timeout {
-  let progressSize = 0;
-  let lastProgressAt = Date.now();
-  let runningSince = Date.now();
-  return setInterval(() => {
-    const now = Date.now();
-    let size = progressSize;
-    try {
-      size = fs.statSync(progressFile).size;
-    } catch {
-      // not written yet
-    }
-    if (size !== progressSize) {
-      progressSize = size;
-      lastProgressAt = now;
-      runningSince = now;
-      takeProgress(res, progressFile);
-    }
-    const running = res.lastStarted && !res.results.has(res.lastStarted) ? res.lastStarted : null;
-    const idleSince = Math.max(lastProgressAt, lastMessageAt());
-    if (now > limits.deadline) kill('exercise-timeout');
-    else if (running && now - runningSince > (limits.testLimitS(running) + (opts.watchdogMarginS ?? DEFAULT_WATCHDOG_MARGIN_S)) * 1000) kill('test-timeout');
-    else if (!running && now - idleSince > limits.idleS * 1000) kill('idle-timeout');
-  }, 250);
 }
 
 /**
@@ -348,81 +218,6 @@ export function judgeAttempt(res: AttemptResult, specs: GradedTestSpec[]): void 
   }
 }
 
-/** Once the child exited: kill what is left, sweep, read stderr to its end, judge. */
-async function finishAttempt(res: AttemptResult, opts: RunExerciseOptions, child: ChildProcess, marker: string, progressFile: string, stderr: () => string): Promise<void> {
-  takeProgress(res, progressFile);
-  // the group may still hold workers if vitest itself died first; detached processes left
-  // the group: the sweep finds them by uid, environment marker or cwd
-  try {
-    process.kill(-child.pid!, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-  // a PID namespace is torn down by the kernel as its first process exits: give that a
-  // moment, so the sweep counts only what really outlived the run
-  await new Promise((r) => setTimeout(r, 250));
-  res.leftovers = sweep({ uid: opts.isolation.uid, marker, base: path.dirname(opts.stage.root) });
-  if (opts.isolation.mainUid !== undefined) res.leftovers += sweep({ uid: opts.isolation.mainUid, marker, base: path.dirname(opts.stage.root) });
-  // everything that held the stderr pipe is dead now: read it to its end (verdict lines)
-  if (!child.stderr!.readableEnded) {
-    await new Promise<void>((done) => {
-      const t = setTimeout(done, 2000);
-      child.stderr!.once('end', () => {
-        clearTimeout(t);
-        done();
-      });
-    });
-  }
-  res.stderrTail = stderr();
-  judgeAttempt(res, opts.specs);
-}
-
-function runAttempt(opts: RunExerciseOptions, cmd: TestProcessCommand, limits: Limits, skip: Set<string>, progressFile: string): Promise<AttemptResult> {
-  createChannelFile(progressFile, opts.isolation.uid); // root never follows a name the sandbox chose (boundary.ts)
-  const runId = randomBytes(8).toString('hex');
-  const child = spawnVitest(opts, cmd, attemptEnv(opts, limits, skip, progressFile, runId));
-  const res = newAttempt();
-  const stderr = watchStderr(child, res, opts.verbose);
-  let lastMessageAt = Date.now();
-  child.on('message', (raw) => {
-    lastMessageAt = Date.now();
-    onChildMessage(res, raw as ChildMessage);
-  });
-  const kill: Kill = (why) => {
-    if (res.killed) return;
-    res.killed = why;
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      child.kill('SIGKILL');
-    }
-  };
-  const onAbort = () => kill('aborted');
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) onAbort();
-  const timer = startWatchdog(res, opts, limits, progressFile, kill, () => lastMessageAt);
-  return new Promise((resolve) => {
-    let ended = false;
-    const end = (code: number | null, signal: NodeJS.Signals | null) => {
-      if (ended) return;
-      ended = true;
-      clearInterval(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      res.exitCode = code;
-      res.signal = signal;
-      if (child.pid === undefined) return resolve(res); // never started: nothing to kill or read
-      void finishAttempt(res, opts, child, `COURSE_GRADER_RUN=${runId}`, progressFile, stderr).then(() => resolve(res));
-    };
-    child.on('exit', end);
-    // a wrap or node that cannot be spawned (ENOENT, EACCES) emits no 'exit': this run would hang
-    child.on('error', (err) => {
-      if (child.pid !== undefined) return;
-      res.spawnError = err.message;
-      end(null, null);
-    });
-  });
-}
-
 export function crashReason(a: AttemptResult, heapMb: number): string {
   const text = a.stderrTail + '\n' + a.moduleErrors.map((e) => e.message).join('\n');
   if (/heap limit|heap out of memory|Allocation failed/i.test(text)) {
@@ -437,7 +232,7 @@ export function crashReason(a: AttemptResult, heapMb: number): string {
   return `crashed: the test process exited with code ${a.exitCode ?? '?'}`;
 }
 
-export function limitsFor(opts: Pick<RunExerciseOptions, 'specs' | 'testTimeoutS' | 'idleTimeoutS' | 'exerciseTimeoutS' | 'maxReruns' | 'heapMb'>): Limits {
+export function limitsFor(opts: LimitOptions): Limits {
   const known = new Map(opts.specs.map((s) => [s.name, s]));
   const testLimitS = (name: string) => opts.testTimeoutS ?? known.get(name)?.timeout ?? DEFAULT_TEST_TIMEOUT_S;
   const idleS = opts.idleTimeoutS ?? 180;
@@ -456,7 +251,7 @@ export function limitsFor(opts: Pick<RunExerciseOptions, 'specs' | 'testTimeoutS
 export const failed = (runnerReason: string): TestOutcome => ({ state: 'failed', errors: [], runnerReason, ms: 0 });
 
 /** What is known across attempts. */
-interface ExerciseState {
+export interface ExerciseState {
   outcomes: Map<string, TestOutcome>;
   files: Map<string, string>;
   notes: string[];
@@ -510,7 +305,7 @@ function giveUpReason(a: AttemptResult, culprit: string | null, attempts: number
  * crashed and attempts remain). A test counts as passed only if it was seen to start and to pass
  * in an attempt; every test not seen to finish when the worker died fails with the crash.
  */
-function settleAttempt(state: ExerciseState, a: AttemptResult, opts: RunExerciseOptions, limits: Limits): boolean {
+export function settleAttempt(state: ExerciseState, a: AttemptResult, opts: { specs: GradedTestSpec[]; target: string }, limits: Limits): boolean {
   record(state, a);
   if (a.killed === 'aborted') {
     for (const s of opts.specs) if (!state.outcomes.has(s.name)) state.outcomes.set(s.name, failed('did not run: stopped'));
@@ -520,7 +315,7 @@ function settleAttempt(state: ExerciseState, a: AttemptResult, opts: RunExercise
   if (culprit) state.outcomes.set(culprit, failed(culpritReason(a, culprit, limits)));
   const missing = opts.specs.filter((s) => !state.outcomes.has(s.name));
   if ((a.done && !a.killed && !culprit) || missing.length === 0) {
-    for (const s of missing) state.outcomes.set(s.name, notRunReason(a, s.name, opts.stage.target, limits.heapMb));
+    for (const s of missing) state.outcomes.set(s.name, notRunReason(a, s.name, opts.target, limits.heapMb));
     return false;
   }
   if (culprit === null || a.killed === 'exercise-timeout' || state.attempts > limits.maxReruns) {
@@ -533,26 +328,16 @@ function settleAttempt(state: ExerciseState, a: AttemptResult, opts: RunExercise
   return true;
 }
 
-export async function runExercise(opts: RunExerciseOptions): Promise<RunExerciseResult> {
-  const limits = limitsFor(opts);
-  const state: ExerciseState = { outcomes: new Map(), files: new Map(), notes: [], skip: new Set(), attempts: 0, leftovers: 0, observations: new ObservationLog() };
-  mainTmpDir(opts);
-  const cmd = testProcessCommand(opts.stage, opts.isolation, opts.node);
-  // the environment, not the student, when the sandbox cannot start node (sandbox/start-check.ts)
-  assertSandboxStarts(opts.stage, opts.isolation, cmd);
-  for (;;) {
-    state.attempts++;
-    const a = await runAttempt(opts, cmd, limits, state.skip, path.join(opts.stage.channels, `progress-${state.attempts}.txt`));
-    // vitest never started, so no submission code ran: the environment failed (start-check.ts)
-    if (!a.ready && a.killed !== 'aborted') {
-      throw startFailure(opts.isolation, cmd, { ...a, stderr: a.stderrTail, ...(a.killed ? { stalledS: a.killed === 'idle-timeout' ? limits.idleS : limits.totalS } : {}) });
-    }
-    if (!settleAttempt(state, a, opts, limits)) break;
-  }
+export function newExerciseState(): ExerciseState {
+  return { outcomes: new Map(), files: new Map(), notes: [], skip: new Set(), attempts: 0, leftovers: 0, observations: new ObservationLog() };
+}
+
+/** The run's result once no attempt remains: renamed tests void the exercise; tests outside the rubric listed. */
+export function runResult(state: ExerciseState, specs: GradedTestSpec[]): RunResult {
   if (state.renamed) {
-    for (const spec of opts.specs) state.outcomes.set(spec.name, failed(`tampering: the tests were renamed while they ran: ${state.renamed}`));
+    for (const spec of specs) state.outcomes.set(spec.name, failed(`tampering: the tests were renamed while they ran: ${state.renamed}`));
   }
-  const known = new Set(opts.specs.map((s) => s.name));
+  const known = new Set(specs.map((s) => s.name));
   const unknownTests = [...state.files.entries()].filter(([name]) => !known.has(name)).map(([name, file]) => ({ name, file }));
   return { outcomes: state.outcomes, unknownTests, notes: state.notes, attempts: state.attempts, leftovers: state.leftovers, observations: state.observations };
 }

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type ts from 'typescript';
 import { typescript } from '../lazy-typescript.js';
-import { MAX_SUBMISSION_DEPTH } from './sandbox/stage.js';
+import { MAX_SUBMISSION_DEPTH } from './sandbox/index.js';
 import { escapeMarkdown, plainLine } from './plain-text.js';
 
 export type ScanRule = 'child-process' | 'fs-write' | 'proc' | 'process-binding' | 'network' | 'eval' | 'outside-import' | 'patch' | 'runner-internals';

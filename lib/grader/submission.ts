@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CourseError } from '../errors.js';
-import { copySubmission } from './sandbox/stage.js';
+import { copySubmission } from './sandbox/index.js';
 
 export type SubmissionLayout = 'exercises/ folder' | 'NN-name/ folders' | 'loose files';
 

@@ -5,11 +5,12 @@
  *  - an import guard: submission code may import its own folder, lib/ and packages only;
  *  - vite's cache in the run's writable work folder (the staged project is read-only);
  *  - exactly the test files the parent chose (visible + hidden), wherever they live;
+ *  - the observation channel of judged tests, frozen before any other setup file (observe-channel.ts);
  *  - the grader harness (progress file, skip list, tamper checks, unhandled rejections);
  *  - the IPC reporter, the only way results reach the parent;
  *  - one test file at a time, so the progress file names the running test unambiguously;
  *  - a heap cap on workers, so runaway memory is an OOM crash, not a frozen machine.
- * Everything is passed in environment variables by lib/grader/runner.ts.
+ * Everything is passed in environment variables by lib/grader/sandbox/test-process.ts.
  */
 import childProcess from 'node:child_process';
 import fs from 'node:fs';
@@ -88,7 +89,8 @@ export default defineConfig({
     setupFiles: warm
       ? // the warm checker's one long-lived worker: emptied of the last run's modules first, checked for what a run left last
         [path.join(root, 'test/support/warm-reset.ts'), ...((base.test?.setupFiles as string[]) ?? []), path.join(root, 'test/support/grader-harness.ts'), path.join(root, 'test/support/warm-guard.ts')]
-      : [...((base.test?.setupFiles as string[]) ?? []), path.join(root, 'test/support/grader-harness.ts')],
+      : // the observation channel first: it captures what it uses before anything else runs (observe-channel.ts)
+        [path.join(root, 'lib/grader/observe-channel.ts'), ...((base.test?.setupFiles as string[]) ?? []), path.join(root, 'test/support/grader-harness.ts')],
     reporters: [new IpcReporter()],
     testTimeout,
     hookTimeout: Math.max(testTimeout, 120_000),

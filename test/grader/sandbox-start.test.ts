@@ -13,15 +13,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crashResults } from '../../lib/grader/autograder.js';
-import { EnvironmentError } from '../../lib/grader/canary.js';
+import { assertGradingEnvironment, canaryBackend, EnvironmentError } from '../../lib/grader/canary.js';
 import { gradeTarget, type GradeOptions } from '../../lib/grader/grade.js';
 import { PROJECT_ROOT } from '../../lib/grader/runner.js';
+import { nativePackage } from '../../lib/grader/sandbox/index.js';
 import { detectIsolation } from '../../lib/grader/sandbox/isolation.js';
 import { materializeFixture } from '../support/grader-fixtures.js';
 
 const TOY = path.join(PROJECT_ROOT, 'test/fixtures/grader');
 const mode = detectIsolation().mode;
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
+// the backend every grade in this file uses (the canary runs once per process, as in a grade)
+await assertGradingEnvironment();
+const native = nativePackage(await canaryBackend());
 
 async function toy(fixture: string, runner: GradeOptions['runner'] = {}): Promise<Awaited<ReturnType<typeof gradeTarget>>> {
   const target = materializeFixture(fixture, '00-toy', fs.mkdtempSync(path.join(os.tmpdir(), 'toy-start-')), PROJECT_ROOT);
@@ -70,6 +74,18 @@ function nodeThatDiesAtVitest(dir: string): string {
   return file;
 }
 
+/**
+ * A node that starts everything it runs with native addons disabled (NODE_OPTIONS=--no-addons,
+ * which the workers inherit): inside the sandbox tfjs-node cannot load, while the grader's own
+ * canary, outside it, loaded it. The same failure as a libtensorflow the sandbox uid cannot open.
+ */
+function nodeWithoutAddons(dir: string): string {
+  const file = path.join(dir, 'node-no-addons');
+  fs.writeFileSync(file, `#!/bin/sh\nNODE_OPTIONS=--no-addons exec ${fs.realpathSync(process.execPath)} "$@"\n`, { mode: 0o755 });
+  fs.chmodSync(dir, 0o755);
+  return file;
+}
+
 describe(`the sandbox cannot start (isolation: ${mode})`, () => {
   it('a node path that does not exist: an environment error naming it and the fix, no scores', async () => {
     const err = await environmentError({ node: '/nonexistent/course-node/bin/node' });
@@ -106,6 +122,27 @@ describe(`the sandbox cannot start (isolation: ${mode})`, () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe(`the native backend inside the sandbox (isolation: ${mode}, grading backend: ${native ?? 'a JS backend'})`, () => {
+  it('which package the start probe loads: the canary\'s backend, else TFJS_BACKEND', () => {
+    expect(nativePackage('node (tensorflow)')).toBe('@tensorflow/tfjs-node');
+    expect(nativePackage('gpu (tensorflow)', 'wasm')).toBe('@tensorflow/tfjs-node-gpu');
+    expect(nativePackage('wasm', 'node')).toBeNull();
+    expect(nativePackage(null, 'tensorflow')).toBe('@tensorflow/tfjs-node');
+    expect(nativePackage(null, undefined)).toBeNull();
+  });
+
+  it.runIf(native !== null)('tfjs-node that cannot load inside the sandbox: an environment error before any test, not per-test feedback', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'start-node-'));
+    try {
+      const err = await environmentError({ node: nodeWithoutAddons(dir) });
+      expect(err.problem).toMatch(/^the grading environment is broken: the native backend \(@tensorflow\/tfjs-node(-gpu)?\) works for the grader but not inside the sandbox \(\w+.*loading addons is disabled/);
+      expect(err.fix).toMatch(/provision-native.*TFJS_BACKEND=wasm/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe(`the submission's own crash stays the submission's (isolation: ${mode})`, () => {

@@ -9,7 +9,11 @@
  *  - before the first run, once per grader process (per isolation mode and node binary), a probe
  *    runs through the very same wrap argv and node binary as the test process: node starts,
  *    reads the staged vitest and grade config, and (root modes) starts a worker through the same
- *    setpriv drop vitest's workers get (lib/grader/vitest.grade.config.ts);
+ *    setpriv drop vitest's workers get (lib/grader/vitest.grade.config.ts) and, when the grade
+ *    uses the native backend (the canary's choice, canary.ts), loads it in that worker and trains
+ *    a little (lib/backend/probe.cjs): a libtensorflow the sandbox cannot open stops the grade
+ *    here, instead of failing each test as an "environment error" (env-errors.ts) or, in auto
+ *    mode, silently running every test on a slower JS backend than the canary checked;
  *  - after every attempt: a run that ended before vitest's main process said `ready`
  *    (ipc-reporter.ts onInit: before any worker exists, so before any submission code ran)
  *    failed in the environment, whatever its exit code.
@@ -18,47 +22,34 @@
  * grade" with the reason, never rubric failures).
  */
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../canary.js';
+import { parseProbeOutput } from '../../backend/native.js';
 import { plainLine } from '../plain-text.js';
-import { sandboxRuntime } from './boundary.js';
-import { sandboxEnv, workerDrop, wrapCommand, type Isolation } from './isolation.js';
+import { sandboxEnv, workerDrop, type Isolation } from './isolation.js';
 import type { Stage } from './stage.js';
+import type { TestProcessCommand } from './test-process.js';
 
-export interface TestProcessCommand {
-  /** the isolation's argv prefix (bwrap … setpriv … --, or nothing) */
-  wrap: string[];
-  /** the node binary the sandbox runs */
-  node: string;
-}
-
-/** vitest's main process's own temporary folder beside the stage (root modes; runner.ts). */
-export function mainTmpPath(stage: Stage): string {
-  return path.join(path.dirname(stage.root), 'main-tmp');
-}
-
-/** The wrap and node of the test process; `node` overrides the binary (self-tests plant a broken one). */
-export function testProcessCommand(stage: Stage, isolation: Isolation, node?: string): TestProcessCommand {
-  const readOnly = ['data', 'node_modules'].map((l) => fs.realpathSync(path.join(stage.root, l)));
-  // the sandbox may not reach the grader's own node (e.g. under root's 0700 home): boundary.ts
-  const bin = node ?? (isolation.uid !== undefined ? sandboxRuntime().node : process.execPath);
-  // a runtime copy lies under /tmp, which bwrap replaces with an empty tmpfs: bind it (exit 127 before)
-  if (bin !== process.execPath) readOnly.push(bin);
-  const writable = isolation.mainUid !== undefined ? [mainTmpPath(stage)] : [];
-  return { wrap: wrapCommand(isolation, { root: stage.root, work: stage.work, readOnly, writable }), node: bin };
-}
-
-/** What runs inside the sandbox: read the files the test process needs, start a worker as the workers start. */
+/**
+ * What runs inside the sandbox: read the files the test process needs, start a worker as the
+ * workers start and, when the grade uses the native backend, load it in such a worker with the
+ * shared training probe (lib/backend/probe.cjs, from the stage): a libtensorflow the sandbox
+ * cannot open would otherwise fail (or, in auto mode, silently slow down) every test.
+ */
 const PROBE = `
 const fs = require('node:fs'), cp = require('node:child_process');
 const p = JSON.parse(process.env.COURSE_GRADER_PROBE);
 for (const f of p.files) {
   try { fs.accessSync(f, fs.constants.R_OK); } catch (e) { console.log('PROBE ' + JSON.stringify({ missing: f, code: e.code })); process.exit(0); }
 }
+const worker = (args, timeout) => p.drop ? cp.spawnSync(p.drop[0], [...p.drop.slice(1), process.execPath, ...args], { encoding: 'utf8', timeout }) : cp.spawnSync(process.execPath, args, { encoding: 'utf8', timeout });
 if (p.drop) {
-  const r = cp.spawnSync(p.drop[0], [...p.drop.slice(1), process.execPath, '-e', 'process.stdout.write("w")'], { encoding: 'utf8' });
+  const r = worker(['-e', 'process.stdout.write("w")']);
   if (r.stdout !== 'w') { console.log('PROBE ' + JSON.stringify({ worker: r.error ? r.error.message : 'exit ' + (r.status ?? r.signal), stderr: (r.stderr || '').slice(-400) })); process.exit(0); }
+}
+if (p.native) {
+  const r = worker([p.native.script, p.native.pkg], 90000);
+  if (r.status !== 0) { console.log('PROBE ' + JSON.stringify({ native: { stdout: (r.stdout || '').slice(-2000), stderr: (r.stderr || '').slice(-2000), status: r.status, signal: r.signal } })); process.exit(0); }
 }
 console.log('PROBE {"ok":true}');
 `;
@@ -69,6 +60,7 @@ interface ProbeLine {
   code?: string;
   worker?: string;
   stderr?: string;
+  native?: { stdout: string; stderr: string; status: number | null; signal: string | null };
 }
 
 /** The last few meaningful lines of a process's stderr, as plain text. */
@@ -104,26 +96,33 @@ export function startFailure(isolation: Isolation, cmd: TestProcessCommand, how:
 
 const checked = new Set<string>();
 
-/**
- * Throws an EnvironmentError unless `cmd` starts node in the sandbox, which reads what the test
- * process reads and (root modes) can start a worker. Passing runs are remembered per mode and
- * node binary for this process (~0.1–0.3 s each).
- */
-export function assertSandboxStarts(stage: Stage, isolation: Isolation, cmd: TestProcessCommand): void {
-  const key = `${isolation.mode}|${cmd.node}`;
-  if (checked.has(key)) return;
+/** The probe's answer (its PROBE line) and how its process ended. */
+function runProbe(stage: Stage, isolation: Isolation, cmd: TestProcessCommand, nativePackage: string | null): { probe: ProbeLine | null; r: ReturnType<typeof spawnSync> } {
   const files = [path.join(stage.root, 'node_modules/vitest/vitest.mjs'), path.join(stage.root, 'lib/grader/vitest.grade.config.ts')];
   const drop = isolation.mainUid !== undefined && isolation.uid !== undefined ? workerDrop(isolation.uid) : null;
-  const env = { ...sandboxEnv({ COURSE_GRADER_PROBE: JSON.stringify({ files, drop }) }, stage.work) };
+  const native = nativePackage ? { script: path.join(stage.root, 'lib/backend/probe.cjs'), pkg: nativePackage } : null;
+  const env = sandboxEnv({ COURSE_GRADER_PROBE: JSON.stringify({ files, drop, native }) }, stage.work);
   const argv = [...cmd.wrap, cmd.node, '-e', PROBE];
-  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: stage.root, env, encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: stage.root, env, encoding: 'utf8', timeout: 120_000, killSignal: 'SIGKILL' });
   const line = /^PROBE (.+)$/m.exec(r.stdout ?? '')?.[1];
-  let probe: ProbeLine | null = null;
   try {
-    probe = line ? (JSON.parse(line) as ProbeLine) : null;
+    return { probe: line ? (JSON.parse(line) as ProbeLine) : null, r };
   } catch {
-    probe = null;
+    return { probe: null, r };
   }
+}
+
+/**
+ * Throws an EnvironmentError unless `cmd` starts node in the sandbox, which reads what the test
+ * process reads, (root modes) can start a worker and, when `nativePackage` is given (the grade
+ * uses the native backend), loads it in that worker and trains a little. Passing runs are
+ * remembered per mode, node binary and package for this process (~0.1–0.3 s each; the native
+ * probe.cjs took 4.1 s here at load 1.3).
+ */
+export function assertSandboxStarts(stage: Stage, isolation: Isolation, cmd: TestProcessCommand, nativePackage: string | null = null): void {
+  const key = `${isolation.mode}|${cmd.node}|${nativePackage ?? ''}`;
+  if (checked.has(key)) return;
+  const { probe, r } = runProbe(stage, isolation, cmd, nativePackage);
   if (probe?.ok) {
     checked.add(key);
     return;
@@ -139,7 +138,17 @@ export function assertSandboxStarts(stage: Stage, isolation: Isolation, cmd: Tes
       `${NODE_FIX}; the grader also needs util-linux \`setpriv\` and, as root, the capabilities to change uid (CAP_SETUID, CAP_SETGID)`,
     );
   }
-  const stalled = r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? 60 : undefined;
+  if (probe?.native) throw nativeFailure(isolation, nativePackage!, probe.native);
+  const stalled = r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' ? 120 : undefined;
   const spawnError = r.error && !stalled ? r.error.message : undefined;
-  throw startFailure(isolation, cmd, { exitCode: r.status, signal: r.signal, stderr: r.stderr ?? '', ...(spawnError ? { spawnError } : {}), ...(stalled ? { stalledS: stalled } : {}) });
+  throw startFailure(isolation, cmd, { exitCode: r.status, signal: r.signal, stderr: String(r.stderr ?? ''), ...(spawnError ? { spawnError } : {}), ...(stalled ? { stalledS: stalled } : {}) });
+}
+
+/** The grade's native backend does not load (or train) inside the sandbox, though it did outside (canary.ts). */
+function nativeFailure(isolation: Isolation, pkg: string, how: NonNullable<ProbeLine['native']>): EnvironmentError {
+  const { error } = parseProbeOutput(how.stdout, how.stderr, how.status, how.signal);
+  return new EnvironmentError(
+    `the native backend (${pkg}) works for the grader but not inside ${who(isolation)}: ${plainLine(error ?? 'no output', 300)}`,
+    `make it loadable by every user (\`npm run provision-native\`, then \`chmod -R o+rX node_modules/@tensorflow\` and no libtensorflow under a 0700 folder such as /root), check \`course doctor\`; or grade every submission on a JS backend (TFJS_BACKEND=wasm)`,
+  );
 }
