@@ -25,7 +25,7 @@ const GAP_CEILING: Record<string, number> = {
   '02-activations': 1,
   '03-char-rnn': 7,
   '04-dcgan': 0,
-  '05-transfer-learning': 3,
+  '05-transfer-learning': 0,
   '06-regularisation-lab': 0,
   '07-cnn': 0,
   '08-responsible-ml': 1,
