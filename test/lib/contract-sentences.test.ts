@@ -22,7 +22,7 @@ const EXERCISES = fs.readdirSync(path.join(ROOT, 'exercises')).filter((d) => /^\
 /** Sentences that no graded test checks yet, per exercise (each entry says what is missing). Only ever lower these. */
 const GAP_CEILING: Record<string, number> = {
   '01-ffnn-from-scratch': 0,
-  '02-activations': 1,
+  '02-activations': 0,
   '03-char-rnn': 7,
   '04-dcgan': 0,
   '05-transfer-learning': 0,
