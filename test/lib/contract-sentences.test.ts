@@ -28,7 +28,7 @@ const GAP_CEILING: Record<string, number> = {
   '05-transfer-learning': 0,
   '06-regularisation-lab': 0,
   '07-cnn': 0,
-  '08-responsible-ml': 1,
+  '08-responsible-ml': 0,
   '09-dl-vs-ml': 2,
 };
 
