@@ -187,6 +187,16 @@ describe('task 1: perceptron', () => {
       observe(`lr ${lr}`, { weights: r.weights, bias: r.bias, converged: r.converged, epochsRun: r.epochsRun });
     }
     expect(() => F.trainPerceptron(GATE_X, [0, 1], {})).toThrow(CourseError);
+    expect(() => F.trainPerceptron([], [], {}), 'no examples at all').toThrow(CourseError);
+    // "Defaults epochs 20, learningRate 0.1": XOR never converges, so it runs every epoch; from a
+    // zero start the weights are α times whole numbers, so another default rate shows in them
+    // (exact comparison: the same arithmetic in the same order gives the same doubles).
+    const xorY = [0, 1, 1, 0];
+    const explicit = F.trainPerceptron(GATE_X, xorY, { epochs: 20, learningRate: 0.1 });
+    for (const [what, r] of [['no options', F.trainPerceptron(GATE_X, xorY)], ['options {}', F.trainPerceptron(GATE_X, xorY, {})]] as const) {
+      expect(r.epochsRun, `${what}: the default is 20 epochs`).toBe(20);
+      expect({ weights: r.weights, bias: r.bias }, `${what}: the default learning rate is 0.1`).toEqual({ weights: explicit.weights, bias: explicit.bias });
+    }
   });
 });
 
@@ -612,6 +622,10 @@ describe('task 5: training', () => {
     expect(asArray(heAgain[0]!.W)).toEqual(asArray(he[0]!.W));
     expect(asArray(heOther[0]!.W)).not.toEqual(asArray(he[0]!.W));
     for (const p of [he, heAgain, heOther, xavier]) disposeAll(p);
+    // "Bad sizes → the same CourseError as countParameters": the lists task 2's test rejects
+    for (const bad of [[], [5], [3, 0, 2], [2.5, 3], [4, -1]]) {
+      expect(() => F.initParams(bad, 'he', 1), `initParams([${bad}])`).toThrow(CourseError);
+    }
   });
 
   it('trainMlp lowers the loss (measured by the test from the returned parameters)', () => {

@@ -13,6 +13,7 @@ import type { Vocab, Windows } from '@target/03-char-rnn/index.js';
 import { loadText } from '../lib/data/text.js';
 import { CourseError } from '../lib/errors.js';
 import { expectCourseError } from './support/course-error.js';
+import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { makeRng } from '../lib/random.js';
 
 
@@ -151,6 +152,12 @@ describe('task 1: vocabulary and windows', () => {
     const big = rnn.buildVocab(SMALL);
     expect(big.size).toBe(new Set(SMALL).size);
     for (let i = 1; i < big.chars.length; i++) expect(big.chars[i - 1]! < big.chars[i]!).toBe(true);
+    // "a character = a Unicode code point, so 'é' or an emoji is one": the emoji is two UTF-16
+    // code units; splitting by code unit would give two half-characters
+    const uni = rnn.buildVocab('é😀aé😀b');
+    expect(uni.chars, 'code points, each once, ascending').toEqual(['a', 'b', 'é', '😀']);
+    expect(uni.size).toBe(4);
+    expect(uni.index.get('😀')).toBe(3);
   });
 
   it('encode and decode round-trip the small text exactly', () => {
@@ -349,7 +356,7 @@ describe('task 2: model', () => {
 // ───────────────────────────── task 3 ─────────────────────────────
 
 describe('task 3: training', () => {
-  it('sequenceLoss is the mean cross-entropy from logits (hand-worked numbers)', () => {
+  it('sequenceLoss is the mean cross-entropy from logits (hand-worked numbers)', async () => {
     const logits = [
       [[1, 2, 3], [0, 0, 0]],
       [[2, -1, 0.5], [5, 1, 1]],
@@ -366,6 +373,23 @@ describe('task 3: training', () => {
     const got = tf.tidy(() => rnn.sequenceLoss(tf.tensor2d(targets, [2, 2], 'int32'), tf.tensor3d(logits)).arraySync());
     expect(typeof got).toBe('number');
     expect(got as number).toBeCloseTo(want, 5);
+    // "finite for large logits (±1000) and differentiable": positions [1000, −1000, 0] with
+    // targets 1 and 0 lose 2000 and 0 nats, mean 1000 (float32 holds these exactly; the log-sum-exp
+    // adds e^−1000 ≈ 0, so 1e-3 is only rounding room); the gradient (softmax − one-hot) / 2 is finite
+    const big = () => ({ t: tf.tensor2d([[1, 0]], [1, 2], 'int32'), l: tf.tensor3d([[[1000, -1000, 0], [1000, -1000, 0]]]) });
+    const [bigLoss, gradFinite] = tf.tidy(() => {
+      const { t, l } = big();
+      const loss = rnn.sequenceLoss(t, l).dataSync()[0]!;
+      const g = tf.grad((z: tf.Tensor) => rnn.sequenceLoss(t, z))(l);
+      return [loss, Array.from(g.dataSync()).every(Number.isFinite)];
+    });
+    expect(bigLoss, 'loss for logits ±1000 (mean of 2000 and 0 nats)').toBeCloseTo(1000, 3);
+    expect(gradFinite, 'the gradient of the loss for logits ±1000 must be finite').toBe(true);
+    // "Leaves no intermediate tensors behind (only the returned scalar is new)"
+    const { t, l } = big();
+    const leaked = await countLeak(() => rnn.sequenceLoss(t, l));
+    tf.dispose([t, l]);
+    expect(leaked, `sequenceLoss left intermediate tensors (run it inside tf.tidy): ${leakDetails()}`).toBe(0);
   });
 
   it('clipByGlobalNorm rescales all gradients together and leaves small ones alone', () => {
@@ -387,7 +411,7 @@ describe('task 3: training', () => {
     opt.dispose();
   });
 
-  it('trainStep returns the batch loss and clips the update to clipNorm', () => {
+  it('trainStep returns the batch loss and clips the update to clipNorm', async () => {
     const vocab = testVocab(SMALL);
     const w = testWindows(testIds(vocab, SMALL.slice(0, 2000)), 12, 12);
     const model = rnn.buildCharModel({ vocabSize: vocab.size, embeddingDim: 8, cell: 'gru', units: 16, layers: 1, dropout: 0 });
@@ -406,9 +430,28 @@ describe('task 3: training', () => {
     );
     expect(change).toBeGreaterThan(0.001);
     expect(change).toBeLessThanOrEqual(0.01 * 1.001);
+    // "no tensors left behind (the optimizer's own state excepted)": plain SGD keeps none
+    const leaked = await countLeak(() => rnn.trainStep(model, sgd, x, y, 0.01));
+    expect(leaked, `trainStep left tensors behind: ${leakDetails()}`).toBe(0);
     tf.dispose([x, y, ...old]);
     sgd.dispose();
     model.dispose();
+    // "the forward pass runs in TRAINING mode (dropout active)": the test's own model with dropout
+    // 0.5 and SGD at rate 0 (the weights stay): in inference mode every reported loss would equal
+    // the inference loss (to float32 rounding, < 1e-5); with a fresh dropout mask per call they differ
+    const drop = tinyModel(vocab.size, { dropout: 0.5 });
+    const b = batchTensors(w, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const inference = tf.tidy(() => {
+      const logits = drop.predict(b.x) as tf.Tensor3D;
+      return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(b.y.reshape([8, 12]), vocab.size)), -1))).dataSync()[0]!;
+    });
+    const still = tf.train.sgd(0);
+    const losses = [0, 1, 2].map(() => rnn.trainStep(drop, still, b.x, b.y));
+    const off = Math.max(...losses.map((v) => Math.abs(v - inference)));
+    expect(off, `trainStep's losses ${losses.map((v) => v.toFixed(4)).join(', ')} all equal the inference-mode loss ${inference.toFixed(4)}: run the model with { training: true }`).toBeGreaterThan(1e-3);
+    tf.dispose([b.x, b.y]);
+    still.dispose();
+    drop.dispose();
   });
 
   it('untrained validation loss is within 0.3 of ln(vocab) for both cells', () => {
@@ -580,6 +623,25 @@ describe('task 4: sampling', () => {
   it('generate rejects an empty seed text with a CourseError', () => {
     const model = tinyModel(TINY_VOCAB.size);
     expectCourseError(() => rnn.generate(model, TINY_VOCAB, '', 3));
+    // "…or a seed character outside the vocabulary → CourseError" ('z' is not in TINY_TEXT)
+    expectCourseError(() => rnn.generate(model, TINY_VOCAB, 'abz', 3));
+    model.dispose();
+  });
+
+  it('generate defaults to temperature 1, topK 0, seed 0, contextLength 64', () => {
+    // A model that never forgets: its logits are 0.1 × the count of each character in the
+    // context (one-hot embedding, an identity linear RNN summing them), so the context length
+    // shows in every step. The seed text ends with 40 non-'a' characters after 40 'a's: a context
+    // of 64 holds 24 'a's, a shorter one none.
+    const V = TINY_VOCAB.size;
+    const model = tf.sequential();
+    model.add(tf.layers.embedding({ inputDim: V, outputDim: V, inputShape: [null], embeddingsInitializer: tf.initializers.identity({ gain: 1 }) }));
+    model.add(tf.layers.simpleRNN({ units: V, activation: 'linear', useBias: false, returnSequences: true, kernelInitializer: tf.initializers.identity({ gain: 1 }), recurrentInitializer: tf.initializers.identity({ gain: 1 }) }));
+    model.add(tf.layers.dense({ units: V, useBias: false, kernelInitializer: tf.initializers.identity({ gain: 0.1 }) }));
+    const seedText = 'a'.repeat(40) + 'bcdefgh bc'.repeat(4);
+    const explicit = rnn.generate(model, TINY_VOCAB, seedText, 30, { temperature: 1, topK: 0, seed: 0, contextLength: 64 });
+    expect(rnn.generate(model, TINY_VOCAB, seedText, 30), 'no options').toBe(explicit);
+    expect(rnn.generate(model, TINY_VOCAB, seedText, 30, {}), 'options {}').toBe(explicit);
     model.dispose();
   });
 });

@@ -101,7 +101,22 @@ describe('task 1: buildTransferModel', () => {
   });
 
   it('rejects an unknown cutAt layer with a message naming it', () => {
-    expect(() => impl.buildTransferModel(buildBaseCnn(5), { numClasses: 5, cutAt: 'conv9', freeze: true })).toThrow(/conv9/);
+    const base = buildBaseCnn(5);
+    expect(() => impl.buildTransferModel(base, { numClasses: 5, cutAt: 'conv9', freeze: true })).toThrow(/conv9/);
+    // "…whose message names it and lists the base's layer names" (the message or its fix line:
+    // CourseError's text carries both); the input layer is not a place to cut, so it may be left out
+    const text = String((() => {
+      try {
+        impl.buildTransferModel(base, { numClasses: 5, cutAt: 'conv9', freeze: true });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })());
+    const names = base.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name);
+    const missing = names.filter((n) => !text.includes(n));
+    expect(missing, `the message should list the base's layer names (${names.join(', ')}); it was: ${text}`).toEqual([]);
+    base.dispose();
   });
 
   it('freeze: true keeps every base layer bit-identical while the model trains', async () => {
@@ -268,6 +283,22 @@ describe('task 2: fineTune', () => {
         2,
       );
       expect(leak, leakDetails()).toBe(0);
+      // "its optimisers are disposed even when training throws": a validation set whose images
+      // throw when read, i.e. at the end of the first epoch, after both optimisers have stepped
+      const failing = {
+        get x(): never {
+          throw new Error('test: the validation images failed to load');
+        },
+        y: data.y,
+        labels: data.labels,
+      } as unknown as LabelledData;
+      const thrown = await countLeak(async () => {
+        await expect(
+          impl.fineTune(model, data, { unfreezeFrom: 'conv3', learningRate: 1e-4, headLearningRate: 1e-3, epochs: 1, batchSize: 5, quiet: true, validation: failing }),
+          'fineTune should pass on the error thrown by its training loop',
+        ).rejects.toThrow(/validation images failed/);
+      }, 2);
+      expect(thrown, `left behind when training throws (optimisers not disposed in a finally?): ${leakDetails()}`).toBe(0);
     });
   });
 
@@ -489,6 +520,20 @@ describe('task 3: compareStrategies', () => {
       await expectCourseErrorAsync(() => impl.compareStrategies({ ...spyConfig, fineTuneLearningRate, headLearningRate }), `fineTuneLearningRate ${fineTuneLearningRate}, headLearningRate ${headLearningRate}`);
     }
     expect(built, 'models loaded or built before the rates were checked').toBe(0);
+  });
+
+  it('compareStrategies disposes its data sets even when a run throws', async () => {
+    // "every data set is disposed at the end (disposeData), even when a run throws": the model
+    // sources fail (a plain Error, after the rates are checked and the data sets loaded), so the
+    // run throws without training anything; whatever was loaded must be freed on the way out.
+    const failing = async (): Promise<never> => {
+      throw new Error('test: the base failed to load');
+    };
+    const failingConfig = { ...config, loadBase: failing, buildScratchBase: failing };
+    const leak = await countLeak(async () => {
+      await expect(impl.compareStrategies(failingConfig), 'compareStrategies should pass on the error of a failed run').rejects.toThrow(/base failed to load/);
+    }, 1);
+    expect(leak, `tensors left behind by a compareStrategies run that threw (data sets not disposed in a finally?): ${leakDetails()}`).toBe(0);
   });
 
   it('the returned models share no layers or weights; the feature-extraction base keeps the pretrained weights', async () => {

@@ -156,16 +156,19 @@ describe('task 3: membership inference', () => {
     expect(() => R.membershipAuc([], [0.1])).toThrow(CourseError);
   });
 
-  test('membershipAttack scores members against the held-out examples, not against the training set again', () => {
+  test('membershipAttack scores members against the held-out examples, not against the training set again', async () => {
     // logit = 3·x: members (x = 2, 3, label 1) have small losses, the held-out ones (x = −1, 0.5, label 1) large ones
     const logitsOf = (x: tf.Tensor2D) => tf.tidy(() => tf.reshape(tf.mul(x, 3), [x.shape[0]]) as tf.Tensor1D);
     const members = { x: tf.tensor2d([[2], [3]]), y: tf.tensor1d([1, 1]) };
     const held = { x: tf.tensor2d([[-1], [0.5]]), y: tf.tensor1d([1, 1]) };
     const r = R.membershipAttack(logitsOf, members, held);
+    // "Dispose every tensor you make": the logits and losses of both sets go (the inputs stay)
+    const leaked = await countLeak(() => R.membershipAttack(logitsOf, members, held));
     tf.dispose([members.x, members.y, held.x, held.y]);
     expectClose(r.memberLosses, [Math.log1p(Math.exp(-6)), Math.log1p(Math.exp(-9))], 1e-5, 'member losses');
     expectClose(r.nonMemberLosses, [Math.log1p(Math.exp(3)), Math.log1p(Math.exp(-1.5))], 1e-5, 'held-out losses');
     expect(r.auc).toBe(1);
+    expect(leaked, `membershipAttack leaves tensors behind: ${leakDetails()}`).toBe(0);
   });
 });
 

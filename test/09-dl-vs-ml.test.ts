@@ -107,7 +107,7 @@ describe('task 1: softmax regression and k-NN', () => {
     expect(predict([[0], [2]], [1, 0], [[1]], 1), 'distance tie: the lower training index (point 0, class 1) comes first').toEqual([1]);
   });
 
-  test('knnPredict agrees with a brute-force loop on random data (k = 5, 4 classes)', () => {
+  test('knnPredict agrees with a brute-force loop on random data (k = 5, 4 classes)', async () => {
     const rng = makeRng(21);
     const train = Array.from({ length: 60 }, () => [rng.normal(), rng.normal(), rng.normal()]);
     const y = train.map(() => rng.int(4));
@@ -120,6 +120,23 @@ describe('task 1: softmax regression and k-NN', () => {
     });
     const got = tf.tidy(() => numbers(R.knnPredict(tf.tensor2d(train), ints(y), tf.tensor2d(query), 5)));
     expect(got).toEqual(expected);
+    // "All query-to-training distances at once, with tensor ops (no loop over rows)": the number
+    // of kernels one call runs (tf.profile) must not grow with the rows. Same k and the same
+    // classes (0–3 in every set), so a loop over k or over the classes stays allowed.
+    const calls = async (nTrain: number, nQuery: number): Promise<number> => {
+      const xt = tf.tensor2d(train.slice(0, nTrain));
+      const yt = ints(Array.from({ length: nTrain }, (_, i) => i % 4));
+      const xq = tf.tensor2d(query.slice(0, nQuery));
+      try {
+        const info = await tf.profile(() => R.knnPredict(xt, yt, xq, 5));
+        tf.dispose(info.result as tf.Tensor);
+        return info.kernels.length;
+      } finally {
+        tf.dispose([xt, yt, xq]);
+      }
+    };
+    const small = await calls(20, 5);
+    expect({ moreQueries: await calls(20, 25), moreTraining: await calls(60, 5) }, `kernels run per call with 20 training and 5 query rows: ${small}; a loop over rows runs more for more rows`).toEqual({ moreQueries: small, moreTraining: small });
   });
 
   test('knnLeaveOneOut predicts every point from the others, never from itself', () => {
@@ -274,16 +291,21 @@ describe('task 3: the learning-curve protocol', () => {
     const pool = { x: tf.tensor2d(Array.from(poolLabels, (l, i) => [i, l])), labels: poolLabels };
     const testSet = { x: tf.tensor2d(Array.from(testLabels, (l, j) => [1000 + j, l])), labels: testLabels };
     const seen: Record<string, { rows: number[]; yOk: boolean; testRows: number[] }[]> = { constant: [], reader: [] };
+    // the spies read their inputs without leaving a tensor (learningCurve's own are counted below)
+    const column = (t: tf.Tensor, j: number): number[] => tf.tidy(() => numbers(tf.slice(t, [0, j], [-1, 1]).reshape([-1])));
     const spy = (name: string, predict: (xTest: tf.Tensor) => tf.Tensor1D): R.Classifier => (xTrain, yTrain, xTest) => {
-      const rows = numbers(tf.tidy(() => tf.slice(xTrain, [0, 0], [-1, 1]).reshape([-1])));
-      const labelCol = numbers(tf.tidy(() => tf.slice(xTrain, [0, 1], [-1, 1]).reshape([-1])));
-      seen[name]!.push({ rows, yOk: numbers(yTrain).every((v, i) => v === labelCol[i]), testRows: numbers(tf.tidy(() => tf.slice(xTest, [0, 0], [-1, 1]).reshape([-1]))) });
+      const rows = column(xTrain, 0);
+      const labelCol = column(xTrain, 1);
+      seen[name]!.push({ rows, yOk: numbers(yTrain).every((v, i) => v === labelCol[i]), testRows: column(xTest, 0) });
       return predict(xTest);
     };
+    const tensorsBefore = tf.memory().numTensors;
     const curve = R.learningCurve(pool, testSet, [6, 15, 30], {
       constant: spy('constant', (xt) => tf.zeros([xt.shape[0]!], 'int32')),
       reader: spy('reader', (xt) => tf.tidy(() => tf.slice(xt, [0, 1], [-1, 1]).reshape([-1]).toInt() as tf.Tensor1D)),
     }, 3);
+    // "Free what you create (also each model's predictions)": the spies free their own temporaries
+    const leaked = tf.memory().numTensors - tensorsBefore;
     expect(pool.x.isDisposed || testSet.x.isDisposed, 'learningCurve must not dispose the data sets').toBe(false);
     tf.dispose([pool.x, testSet.x]);
     expect(curve.sizes).toEqual([6, 15, 30]);
@@ -300,6 +322,7 @@ describe('task 3: the learning-curve protocol', () => {
       });
     }
     seen.constant!.forEach((s, i) => expect([...s.rows].sort((a, b) => a - b), 'both models must see the same rows').toEqual([...seen.reader![i]!.rows].sort((a, b) => a - b)));
+    expect(leaked, 'tensors left behind by learningCurve (each size\'s rows and labels, each model\'s predictions)').toBe(0);
   });
 
   test('direction: on tiny Fashion-MNIST more data lifts both baselines; on Iris softmax regression is near its plateau at 30 flowers', () => {

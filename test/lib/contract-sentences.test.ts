@@ -21,15 +21,15 @@ const EXERCISES = fs.readdirSync(path.join(ROOT, 'exercises')).filter((d) => /^\
 
 /** Sentences that no graded test checks yet, per exercise (each entry says what is missing). Only ever lower these. */
 const GAP_CEILING: Record<string, number> = {
-  '01-ffnn-from-scratch': 3,
-  '02-activations': 1,
-  '03-char-rnn': 7,
+  '01-ffnn-from-scratch': 0,
+  '02-activations': 0,
+  '03-char-rnn': 0,
   '04-dcgan': 0,
-  '05-transfer-learning': 3,
+  '05-transfer-learning': 0,
   '06-regularisation-lab': 0,
   '07-cnn': 0,
-  '08-responsible-ml': 1,
-  '09-dl-vs-ml': 2,
+  '08-responsible-ml': 0,
+  '09-dl-vs-ml': 0,
 };
 
 function loadMap(exercise: string): ContractMap {
