@@ -32,7 +32,7 @@ export interface GradeOptions {
   testsDir?: string;
   seed: number;
   testTimeoutS?: number;
-  runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose' | 'signal' | 'node'>;
+  runner?: Pick<RunExerciseOptions, 'idleTimeoutS' | 'exerciseTimeoutS' | 'watchdogMarginS' | 'heapMb' | 'maxReruns' | 'verbose' | 'signal' | 'node' | 'prototypeKeys'>;
   /** isolation mode for every run (default: the strongest this machine allows) */
   isolation?: IsolationMode;
   /** progress lines (stderr by default) */

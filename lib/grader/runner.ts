@@ -54,6 +54,12 @@ export interface RunExerciseOptions {
   namePattern?: string;
   /** aborting kills the test process at once (`course watch`: a newer save, or Ctrl-C) */
   signal?: AbortSignal;
+  /**
+   * false: the harness does not watch the keys of built-in prototypes (test/grader/judge.test.ts's
+   * control only, to show the parent's judge alone against an inherited chai flag). Not reachable
+   * from the CLI or from the submission (the harness reads it before the submission loads).
+   */
+  prototypeKeys?: boolean;
   /** the node binary the sandbox runs (default: the grader's, or its runtime copy); self-tests plant a broken one */
   node?: string;
 }
@@ -214,6 +220,7 @@ function attemptEnv(opts: RunExerciseOptions, limits: Limits, skip: Set<string>,
       COURSE_QUIET_BACKEND: '1',
       FORCE_COLOR: '0',
       ...(opts.namePattern ? { COURSE_GRADER_NAME_PATTERN: opts.namePattern } : {}),
+      ...(opts.prototypeKeys === false ? { COURSE_GRADER_SELFTEST_PROTO: 'off' } : {}),
     },
     stage.work,
   );
