@@ -15,6 +15,8 @@
 const ownKeys = Reflect.ownKeys;
 const getDesc = Object.getOwnPropertyDescriptor;
 const defineProp = Object.defineProperty;
+const getProto = Object.getPrototypeOf;
+const setProto = Object.setPrototypeOf;
 
 interface Recorded {
   key: string | symbol;
@@ -32,6 +34,8 @@ interface KeyWatched {
   label: string;
   target: object;
   recorded: Map<string | symbol, PropertyDescriptor>;
+  /** its [[Prototype]]: Array.prototype given another one inherits that one's keys */
+  proto: object | null;
 }
 
 function descriptorsOf(target: object): Map<string | symbol, PropertyDescriptor> {
@@ -92,7 +96,7 @@ export class IntegrityGuard {
    */
   watchKeys(label: string, target: object): void {
     if (this.opts.off) return;
-    this.keyWatched.push({ label, target, recorded: descriptorsOf(target) });
+    this.keyWatched.push({ label, target, recorded: descriptorsOf(target), proto: getProto(target) });
   }
 
   /** Watch a key → function table read through a function (e.g. a backend's kernel registry). */
@@ -130,6 +134,11 @@ export class IntegrityGuard {
   /** Put every recorded original back, remove added keys (kernel tables are re-registered by the caller). */
   restore(): void {
     for (const w of this.keyWatched) {
+      try {
+        if (getProto(w.target) !== w.proto) setProto(w.target, w.proto);
+      } catch {
+        // made non-extensible as well: found again at every check
+      }
       for (const key of ownKeys(w.target)) {
         if (w.recorded.has(key)) continue;
         try {
@@ -184,6 +193,7 @@ function keyChanges(w: KeyWatched, already: readonly string[]): string[] {
   } catch {
     return [`${w.label} could not be read`];
   }
+  if (getProto(w.target) !== w.proto) found.push(`${w.label}'s prototype was replaced`);
   for (const key of keys) {
     const now = getDesc(w.target, key);
     const was = w.recorded.get(key);
