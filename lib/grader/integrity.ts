@@ -15,6 +15,8 @@
 const ownKeys = Reflect.ownKeys;
 const getDesc = Object.getOwnPropertyDescriptor;
 const defineProp = Object.defineProperty;
+const getProto = Object.getPrototypeOf;
+const setProto = Object.setPrototypeOf;
 
 interface Recorded {
   key: string | symbol;
@@ -26,6 +28,27 @@ interface Watched {
   target: object;
   recorded: Recorded[];
 }
+
+/** An object whose every own key is watched: a new key, or any change to a key's descriptor, is found. */
+interface KeyWatched {
+  label: string;
+  target: object;
+  recorded: Map<string | symbol, PropertyDescriptor>;
+  /** its [[Prototype]]: Array.prototype given another one inherits that one's keys */
+  proto: object | null;
+}
+
+function descriptorsOf(target: object): Map<string | symbol, PropertyDescriptor> {
+  const out = new Map<string | symbol, PropertyDescriptor>();
+  for (const key of ownKeys(target)) {
+    const desc = getDesc(target, key);
+    if (desc) out.set(key, desc);
+  }
+  return out;
+}
+
+const sameDescriptor = (a: PropertyDescriptor, b: PropertyDescriptor): boolean =>
+  a.value === b.value && a.get === b.get && a.set === b.set && a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
 
 function functionsOf(target: object, ignore: readonly (string | symbol)[]): Recorded[] {
   const out: Recorded[] = [];
@@ -50,6 +73,7 @@ function keyLabel(key: string | symbol): string {
 export class IntegrityGuard {
   private watched: Watched[] = [];
   private seen = new Set<object>();
+  private keyWatched: KeyWatched[] = [];
   private kernels: { label: string; read: () => Map<string, unknown>; recorded: Map<string, unknown> }[] = [];
 
   /** `off`: watches nothing, finds nothing (the warm checker of `course watch`, grader-harness.ts) */
@@ -61,6 +85,18 @@ export class IntegrityGuard {
     if (this.seen.has(target)) return;
     this.seen.add(target);
     this.watched.push({ label, target, recorded: functionsOf(target, ignore) });
+  }
+
+  /**
+   * Watch every own key of `target` (names and symbols, with their descriptors): a key added
+   * later, removed or redefined in any way is found. For built-in prototypes, where a new key is
+   * inherited by every object of the kind (chai's assertion flags are a plain `{}`: an accessor
+   * for `negate` on Object.prototype flips every assertion); not for objects that gain keys
+   * legitimately (chai.Assertion.prototype gains one per plugin matcher).
+   */
+  watchKeys(label: string, target: object): void {
+    if (this.opts.off) return;
+    this.keyWatched.push({ label, target, recorded: descriptorsOf(target), proto: getProto(target) });
   }
 
   /** Watch a key → function table read through a function (e.g. a backend's kernel registry). */
@@ -85,6 +121,7 @@ export class IntegrityGuard {
         else if (now.value !== desc.value || now.get !== desc.get || now.set !== desc.set) found.push(`${name} was replaced`);
       }
     }
+    for (const w of this.keyWatched) found.push(...keyChanges(w, found));
     for (const t of this.kernels) {
       const now = t.read();
       for (const [k, fn] of t.recorded) {
@@ -94,8 +131,30 @@ export class IntegrityGuard {
     return found;
   }
 
-  /** Put every recorded original back (kernel tables are re-registered by the caller). */
+  /** Put every recorded original back, remove added keys (kernel tables are re-registered by the caller). */
   restore(): void {
+    for (const w of this.keyWatched) {
+      try {
+        if (getProto(w.target) !== w.proto) setProto(w.target, w.proto);
+      } catch {
+        // made non-extensible as well: found again at every check
+      }
+      for (const key of ownKeys(w.target)) {
+        if (w.recorded.has(key)) continue;
+        try {
+          Reflect.deleteProperty(w.target, key);
+        } catch {
+          // a non-configurable new key stays (and is found again at every check)
+        }
+      }
+      for (const [key, desc] of w.recorded) {
+        try {
+          defineProp(w.target, key, desc);
+        } catch {
+          // non-configurable: cannot have changed
+        }
+      }
+    }
     for (const w of this.watched) {
       for (const { key, desc } of w.recorded) {
         try {
@@ -107,6 +166,11 @@ export class IntegrityGuard {
     }
   }
 
+  /** How many keys `watchKeys` recorded (self-tests). */
+  get keyCount(): number {
+    return this.keyWatched.reduce((n, w) => n + w.recorded.size, 0);
+  }
+
   recordedKernels(label: string): Map<string, unknown> | undefined {
     return this.kernels.find((k) => k.label === label)?.recorded;
   }
@@ -114,6 +178,33 @@ export class IntegrityGuard {
   get size(): number {
     return this.watched.reduce((n, w) => n + w.recorded.length, 0);
   }
+}
+
+/** Keys of a key-watched object added, removed or redefined since it was recorded; skips names `already` has (from `watch`). */
+function keyChanges(w: KeyWatched, already: readonly string[]): string[] {
+  const found: string[] = [];
+  const add = (key: string | symbol, what: string) => {
+    const name = `${w.label}.${keyLabel(key)}`;
+    if (!already.includes(`${name} was replaced`) && !already.includes(`${name} was removed`)) found.push(`${name} ${what}`);
+  };
+  let keys: (string | symbol)[];
+  try {
+    keys = ownKeys(w.target);
+  } catch {
+    return [`${w.label} could not be read`];
+  }
+  if (getProto(w.target) !== w.proto) found.push(`${w.label}'s prototype was replaced`);
+  for (const key of keys) {
+    const now = getDesc(w.target, key);
+    const was = w.recorded.get(key);
+    if (!was) add(key, 'was added');
+    else if (now && !sameDescriptor(was, now)) add(key, now.value !== was.value || now.get !== was.get || now.set !== was.set ? 'was replaced' : 'was redefined');
+  }
+  if (keys.length !== w.recorded.size || found.length > 0) {
+    const present = new Set(keys);
+    for (const key of w.recorded.keys()) if (!present.has(key)) add(key, 'was removed');
+  }
+  return found;
 }
 
 type Tfjs = typeof import('@tensorflow/tfjs');
@@ -146,6 +237,33 @@ const BUILTINS: [string, unknown][] = [
   ['TypedArray.prototype', Object.getPrototypeOf(Float32Array.prototype)], ['Float32Array', Float32Array],
   ['Float32Array.prototype', Float32Array.prototype], ['Int32Array.prototype', Int32Array.prototype],
 ];
+
+const iteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object;
+
+/**
+ * Built-in prototypes whose keys every object of their kind inherits, and that chai and vitest's
+ * `equals` read while they assert: chai's flags (`{}`) and any plain object → Object.prototype;
+ * deep equality walks arrays, typed arrays, maps, sets, dates, regexps, errors and iterators,
+ * and reads `Symbol.toStringTag`, `constructor`, `asymmetricMatch`, `toJSON`… through them.
+ */
+const PROTOTYPES: [string, object][] = [
+  ['Object.prototype', Object.prototype], ['Function.prototype', Function.prototype], ['Array.prototype', Array.prototype],
+  ['Error.prototype', Error.prototype], ['String.prototype', String.prototype], ['Number.prototype', Number.prototype],
+  ['Boolean.prototype', Boolean.prototype], ['Symbol.prototype', Symbol.prototype], ['BigInt.prototype', BigInt.prototype],
+  ['RegExp.prototype', RegExp.prototype], ['Date.prototype', Date.prototype], ['Map.prototype', Map.prototype],
+  ['Set.prototype', Set.prototype], ['Promise.prototype', Promise.prototype], ['Iterator.prototype', iteratorPrototype],
+  ['TypedArray.prototype', Object.getPrototypeOf(Float32Array.prototype) as object],
+  ['Float32Array.prototype', Float32Array.prototype], ['Int32Array.prototype', Int32Array.prototype], ['Uint8Array.prototype', Uint8Array.prototype],
+];
+
+/**
+ * Every own key of the built-in prototypes above (watchKeys): a key added to Object.prototype is
+ * a flag or property every assertion inherits. Call it when the libraries are loaded (their
+ * polyfills are in the record) and before the submission is.
+ */
+export function watchPrototypeKeys(guard: IntegrityGuard): void {
+  for (const [label, proto] of PROTOTYPES) guard.watchKeys(label, proto);
+}
 
 /**
  * Watches what the tests rely on and a submission could replace: vitest's `expect` and chai, the

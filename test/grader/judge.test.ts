@@ -149,13 +149,13 @@ function testsWith(judge: string | null): string {
   return dir;
 }
 
-async function gradeTask2(fixture: string, testsDir?: string): Promise<{ tests: [string, number, string][]; log: string[] }> {
+async function gradeTask2(fixture: string, testsDir?: string, harness: { prototypeKeys?: boolean } = {}): Promise<{ tests: [string, number, string][]; log: string[] }> {
   const target = fs.mkdtempSync(path.join(os.tmpdir(), 'judge-sub-'));
   const log: string[] = [];
   try {
     if (fixture === 'reference') fs.cpSync(path.join(PROJECT_ROOT, 'solutions', EXERCISE), path.join(target, EXERCISE), { recursive: true });
     else materializeFixture(fixture, EXERCISE, target, PROJECT_ROOT);
-    const report = await gradeTarget({ target, only: [EXERCISE], testsDir, seed: 1234, log: (l) => log.push(l), select: { tasks: [2] }, runner: { idleTimeoutS: 90 } });
+    const report = await gradeTarget({ target, only: [EXERCISE], testsDir, seed: 1234, log: (l) => log.push(l), select: { tasks: [2] }, runner: { idleTimeoutS: 90, ...harness } });
     return { tests: report.exercises[0]!.tests.map((t) => [t.name, t.points, t.feedback]), log };
   } finally {
     fs.rmSync(target, { recursive: true, force: true });
@@ -170,18 +170,26 @@ describe(`visible tests judged in the parent (01 task 2, isolation: ${mode})`, (
     expect(log.filter((l) => l.includes('judged "'))).toEqual([]);
   }, 180_000);
 
-  it('a negated flag forges in-process passes: a judge that accepts anything lets them through (control), the real judge fails each with the wrong value', async () => {
+  it('a negated flag forges in-process passes: the harness sees the new key on Object.prototype; with that check off, a judge that accepts anything lets them through (control) and the real judge fails each with the wrong value', async () => {
     const anything = `export default {\n${TASK2.map((n) => `  ${JSON.stringify(n)}: () => true,`).join('\n')}\n};\n`;
-    const control = await gradeTask2(NEGATE, testsWith(anything));
+    // the harness alone (a judge that accepts anything): the accessor is found before the first
+    // test and removed, so that test fails as tampering and the others on their own 0
+    const harness = await gradeTask2(NEGATE, testsWith(anything));
+    expect(harness.tests.map(([n, p]) => [n, p])).toEqual(TASK2.map((n) => [n, 0]));
+    expect(harness.tests[0]![2]).toMatch(/^tampering detected before this test \(at import or in an earlier hook\): Object\.prototype\.negate was added/);
+
+    // the judge alone: the harness's prototype-key check off (a runner option, not reachable
+    // from the CLI or the submission), so the negated assertions pass in the worker
+    const control = await gradeTask2(NEGATE, testsWith(anything), { prototypeKeys: false });
     expect(control.tests.map(([n, p]) => [n, p > 0])).toEqual(TASK2.map((n) => [n, true]));
 
-    const { tests, log } = await gradeTask2(NEGATE);
+    const { tests, log } = await gradeTask2(NEGATE, undefined, { prototypeKeys: false });
     expect(tests.map(([n, p]) => [n, p])).toEqual(TASK2.map((n) => [n, 0]));
     expect(tests[0]![2]).toMatch(/^wrong value: counts\.784-128-64-10: 0 is not the expected value/);
     expect(tests[1]![2]).toMatch(/^wrong value: trial 0: 0 parameters for \[31,9,25,4\], expected/);
     expect(tests[2]![2]).toMatch(/^wrong value: count 4-3: 0 is not the expected value/);
     expect(log.filter((l) => l.includes('judged "'))).toHaveLength(3);
-  }, 300_000);
+  }, 420_000);
 
   it('values observed without a judge, or a judge expecting a key never observed, fail the reference', async () => {
     // the judge names only the first test, with a key the test never sends

@@ -126,6 +126,26 @@ describe('warm checker (course watch)', () => {
     }
   }, 600_000);
 
+  test('a save that added a key to Object.prototype (an inherited chai flag) is seen after its run: the worker is replaced, the next save checked right', async () => {
+    fs.rmSync(path.join(target, EX), { recursive: true, force: true });
+    fs.cpSync(path.join(SOLUTIONS_DIR, EX), path.join(target, EX), { recursive: true });
+    const index = path.join(target, EX, 'index.ts');
+    const reference = fs.readFileSync(index, 'utf8');
+    const warm = new WarmChecker({ exercise: EX, target });
+    try {
+      // harmless here, but every later run's objects (chai's flags among them) would inherit it
+      fs.writeFileSync(index, `${reference}\nObject.defineProperty(Object.prototype, 'courseWarmProbe', { value: 1, configurable: true });\n`);
+      await warm.check([3]);
+      await vi.waitFor(() => expect(warm.recycles.flat().join('\n')).toMatch(/Object\.prototype\.courseWarmProbe was added/), { timeout: 60_000, interval: 200 });
+      fs.writeFileSync(index, reference);
+      const fixed = await warm.check([3]);
+      expect(fixed.path).toBe('warm');
+      expect(failing(fixed.grade)).toEqual([]);
+    } finally {
+      warm.close();
+    }
+  }, 600_000);
+
   test("a student's infinite loop is killed at its limit and fails as graded; the other tests of the task are still checked", async () => {
     saveFixture('perceptron-loops-until-converged');
     const b = bug('perceptron-loops-until-converged');

@@ -7,7 +7,9 @@
  *  - fails a test during which a promise rejection or exception went unhandled;
  *  - fails a test during or before which the submission replaced a function the tests rely
  *    on (expect/chai, tfjs and its engine/backend prototypes, kernels, gradients, JS built-ins),
- *    then restores the originals; checked before and after each test and at every assertion;
+ *    or added, removed or redefined any key of a built-in prototype (Object.prototype, …: an
+ *    inherited chai flag), then restores the originals; checked before and after each test and
+ *    at every assertion;
  *  - makes each test's verdict sticky: the moment vitest marks a test failed, a line saying so goes
  *    to stderr (and the progress file), and the test's `result.state` can no longer leave 'fail'.
  *    The parent fails every test with such a line whatever the reporter says, so a submission
@@ -21,7 +23,7 @@ import { getFn, setFn, type Test } from '@vitest/runner';
 import { afterEach, beforeEach, chai, expect, type TestContext } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend/index.js';
-import { gradientRegistry, IntegrityGuard, readKernels, watchTestGlobals } from '../../lib/grader/integrity.js';
+import { gradientRegistry, IntegrityGuard, readKernels, watchPrototypeKeys, watchTestGlobals } from '../../lib/grader/integrity.js';
 import { shrinkThrown } from '../../lib/grader/plain-text.js';
 
 const progressFile = process.env.COURSE_GRADER_PROGRESS;
@@ -90,6 +92,13 @@ for (const l of process.listeners('uncaughtException')) {
 const warm = process.env.COURSE_GRADER_WARM === '1';
 const guard = new IntegrityGuard({ off: warm });
 watchTestGlobals(guard, { tf, expect, chai });
+// Every own key of the built-in prototypes (Object.prototype…), recorded now: tfjs, vitest and the
+// backend are loaded (their polyfills are in the record), the submission is not. A new key there
+// is inherited by every object, chai's assertion flags included. COURSE_GRADER_SELFTEST_PROTO=off
+// (only test/grader/judge.test.ts's control, through the sandbox run's `prototypeKeys: false`, sandbox/index.ts; the
+// sandbox drops COURSE_GRADER_* from outside) leaves it out; it is read here, before any
+// submission code runs, so a submission cannot turn it off for itself.
+if (process.env.COURSE_GRADER_SELFTEST_PROTO !== 'off') watchPrototypeKeys(guard);
 const engine = tf.engine();
 // Leak counts: tf.memory() reads engine.state.numTensors / numDataBuffers, plain numbers a
 // submission could lower to hide a leak. tfjs changes them only by ±1 inside trackTensor,

@@ -4,8 +4,8 @@
  * whether the run left the process different in a way a later run could see, in the state file
  * COURSE_WARM_STATE that lib/cli/warm-main.mjs reads: "clean", or "dirty <what>" lines, and then
  * the worker is replaced by a fresh one (in the background, before the next run). Dirty are: a
- * replaced function of tfjs, vitest/chai or a JS built-in (lib/grader/integrity.ts, as the graded
- * tamper checks watch), another backend, a changed tfjs flag, an open tfjs scope, tensors still
+ * replaced function of tfjs, vitest/chai or a JS built-in, or a key added to or changed on a
+ * built-in prototype (lib/grader/integrity.ts, as the graded tamper checks watch), another backend, a changed tfjs flag, an open tfjs scope, tensors still
  * being made after the run ended (an un-awaited training loop), a test that timed out (its code
  * may still run), changed environment variables or working folder, new globals, and a heap or
  * tensor memory above its limit.
@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, chai, expect } from 'vitest';
-import { IntegrityGuard, watchTestGlobals } from '../../lib/grader/integrity.js';
+import { IntegrityGuard, watchPrototypeKeys, watchTestGlobals } from '../../lib/grader/integrity.js';
 
 interface Baseline {
   guard: IntegrityGuard;
@@ -42,6 +42,7 @@ const envText = () =>
 function record(): Baseline {
   const guard = new IntegrityGuard();
   watchTestGlobals(guard, { tf, expect, chai });
+  watchPrototypeKeys(guard);
   return { guard, backend: tf.getBackend(), flags: { ...tf.env().getFlags() }, env: envText(), cwd: process.cwd(), globals: new Set(Reflect.ownKeys(globalThis)) };
 }
 

@@ -87,6 +87,12 @@ export interface RunnerOptions {
   signal?: AbortSignal;
   /** the node binary the sandbox runs (default: the grader's, or its runtime copy); self-tests plant a broken one */
   node?: string;
+  /**
+   * false: the harness does not watch the keys of built-in prototypes (test/grader/judge.test.ts's
+   * control only, to show the parent's judge alone against an inherited chai flag). Not reachable
+   * from the CLI or from the submission (the harness reads it before the submission loads).
+   */
+  prototypeKeys?: boolean;
 }
 
 export interface SandboxRun extends LimitOptions, RunnerOptions {
@@ -146,7 +152,7 @@ async function runAttempts(stage: Stage, isolation: Isolation, run: SandboxRun):
   const cmd = testProcessCommand(stage, isolation, run.node);
   // the environment, not the student, when the sandbox cannot start node or load the native backend (start-check.ts)
   assertSandboxStarts(stage, isolation, cmd, nativePackage(await canaryBackend()));
-  const attempt = { stage, isolation, cmd, specs: run.specs, seed: run.seed, namePattern: run.namePattern, watchdogMarginS: run.watchdogMarginS, verbose: run.verbose, signal: run.signal };
+  const attempt = { stage, isolation, cmd, specs: run.specs, seed: run.seed, namePattern: run.namePattern, prototypeKeys: run.prototypeKeys, watchdogMarginS: run.watchdogMarginS, verbose: run.verbose, signal: run.signal };
   for (;;) {
     state.attempts++;
     const a = await runAttempt(attempt, limits, state.skip, path.join(stage.channels, `progress-${state.attempts}.txt`));

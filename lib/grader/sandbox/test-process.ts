@@ -46,6 +46,7 @@ export interface AttemptOptions {
   specs: GradedTestSpec[];
   seed: number;
   namePattern?: string;
+  prototypeKeys?: boolean;
   watchdogMarginS?: number;
   verbose?: boolean;
   signal?: AbortSignal;
@@ -87,6 +88,7 @@ function attemptEnv(opts: AttemptOptions, limits: Limits, skip: Set<string>, pro
       COURSE_QUIET_BACKEND: '1',
       FORCE_COLOR: '0',
       ...(opts.namePattern ? { COURSE_GRADER_NAME_PATTERN: opts.namePattern } : {}),
+      ...(opts.prototypeKeys === false ? { COURSE_GRADER_SELFTEST_PROTO: 'off' } : {}),
     },
     stage.work,
   );
