@@ -29,6 +29,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
+import { cleanUpOnExit, removeStale } from './leftovers.js';
 import type { StageLinks } from './stage.js';
 
 // ---------------------------------------------------------------- the runtime tree
@@ -45,24 +46,6 @@ export interface Runtime {
 
 const RUNTIME_PREFIX = 'course-grader-runtime-';
 let runtime: Runtime | null = null;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Runtime trees of graders that died without their exit handler (SIGKILL): removed. */
-function removeStaleRuntimes(): void {
-  for (const name of fs.readdirSync(os.tmpdir())) {
-    const pid = Number(name.slice(RUNTIME_PREFIX.length));
-    if (!name.startsWith(RUNTIME_PREFIX) || !Number.isInteger(pid) || (pid !== process.pid && pidAlive(pid))) continue;
-    fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
-  }
-}
 
 /**
  * A hard link shares the project file's inode: one the sandbox could write (group/other-writable)
@@ -101,11 +84,14 @@ function linkTree(src: string, dest: string, copyFallback: boolean): boolean {
  */
 export function sandboxRuntime(): Runtime {
   if (runtime) return runtime;
-  removeStaleRuntimes();
+  // runtime trees of graders that died without their clean-up (SIGKILL), and one of a dead
+  // process that had our pid (containers reuse pids): removed
+  removeStale(RUNTIME_PREFIX);
   const dir = path.join(os.tmpdir(), `${RUNTIME_PREFIX}${process.pid}`);
+  fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { mode: 0o755 });
   fs.chmodSync(dir, 0o755);
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  cleanUpOnExit(() => fs.rmSync(dir, { recursive: true, force: true }));
   const real = (name: string) => fs.realpathSync(path.join(PROJECT_ROOT, name));
   const data = path.join(dir, 'data');
   linkTree(real('data'), data, true);

@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cleanUpOnExit, pidAlive } from './leftovers.js';
 
 export type IsolationMode = 'bwrap' | 'setpriv' | 'none';
 
@@ -66,15 +67,6 @@ const UID_LOCKS = path.join(os.tmpdir(), 'course-grader-uids');
 let uidBlock: number | null = null;
 let nextSlot = 0;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function claimUidBlock(): number {
   if (uidBlock !== null) return uidBlock;
   fs.mkdirSync(UID_LOCKS, { recursive: true, mode: 0o700 });
@@ -91,7 +83,7 @@ function claimUidBlock(): number {
       } catch {
         continue;
       }
-      if (owner !== process.pid && owner > 0 && processAlive(owner)) continue;
+      if (owner !== process.pid && owner > 0 && pidAlive(owner)) continue;
       try {
         fs.writeFileSync(file, me); // stale (its grader is gone): take it over
       } catch {
@@ -105,7 +97,7 @@ function claimUidBlock(): number {
       continue;
     }
     uidBlock = block;
-    process.once('exit', () => {
+    cleanUpOnExit(() => {
       try {
         if (fs.readFileSync(file, 'utf8') === me) fs.rmSync(file);
       } catch {

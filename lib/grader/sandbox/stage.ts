@@ -22,6 +22,7 @@ import path from 'node:path';
 import { CourseError } from '../../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { WORK_CHANNELS, WORK_OWN } from './boundary.js';
+import { cleanUpOnExit, removeStale } from './leftovers.js';
 
 export interface Stage {
   /** the staged project root (read-only for the test process where the sandbox can enforce it) */
@@ -67,8 +68,20 @@ export function stagesRoot(): string {
   return path.join(os.tmpdir(), `course-grader-${process.pid}`);
 }
 
+const STAGES_PREFIX = 'course-grader-';
+let homeMade = false;
+
 function stagesHome(): string {
   const home = stagesRoot();
+  if (!homeMade) {
+    homeMade = true;
+    // stage roots of graders that died mid-phase (killed): their pid is in the name
+    removeStale(STAGES_PREFIX);
+    cleanUpOnExit(() => {
+      makeWritable(home);
+      fs.rmSync(home, { recursive: true, force: true });
+    });
+  }
   fs.mkdirSync(home, { recursive: true, mode: 0o711 });
   return home;
 }

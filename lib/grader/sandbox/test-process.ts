@@ -11,8 +11,9 @@ import path from 'node:path';
 import { MAX_OBSERVATION_CHARS } from '../observe-mark.js';
 import { judgeAttempt, newAttempt, onChildMessage, takeProgress, takeStderrLine, type AttemptResult, type Limits } from '../runner.js';
 import type { ChildMessage, GradedTestSpec } from '../types.js';
-import { createChannelFile, sandboxRuntime } from './boundary.js';
+import { createChannelFile, removeSandboxLeftovers, sandboxRuntime } from './boundary.js';
 import { sandboxEnv, sweep, workerDrop, wrapCommand, type Isolation } from './isolation.js';
+import { cleanUpOnExit } from './leftovers.js';
 import type { Stage } from './stage.js';
 
 export interface TestProcessCommand {
@@ -217,6 +218,15 @@ export function runAttempt(opts: AttemptOptions, limits: Limits, skip: Set<strin
   };
   const onAbort = () => kill('aborted');
   opts.signal?.addEventListener('abort', onAbort, { once: true });
+  // the grader ended by a signal (Ctrl-C, vitest stopping a self-test): the sandbox's processes
+  // must not run on without it (in setpriv mode nothing else ends them)
+  const cancelCleanUp = cleanUpOnExit(() => {
+    kill('aborted');
+    sweep({ uid: opts.isolation.uid, marker: `COURSE_GRADER_RUN=${runId}`, base: path.dirname(opts.stage.root) });
+    if (opts.isolation.mainUid !== undefined) sweep({ uid: opts.isolation.mainUid, marker: `COURSE_GRADER_RUN=${runId}`, base: path.dirname(opts.stage.root) });
+    removeSandboxLeftovers(opts.isolation.uid);
+    removeSandboxLeftovers(opts.isolation.mainUid);
+  });
   if (opts.signal?.aborted) onAbort();
   const timer = startWatchdog(res, opts, limits, progressFile, kill, () => lastMessageAt);
   return new Promise((resolve) => {
@@ -225,6 +235,7 @@ export function runAttempt(opts: AttemptOptions, limits: Limits, skip: Set<strin
       if (ended) return;
       ended = true;
       clearInterval(timer);
+      cancelCleanUp();
       opts.signal?.removeEventListener('abort', onAbort);
       res.exitCode = code;
       res.signal = signal;
