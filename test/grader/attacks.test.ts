@@ -21,7 +21,9 @@ import { PROJECT_ROOT } from '../../lib/grader/runner.js';
 import { detectIsolation } from '../../lib/grader/sandbox/isolation.js';
 import { materializeFixture } from '../support/grader-fixtures.js';
 
-const SLOW = process.env.COURSE_SLOW_TESTS === '1';
+// every attack: with the slow suite, or COURSE_ATTACKS_ALL=1 (CI's setpriv phase: the in-process
+// attacks in the mode without namespaces too, without the rest of the slow suite)
+const SLOW = process.env.COURSE_SLOW_TESTS === '1' || process.env.COURSE_ATTACKS_ALL === '1';
 const EXERCISE = '01-ffnn-from-scratch';
 const ATTACKS = path.join(PROJECT_ROOT, 'test/fixtures/attacks');
 const HIDDEN = path.join(ATTACKS, 'hidden');
