@@ -282,7 +282,8 @@ export async function serveChecker(): Promise<number> {
       if (ac.signal.aborted) return;
       try {
         const check = await checkerFor(req, false).check(req.tasks, ac.signal);
-        if (!check.aborted) reply({ type: 'result', check, pid: process.pid });
+        // a checker stopping (out of date, asked to) has killed its warm processes: no answer, the client falls back
+        if (!check.aborted && !stopping) reply({ type: 'result', check, pid: process.pid });
       } catch (err) {
         reply({ type: 'error', message: err instanceof Error ? err.message : String(err) });
       }
