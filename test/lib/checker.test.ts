@@ -5,6 +5,7 @@
  * path answers); it serves only this project's exercises/ and solutions/.
  * Every CLI run here gets its own TMPDIR, so the sockets are this file's alone.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -141,6 +142,21 @@ describe('background checker (course grade --task N)', () => {
       fs.chmodSync(dir, 0o700);
     }
   }, 300_000);
+});
+
+describe('background checker lifetime', () => {
+  test('an idle checker exits after COURSE_CHECKER_IDLE_S and removes its socket', async () => {
+    if (await status()) await ask(sock, { type: 'stop' }, 5000);
+    await expect.poll(() => fs.existsSync(sock), { timeout: 10_000 }).toBe(false);
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/course.mjs'), 'checker', 'serve'], { cwd: ROOT, env: { ...env, COURSE_CHECKER_IDLE_S: '3' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const t0 = Date.now();
+    await expect.poll(async () => (await status())?.pid, { timeout: 60_000, interval: 200 }).toBe(child.pid);
+    expect(await exited).toBe(0);
+    // it served for its idle time, then went away with its socket
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2500);
+    expect(fs.existsSync(sock)).toBe(false);
+  }, 120_000);
 });
 
 describe('privateDir and codeFingerprint', () => {
