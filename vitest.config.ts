@@ -20,6 +20,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     setupFiles: ['test/support/setup.ts'],
     // libtensorflow's INFO lines (e.g. every SavedModel load of a compiled step) unless asked for
-    env: { COURSE_QUIET_BACKEND: '1', TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
+    // and no background checker left running by a test's `course grade --task` (lib/cli/checker.ts; test/lib/checker.test.ts turns it on for itself)
+    env: { COURSE_CHECKER: '0', COURSE_QUIET_BACKEND: '1', TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '2' },
   },
 });

@@ -17,7 +17,8 @@ import { PROJECT_ROOT } from '../grader/paths.js';
 import { describeSelection } from '../grader/select.js';
 import type { ExerciseGrade, GradeReport } from '../grader/types.js';
 import type { GradeFlags } from './program.js';
-import { WarmChecker } from './warm.js';
+import { askChecker, leaveChecker, type CheckRequest } from './checker.js';
+import { WarmChecker, type WarmCheck } from './warm.js';
 
 function checkDir(flag: string, dir: string): string {
   const abs = path.resolve(dir);
@@ -74,6 +75,7 @@ async function gradeTasksWarm(opts: ReturnType<typeof gradeOptions>): Promise<Gr
   if (chosen.length === 0) return null; // gradeTarget says what there is to choose from
   const t0 = Date.now();
   const exercises: ExerciseGrade[] = [];
+  let leave: CheckRequest | null = null;
   for (const exercise of chosen) {
     if (!existsSync(path.join(opts.target!, exercise, 'index.ts'))) {
       // nothing to run: the graded path says so without starting anything
@@ -81,15 +83,28 @@ async function gradeTasksWarm(opts: ReturnType<typeof gradeOptions>): Promise<Gr
       continue;
     }
     console.error(`checking ${exercise} (${describeSelection(opts.select)}) on the warm checker …`);
-    const warm = new WarmChecker({ exercise, target: opts.target!, seed: opts.seed, testTimeoutS: opts.testTimeoutS, warmUp: false });
-    try {
-      const r = await warm.check(tasks);
-      exercises.push({ ...r.grade, notes: [WARM_GRADE_NOTE, ...r.grade.notes] });
-      console.error(`  ${exercise}: ${r.grade.score}/${r.grade.maxScore} (${r.seconds.toFixed(1)} s)`);
-    } finally {
-      warm.close();
+    const request: CheckRequest = { exercise, target: opts.target!, tasks, seed: opts.seed, testTimeoutS: opts.testTimeoutS };
+    // a background checker left by an earlier `grade --task` answers without the start-up (checker.ts)
+    const asked = await askChecker(request);
+    let r: WarmCheck;
+    if ('check' in asked) {
+      r = asked.check;
+    } else {
+      leave = request;
+      const warm = new WarmChecker({ exercise, target: opts.target!, seed: opts.seed, testTimeoutS: opts.testTimeoutS, warmUp: false });
+      try {
+        r = await warm.check(tasks);
+      } finally {
+        warm.close();
+      }
     }
+    exercises.push({ ...r.grade, notes: [WARM_GRADE_NOTE, ...r.grade.notes] });
+    // the marker test/lib/checker.test.ts reads: which process answered (the report itself is the same either way)
+    const by = 'check' in asked ? `answered by the background checker, pid ${asked.pid}` : `one-shot: ${asked.why}`;
+    console.error(`  ${exercise}: ${r.grade.score}/${r.grade.maxScore} (${r.seconds.toFixed(1)} s; ${by})`);
   }
+  // none answered (or one was out of date): leave one warm for the next `grade --task` (ends after 10 idle minutes)
+  if (leave) leaveChecker(leave);
   const sum = (f: (e: ExerciseGrade) => number) => exercises.reduce((n, e) => n + f(e), 0);
   return { target: opts.target!, seed: opts.seed, score: sum((e) => e.score), maxScore: sum((e) => e.maxScore), seconds: (Date.now() - t0) / 1000, exercises, narrowed: describeSelection(opts.select) };
 }

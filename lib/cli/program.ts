@@ -208,6 +208,14 @@ export function buildProgram(run: (code: CommandResult) => Promise<void>): Comma
       run(load<{ watchCommand(e: string, f: WatchFlags): CommandResult }>('watch.ts').then((m) => m.watchCommand(exercise, flags))),
     );
 
+  sub('checker', '`course checker stop` ends the background checker `course grade --task N` leaves running (10 idle minutes); `status` shows it')
+    .argument('<action>', 'stop | status')
+    .action((action: string) => {
+      // 'serve' is how grade --task starts it (lib/cli/checker.ts), not for typing
+      if (!['stop', 'status', 'serve'].includes(action)) throw new UsageError(`unknown checker action "${action}"`, 'use: course checker stop | course checker status');
+      return run(load<{ checkerCommand(a: string): CommandResult }>('checker.ts').then((m) => m.checkerCommand(action)));
+    });
+
   sub('hint', 'hints for an exercise: `course hint <ex>` shows what is available and where you are')
     .argument('<exercise>', 'exercise id')
     .argument('[task]', 'task number')
