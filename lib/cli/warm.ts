@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { exerciseSpecs, gradeExercise, gradeFromRun } from '../grader/grade.js';
 import { PROJECT_ROOT } from '../grader/paths.js';
+import { cleanUpOnExit, removeStale } from '../process-leftovers.js';
 import { failed, judgeAttempt, limitsFor, newAttempt, notRunReason, onChildMessage, takeProgress, culpritReason, crashReason, type AttemptResult } from '../grader/runner.js';
 import { namePattern } from '../grader/select.js';
 import type { ChildMessage, ExerciseGrade, GradedTestSpec, TestOutcome } from '../grader/types.js';
@@ -59,6 +60,25 @@ export interface WarmCheck {
 
 const START_TIMEOUT_MS = 120_000;
 
+const WARM_PREFIX = 'course-warm-';
+
+/**
+ * This checker's scratch folder, under <tmp>/course-warm-<pid>/ (removed when the process ends,
+ * by a signal too; those of processes that died by SIGKILL are swept by the next checker).
+ */
+function warmDir(): string {
+  const home = path.join(os.tmpdir(), `${WARM_PREFIX}${process.pid}`);
+  if (!warmHomeMade) {
+    warmHomeMade = true;
+    removeStale(WARM_PREFIX);
+    fs.rmSync(home, { recursive: true, force: true }); // a dead process's that had our pid
+    fs.mkdirSync(home, { mode: 0o700 });
+    cleanUpOnExit(() => fs.rmSync(home, { recursive: true, force: true }));
+  }
+  return fs.mkdtempSync(path.join(home, 'check-'));
+}
+let warmHomeMade = false;
+
 export class WarmChecker {
   private child: ChildProcess | null = null;
   private ready: Promise<void> | null = null;
@@ -66,7 +86,7 @@ export class WarmChecker {
   /** why the test worker was replaced after a run, one entry per replacement (bench/watch-latency.ts counts them) */
   readonly recycles: string[][] = [];
   private stderrTail = '';
-  private readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'course-warm-'));
+  private readonly dir = warmDir();
   private readonly progressFile = path.join(this.dir, 'progress.txt');
   private readonly testsDir: string;
   private readonly specs: GradedTestSpec[];

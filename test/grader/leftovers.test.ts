@@ -2,14 +2,14 @@
  * A grader that is stopped leaves nothing behind (issue 21 "Leftovers"): ended by a signal, it
  * kills its sandbox's processes and removes its stage and runtime copy itself; killed outright
  * (SIGKILL runs no code), the next grader removes what is named by a pid that is gone.
- * lib/grader/sandbox/leftovers.ts.
+ * lib/process-leftovers.ts.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeStale } from '../../lib/grader/sandbox/leftovers.js';
+import { removeStale } from '../../lib/process-leftovers.js';
 import { PROJECT_ROOT } from '../../lib/grader/runner.js';
 
 const DEAD_PID = 4194303; // 2^22 − 1: above Linux's default pid_max, never a live process
@@ -33,7 +33,7 @@ function terminateWhenReady(code: string): Promise<{ signal: NodeJS.Signals | nu
   return new Promise((resolve) => child.on('exit', (status, signal) => resolve({ status, signal, out })));
 }
 
-const LEFTOVERS = path.join(PROJECT_ROOT, 'lib/grader/sandbox/leftovers.ts');
+const LEFTOVERS = path.join(PROJECT_ROOT, 'lib/process-leftovers.ts');
 
 describe('grader leftovers', () => {
   it('removeStale removes <prefix><pid> of pids that are gone, and nothing else', () => {
@@ -70,6 +70,31 @@ describe('grader leftovers', () => {
     expect(r.status).toBe(7);
     expect(r.out).toContain('own handler');
     expect(fs.existsSync(marker)).toBe(true);
+  }, 60_000);
+
+  it("a warm checker's folder goes with its process on SIGTERM; one of a process that is gone is swept", async () => {
+    const dir = tmpDir();
+    fs.mkdirSync(path.join(dir, `course-warm-${DEAD_PID}`));
+    const warm = path.join(PROJECT_ROOT, 'lib/cli/warm.ts');
+    const code = [
+      "import fs from 'node:fs';",
+      `const { WarmChecker } = await import(${JSON.stringify(warm)});`,
+      `new WarmChecker({ exercise: '01-ffnn-from-scratch', target: ${JSON.stringify(path.join(PROJECT_ROOT, 'solutions'))} });`,
+      `console.log(fs.readdirSync(${JSON.stringify(dir)}).join(' '));`,
+      "setInterval(() => {}, 1000); console.log('ready');",
+    ].join('\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: PROJECT_ROOT, env: { ...process.env, TMPDIR: dir }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) child.kill('SIGTERM');
+    });
+    const signal = await new Promise((resolve) => child.on('exit', (_c, s) => resolve(s)));
+    expect(signal).toBe('SIGTERM');
+    // while it ran: its own folder, the dead one's gone
+    expect(out).toContain(`course-warm-${child.pid}`);
+    expect(out).not.toContain(`course-warm-${DEAD_PID}`);
+    expect(fs.readdirSync(dir).filter((n) => n.startsWith('course-warm-'))).toEqual([]);
   }, 60_000);
 
   it('a grade stopped with SIGTERM in its test phase leaves no stage, runtime copy or sandbox process', async () => {

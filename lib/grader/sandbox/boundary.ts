@@ -29,7 +29,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../paths.js';
-import { cleanUpOnExit, removeStale } from './leftovers.js';
+import { cleanUpOnExit, removeStale } from '../../process-leftovers.js';
 import type { StageLinks } from './stage.js';
 
 // ---------------------------------------------------------------- the runtime tree

@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cleanUpOnExit, pidAlive } from './leftovers.js';
+import { cleanUpOnExit, pidAlive } from '../../process-leftovers.js';
 
 export type IsolationMode = 'bwrap' | 'setpriv' | 'none';
 

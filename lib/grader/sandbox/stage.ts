@@ -22,7 +22,7 @@ import path from 'node:path';
 import { CourseError } from '../../errors.js';
 import { PROJECT_ROOT } from '../paths.js';
 import { WORK_CHANNELS, WORK_OWN } from './boundary.js';
-import { cleanUpOnExit, removeStale } from './leftovers.js';
+import { cleanUpOnExit, removeStale } from '../../process-leftovers.js';
 
 export interface Stage {
   /** the staged project root (read-only for the test process where the sandbox can enforce it) */

@@ -13,7 +13,7 @@ import { judgeAttempt, newAttempt, onChildMessage, takeProgress, takeStderrLine,
 import type { ChildMessage, GradedTestSpec } from '../types.js';
 import { createChannelFile, removeSandboxLeftovers, sandboxRuntime } from './boundary.js';
 import { sandboxEnv, sweep, workerDrop, wrapCommand, type Isolation } from './isolation.js';
-import { cleanUpOnExit } from './leftovers.js';
+import { cleanUpOnExit } from '../../process-leftovers.js';
 import type { Stage } from './stage.js';
 
 export interface TestProcessCommand {

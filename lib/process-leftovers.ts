@@ -1,6 +1,6 @@
 /**
- * What a grading process leaves in the temporary folder when it dies (issue 21 "Leftovers"): its
- * runtime copy, its stage root and its uid-block lock. Each is named by the grader's pid, so a
+ * What a process leaves in the temporary folder when it dies (issue 21 "Leftovers"): a grader's
+ * runtime copy, stage root and uid-block lock, a warm checker's folder. Each is named by its pid, so a
  * later grader removes those of pids that are gone, and a grader ended by a signal (vitest stops
  * a test file's process with SIGTERM; Ctrl-C sends SIGINT) still runs its own clean-up.
  * SIGKILL runs nothing: the next grader's sweep is what removes those.
