@@ -40,7 +40,7 @@ export function judgedPlanted(exercise: string, fixture: string): void {
       select: { test: `/^(?:${judged.map(escape).join('|')})$/` },
       runner: { prototypeKeys: false, watchdogMarginS: 5 },
     }).finally(() => fs.rmSync(target, { recursive: true, force: true }));
-    const got = report.exercises[0]!.tests.map((t) => [t.name, t.points, /^wrong value: /.test(t.feedback) ? 'wrong value' : t.feedback]).sort();
+    const got = report.exercises[0]!.tests.map((t) => [t.name, t.points, /(^|— )wrong value: /.test(t.feedback) ? 'wrong value' : t.feedback]).sort();
     expect(got).toEqual(judged.map((n) => [n, 0, 'wrong value']));
   }, 600_000);
 }
