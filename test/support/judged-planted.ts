@@ -21,11 +21,14 @@ import { materializeFixture } from './grader-fixtures.js';
 const SLOW = process.env.COURSE_SLOW_TESTS === '1';
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-/** `test/fixtures/judge/<fixture>/<exercise>/` must lose every test of `test/<exercise>.judge.ts` to the judge. */
-export function judgedPlanted(exercise: string, fixture: string): void {
+/**
+ * `test/fixtures/judge/<fixture>/<exercise>/` must lose every test of `test/<exercise>.judge.ts`
+ * (or those whose names match `only`) to the judge.
+ */
+export function judgedPlanted(exercise: string, fixture: string, only?: RegExp): void {
   (SLOW ? it : it.skip)(`planted ${fixture}: forged passes on ${exercise}'s judged visible tests each fail with the judge's "wrong value"`, async () => {
     const judge = await loadJudge(path.join(PROJECT_ROOT, 'test', `${exercise}.test.ts`));
-    const judged = Object.keys(judge ?? {}).sort();
+    const judged = Object.keys(judge ?? {}).filter((n) => !only || only.test(n)).sort();
     expect(judged.length, `test/${exercise}.judge.ts judges no test`).toBeGreaterThan(0);
     // a judge key that is not a rubric test would judge nothing
     const names = exerciseSpecs(exercise, path.join(PROJECT_ROOT, 'test')).specs.map((s) => s.name);
