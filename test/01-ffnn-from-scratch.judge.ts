@@ -33,6 +33,30 @@ const parameters = (sizes: readonly number[]): number => sizes.slice(1).reduce((
 /** The layer sizes makeRng(5) draws in the test (lib/random.ts); the observed sizes must be these. */
 const SEEDED_SIZES = [[31, 9, 25, 4], [29, 19, 37, 10], [30, 27, 1, 19, 13], [12, 31, 29, 11, 1], [9, 11, 5, 19, 40]];
 
+const GATE_X = [[0, 0], [0, 1], [1, 0], [1, 1]];
+
+/** The test's perceptronAccuracy on the observed weights: step(b + Σ xⱼwⱼ), step(0) = 1, summed in the test's order. */
+function gateAccuracy(r: { weights?: unknown; bias?: unknown }, y: number[]): number {
+  const w = r.weights as number[];
+  const pred = GATE_X.map((row) => (row.reduce((s, v, j) => s + v * num(w[j]), num(r.bias)) >= 0 ? 1 : 0));
+  return pred.filter((p, i) => p === y[i]).length / y.length;
+}
+
+/** AND / OR: 100 % and converged (AND within its 50 epochs); XOR: finite, ≤ 75 %, never converged, all 40 epochs. */
+function gate(gateName: 'AND' | 'OR' | 'XOR'): (obs: Observations) => Verdict {
+  const y = { AND: [0, 0, 0, 1], OR: [0, 1, 1, 1], XOR: [0, 1, 1, 0] }[gateName];
+  return (obs) => {
+    const r = (obs.result ?? {}) as { weights?: unknown; bias?: unknown; converged?: unknown; epochsRun?: unknown };
+    if (!isArray(r.weights) || (gateName === 'AND' && r.weights.length !== 2)) return `${gateName}: no weights${gateName === 'AND' ? ' of length 2' : ''}`;
+    const acc = gateAccuracy(r, y);
+    if (gateName !== 'XOR') {
+      return all(acc === 1 || `${gateName}: accuracy ${acc} of the returned weights, expected 1`, r.converged === true || `${gateName}: not converged`, gateName === 'OR' || num(r.epochsRun) < 50 || `AND: epochsRun ${String(r.epochsRun)}, expected < 50`);
+    }
+    const finite = r.weights.every((v) => Number.isFinite(v)) && Number.isFinite(r.bias);
+    return all(finite || 'XOR: weights or bias not finite', acc <= 0.75 || `XOR: accuracy ${acc}, a line cannot exceed 0.75`, r.converged === false || 'XOR: converged', r.epochsRun === 40 || `XOR: epochsRun ${String(r.epochsRun)}, expected 40`);
+  };
+}
+
 function perceptronStep(obs: Observations): Verdict {
   return all(
     ...[0.1, 0.5].map((lr) => {
@@ -108,6 +132,9 @@ function chapter5Step(obs: Observations): Verdict {
 }
 
 export default {
+  'task 1: perceptron > learns AND to 100 % and reports convergence': gate('AND'),
+  'task 1: perceptron > learns OR to 100 % and reports convergence': gate('OR'),
+  'task 1: perceptron > on XOR stays at or below 75 % and never converges': gate('XOR'),
   'task 1: perceptron > follows the classic update rule step by step (zero start, w += α(y−ŷ)x)': perceptronStep,
   'task 2: parameter count > counts 109,386 parameters for 784→128→64→10': { counts: { '784-128-64-10': parameters([784, 128, 64, 10]), '2-2-1': parameters([2, 2, 1]) } },
   'task 2: parameter count > matches tf.layers countParams on random layer sizes': randomSizes,

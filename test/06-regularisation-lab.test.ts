@@ -11,6 +11,7 @@ import * as Student from '@target/06-regularisation-lab/index.js';
 import { loadFashionMnist } from '../lib/data/fashion-mnist.js';
 import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
+import { observe } from '../lib/grader/observe.js';
 import { byHand, loadByHandPolicy } from './support/by-hand.js';
 
 // Each task's functions run under its "by hand" policy (the rubric's "byHand"): tf.grad for the
@@ -57,6 +58,7 @@ describe('task 1: L1 and L2 penalties', () => {
     expect(Math.abs(l1! - 1.05)).toBeLessThan(1e-5);
     expect(Math.abs(l2! - 3.025)).toBeLessThan(1e-5);
     expect(Math.abs(l2b! - 15.125)).toBeLessThan(1e-4);
+    observe('penalties', { l1, l2, l2b });
   });
 
   test('penalty gradients match hand values and tf.grad of λΣ|w| and λΣw²', () => {
@@ -77,6 +79,9 @@ describe('task 1: L1 and L2 penalties', () => {
       const autoL1 = tf.grad((w: tf.Tensor) => tf.mul(tf.sum(tf.abs(w)), lambda))(x);
       expectClose(numbers(R.l2PenaltyGrads([x], lambda)[0]!), numbers(autoL2), 1e-5, 'l2 grad vs tf.grad');
       expectClose(numbers(R.l1PenaltyGrads([x], lambda)[0]!), numbers(autoL1), 1e-5, 'l1 grad vs tf.grad');
+      // the parent recomputes 2λx and λ·sign(x) from the 30 inputs
+      observe('hand', { l2W1: numbers(g2[0]!), l1W2: numbers(g1[1]!), l1W1: numbers(g1[0]!), shapes: [...g2, ...g1].map((g) => g.shape) });
+      observe('random', { x: numbers(x), lambda, l2: numbers(R.l2PenaltyGrads([x], lambda)[0]!), l1: numbers(R.l1PenaltyGrads([x], lambda)[0]!) });
     });
   });
 
@@ -84,6 +89,7 @@ describe('task 1: L1 and L2 penalties', () => {
     const w = tf.ones([2, 2]);
     const zero = R.l2Penalty([w], 0); // lambda 0 is allowed: the penalty is switched off
     expect(zero.dataSync()[0]).toBe(0);
+    observe('lambda 0', zero.dataSync()[0]);
     zero.dispose();
     expect(() => R.l2Penalty([w], -1)).toThrow(CourseError);
     expect(() => R.l1Penalty([], 0.1)).toThrow(CourseError);
@@ -343,6 +349,7 @@ describe('task 4: optimiser update rules', () => {
     });
     expectClose(out.thetas, [-0.1, -0.29, -0.561], 1e-6, 'θ after steps 1–3');
     expectClose(out.velocity, [2.71, 2.71], 1e-6, 'velocity after 3 steps');
+    observe('momentum', out);
   });
 
   test('sgdMomentumStep matches tf.train.momentum over 10 steps to 1e-5', () => {
@@ -381,6 +388,7 @@ describe('task 4: optimiser update rules', () => {
     });
     expect(r.t, 'state.t after the first step').toBe(1);
     expectClose(r.m, [0.0001, -0.05, 0.3, -4], 1e-6, 'm after one step (stored without bias correction)');
+    observe('adam', r);
   });
 
   test('adamStep matches tf.train.adam over 10 steps to 1e-5', () => {
@@ -432,6 +440,7 @@ describe('task 5: update/weight ratio', () => {
     });
     expect(Array.isArray(ratios)).toBe(true);
     expectClose(ratios, [0.003, 1], 1e-6, 'ratios for [layer 1, layer 2]');
+    observe('ratios', ratios);
   });
 
   test('updateToWeightRatio of a measured SGD step equals lr·‖grad‖/‖W‖ for each layer', () => {
@@ -456,6 +465,7 @@ describe('task 5: update/weight ratio', () => {
       return R.updateToWeightRatio(zeros, [tf.zeros([3, 2]), tf.fill([4], 0.5)]);
     });
     expect(ratios).toEqual([Infinity, Infinity]);
+    observe('ratios', ratios);
   });
 
   test('updateToWeightRatio rejects layers that do not line up and leaks no tensors', async () => {

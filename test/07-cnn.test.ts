@@ -15,6 +15,7 @@ import { evaluate, trainEpoch } from '../lib/train/classifier-epoch.js';
 import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { makeRng } from '../lib/random.js';
 import { CourseError } from '../lib/errors.js';
+import { observe } from '../lib/grader/observe.js';
 import { kernelsUsed, withoutAutodiff } from './support/kernels-used.js';
 
 type T4 = tf.Tensor4D;
@@ -81,6 +82,7 @@ describe('task 1: convolution by hand', () => {
       [28, 3, 1, 'same', 28], [7, 3, 2, 'same', 4], [8, 3, 2, 'same', 4], [5, 2, 2, 'same', 3], [10, 3, 3, 'same', 4],
     ];
     for (const [n, k, s, p, want] of cases) expect(C.convOutputSize(n, k, s, p), `convOutputSize(n ${n}, k ${k}, stride ${s}, ${p})`).toBe(want);
+    observe('sizes', cases.map(([n, k, s, p]) => C.convOutputSize(n, k, s, p)));
   });
 
   test("samePadding puts the odd pixel after (bottom/right), at odd and even sizes", () => {
@@ -89,6 +91,7 @@ describe('task 1: convolution by hand', () => {
       [28, 3, 1, [1, 1]], [7, 3, 2, [1, 1]], [8, 3, 2, [0, 1]], [8, 2, 1, [0, 1]], [9, 4, 2, [1, 2]], [5, 5, 1, [2, 2]], [4, 1, 2, [0, 0]], [6, 4, 1, [1, 2]],
     ];
     for (const [n, k, s, want] of cases) expect(C.samePadding(n, k, s), `samePadding(n ${n}, k ${k}, stride ${s}) as [before, after]`).toEqual(want);
+    observe('paddings', cases.map(([n, k, s]) => C.samePadding(n, k, s)));
   });
 
   test('conv2d matches tf.conv2d on random shapes, strides 1–2, valid and same padding', () => {
@@ -121,6 +124,7 @@ describe('task 1: convolution by hand', () => {
     const same = C.conv2d(x, kernel, { padding: 'same' });
     expect(same.shape).toEqual([1, 4, 5, 1]);
     expect(numbers(same).slice(5, 10), "row 1 of the 'same' output").toEqual([0, 3, 3, 0, -3]);
+    observe('edge', { valid, strided, same, shapes: [valid.shape, strided.shape, same.shape] });
     tf.dispose([x, kernel, valid, strided, same]);
   });
 
@@ -211,9 +215,11 @@ describe('task 2: pooling and its gradient', () => {
     expect(numbers(C.maxPool2d(x, { size: 2 }))).toEqual([4, 0, 8, 7]);
     expect(numbers(C.avgPool2d(x, { size: 2 }))).toEqual([2.5, -1.5, 1.75, 5.75]);
     // 'same' with a 3×3 window, stride 2 on 4×4: padding [0, 1] on each axis; the windows hold 9, 6, 6 and 4 real pixels
-    numbers(C.avgPool2d(x, { size: 3, stride: 2, padding: 'same' })).forEach((v, i) =>
+    const same = numbers(C.avgPool2d(x, { size: 3, stride: 2, padding: 'same' }));
+    same.forEach((v, i) =>
       expect(Math.abs(v - [13 / 9, 5 / 6, 19 / 6, 23 / 4][i]!), `avg 3×3 stride 2 same, window ${i}: ${v}`).toBeLessThan(1e-6),
     );
+    observe('pools', { max: numbers(C.maxPool2d(x, { size: 2 })), avg: numbers(C.avgPool2d(x, { size: 2 })), same });
     x.dispose();
   });
 
@@ -254,6 +260,7 @@ describe('task 2: pooling and its gradient', () => {
       expect(xs[nonzero[0]!], `window ${wi + 1}: the gradient must sit on a maximum`).toBe(max);
       expect(g[nonzero[0]!], `window ${wi + 1}: the whole dy`).toBe([10, 20, 30, 40][wi]);
     });
+    observe('grad', g);
     tf.dispose([x, dy]);
   });
 
@@ -309,6 +316,7 @@ describe('task 3: parameter sharing in numbers', () => {
     expect(C.convParams(3, 8, 16)).toBe(1168);
     expect(C.convParams(5, 3, 64)).toBe(4864);
     expect(C.convParams(1, 16, 4)).toBe(68);
+    observe('params', [C.convParams(3, 1, 8), C.convParams(3, 8, 16), C.convParams(5, 3, 64), C.convParams(1, 16, 4)]);
   });
 
   test('countParams agrees with tfjs on a CNN, a strided valid CNN and an MLP, layer by layer', () => {
@@ -324,6 +332,7 @@ describe('task 3: parameter sharing in numbers', () => {
       expect(got.total, `${name}: total`).toBe(model.countParams());
       expect(got.shapes, `${name}: output shapes`).toEqual(model.layers.map((l) => (l.outputShape as number[]).slice(1)));
       model.dispose();
+      observe(name, got);
     }
     expect(() => C.countParams([28, 28, 1], [{ type: 'dense', units: 10 }])).toThrow(CourseError);
     expect(() => C.countParams([28, 28, 1], [{ type: 'flatten' }, { type: 'conv', filters: 2, kernel: 3 }])).toThrow(CourseError);
@@ -355,6 +364,7 @@ describe('task 3: parameter sharing in numbers', () => {
       });
       expect(C.receptiveField(layers), `receptive field of ${JSON.stringify(layers)}`).toBe(span);
     }
+    observe('fields', [[{ type: 'conv', filters: 1, kernel: 3 }], [{ type: 'conv', filters: 1, kernel: 3 }, { type: 'conv', filters: 1, kernel: 3 }], CNN_LAYERS.slice(0, 4), ...stacks].map((l) => C.receptiveField(l as C.LayerSpec[])));
     expect(() => C.receptiveField([{ type: 'conv', filters: 1, kernel: 3 }, { type: 'flatten' }])).toThrow(CourseError);
   });
 });
@@ -463,6 +473,7 @@ describe('task 5: what it sees, and what shifting does', () => {
     expect(numbers(C.shiftImages(x, -1, 2)), 'one up, two right').toEqual([0, 0, 4, 0, 0, 7, 0, 0, 0]);
     expect(numbers(C.shiftImages(x, 4, 0)), 'further than the image').toEqual(new Array(9).fill(0));
     expect(numbers(C.shiftImages(x, 0, 0)), 'no shift').toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    observe('shifts', ([[1, 0], [0, -1], [-1, 2], [4, 0], [0, 0]] as const).map(([dy, dx]) => tf.tidy(() => numbers(C.shiftImages(x, dy, dx)))));
     expect(await countLeak(() => C.shiftImages(x, 1, -1)), leakDetails()).toBe(0);
     expect(() => C.shiftImages(x, 0.5, 0), 'half a pixel').toThrow(CourseError);
     x.dispose();
@@ -527,6 +538,7 @@ describe('task 5: what it sees, and what shifting does', () => {
       const lo = tf.min(filters, [1, 2], true);
       const hi = tf.max(filters, [1, 2], true);
       expectCloseT(tf.reshape(imgs, [8, 3, 3]), tf.div(tf.sub(filters, lo), tf.sub(hi, lo)), 1e-5, 'filter images (w − min)/(max − min) per filter');
+      observe('filters', { kernel, images: imgs }); // the parent rescales the 72 weights itself
     });
     imgs.dispose();
     // a constant filter has no contrast to show: all 0.5
@@ -534,7 +546,9 @@ describe('task 5: what it sees, and what shifting does', () => {
     const flatFirst = tf.tidy(() => tf.concat([tf.fill([3, 3, 1, 1], 0.3), tf.slice(kernel!, [0, 0, 0, 1], [3, 3, 1, 7])], 3));
     cnn.layers[1]!.setWeights([flatFirst, bias!]);
     const withFlat = C.filterImages(cnn);
-    expect(numbers(tf.tidy(() => tf.slice(withFlat, [0, 0, 0, 0], [1, 3, 3, 1]))), 'a constant filter').toEqual(new Array(9).fill(0.5));
+    const flatImage = numbers(tf.tidy(() => tf.slice(withFlat, [0, 0, 0, 0], [1, 3, 3, 1])));
+    expect(flatImage, 'a constant filter').toEqual(new Array(9).fill(0.5));
+    observe('constant filter', flatImage);
     tf.dispose([withFlat, flatFirst]);
     const dense = tf.sequential({ layers: [tf.layers.dense({ inputShape: [784], units: 10 })] });
     expect(() => C.filterImages(dense), 'a model without a conv layer').toThrow(CourseError);

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as R from '@target/08-responsible-ml/index.js';
 import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
+import { observe } from '../lib/grader/observe.js';
 import { batchIndices } from '../lib/data/split.js';
 import { makeRng } from '../lib/random.js';
 
@@ -43,6 +44,7 @@ describe('task 1: the audit', () => {
     const b = result.groups[1];
     expect(b.n).toBe(4);
     expectClose([b.accuracy, b.selectionRate, b.fpr, b.fnr], [0.5, 1, 1, 0], 1e-12, 'group B: accuracy, selection, FPR, FNR');
+    observe('rates', { a, auditA: result.groups[0], b });
   });
 
   test('the parity difference is signed B − A and equalised odds is the larger of the two rate gaps', () => {
@@ -60,6 +62,8 @@ describe('task 1: the audit', () => {
     const g = R.audit([1, 0, 1, 0, 0], [1, 0, 1, 1, 0], [0, 0, 1, 1, 1]);
     expect(g.equalisedOddsDifference).toBeCloseTo(0.5, 12);
     expect(g.demographicParityDifference).toBeCloseTo(-1 / 6, 12);
+    const gaps = (x: typeof r) => ({ parity: x.demographicParityDifference, odds: x.equalisedOddsDifference });
+    observe('gaps', { r: gaps(r), flipped: gaps(f), g: gaps(g) });
   });
 
   test('an empty group is a CourseError naming it; a rate without a denominator is NaN', () => {
@@ -67,6 +71,7 @@ describe('task 1: the audit', () => {
     const r = R.audit([1, 0, 1], [1, 0, 1], [0, 0, 1]);
     expect(r.groups[1].fpr).toBeNaN();
     expect(r.groups[1].fnr).toBe(0);
+    observe('group B', { fpr: r.groups[1].fpr, fnr: r.groups[1].fnr });
     expect(() => R.audit([1, 0], [1, 0], [0, 0])).toThrow(CourseError);
     expect(() => R.groupRates([1, 0], [1, 0], [1, 1], 0)).toThrow(/group 0/);
   });
@@ -84,6 +89,7 @@ describe('task 2: mitigations', () => {
     const mean = (3 * Math.sqrt(2 / 3) + Math.SQRT2) / 4;
     expectClose(R.groupWeights(groups, 0.5), [Math.sqrt(2 / 3) / mean, Math.sqrt(2 / 3) / mean, Math.sqrt(2 / 3) / mean, Math.SQRT2 / mean], 1e-6, 'strength 0.5');
     expect(() => R.groupWeights(groups, 1.5)).toThrow(CourseError);
+    observe('weights', [1, 0, 0.5].map((strength) => R.groupWeights(groups, strength)));
   });
 
   test('thresholdForFnr picks the largest threshold meeting the FNR target; a score equal to a threshold is positive', () => {
@@ -97,6 +103,8 @@ describe('task 2: mitigations', () => {
     expect(R.thresholdForFnr(scores, labels, 0.75)).toBe(0.9);
     expect(Array.from(R.applyGroupThresholds([0.5, 0.5, 0.49, 0.3], [0, 1, 0, 1], [0.5, 0.3]))).toEqual([1, 1, 0, 1]);
     expect(() => R.thresholdForFnr([0.5], [0], 0.1)).toThrow(CourseError);
+    observe('thresholds', [0, 0.25, 0.5, 0.75].map((fnr) => R.thresholdForFnr(scores, labels, fnr)));
+    observe('applied', R.applyGroupThresholds([0.5, 0.5, 0.49, 0.3], [0, 1, 0, 1], [0.5, 0.3]));
   });
 
   test('thresholdMitigation fits each group threshold on validation and only applies it to the test set', () => {
@@ -107,6 +115,7 @@ describe('task 2: mitigations', () => {
     const r = R.thresholdMitigation(val, test, 0);
     expectClose(r.thresholds, [0.3, 0.1], 1e-12, 'thresholds (fitted on validation)');
     expect(Array.from(r.testPredictions)).toEqual([1, 1, 1, 1, 1, 1, 0]);
+    observe('mitigation', { thresholds: r.thresholds, testPredictions: r.testPredictions });
   });
 
   test('reweighting by group lowers group B\'s error on a skewed training set (trained here)', async () => {
@@ -145,6 +154,7 @@ describe('task 3: membership inference', () => {
     const got = tf.tidy(() => Array.from(R.perExampleLoss(tf.tensor1d([0, 2, -1, 100, -100]), tf.tensor1d([1, 1, 0, 0, 0])).dataSync()));
     // −log σ(0) = ln 2; −log σ(2) = ln(1 + e^−2); −log(1 − σ(−1)) = ln(1 + e^−1); z = 100, y = 0 → 100; z = −100, y = 0 → ≈ 0
     expectClose(got, [Math.LN2, Math.log1p(Math.exp(-2)), Math.log1p(Math.exp(-1)), 100, 0], 1e-4, 'per-example BCE');
+    observe('losses', got);
   });
 
   test('membershipAuc: the hand-worked value with a tie, 0.5 for identical sets, 1 when members all have lower loss', () => {
@@ -154,6 +164,7 @@ describe('task 3: membership inference', () => {
     expect(R.membershipAuc([0.01, 0.02], [0.5, 0.7, 0.9])).toBe(1);
     expect(R.membershipAuc([0.5, 0.7, 0.9], [0.01, 0.02])).toBe(0);
     expect(() => R.membershipAuc([], [0.1])).toThrow(CourseError);
+    observe('auc', [R.membershipAuc([0.1, 0.5], [0.3, 0.5]), R.membershipAuc([0.2, 0.4, 0.9], [0.9, 0.2, 0.4]), R.membershipAuc([0.01, 0.02], [0.5, 0.7, 0.9]), R.membershipAuc([0.5, 0.7, 0.9], [0.01, 0.02])]);
   });
 
   test('membershipAttack scores members against the held-out examples, not against the training set again', async () => {
@@ -169,6 +180,7 @@ describe('task 3: membership inference', () => {
     expectClose(r.nonMemberLosses, [Math.log1p(Math.exp(3)), Math.log1p(Math.exp(-1.5))], 1e-5, 'held-out losses');
     expect(r.auc).toBe(1);
     expect(leaked, `membershipAttack leaves tensors behind: ${leakDetails()}`).toBe(0);
+    observe('attack', { memberLosses: r.memberLosses, nonMemberLosses: r.nonMemberLosses, auc: r.auc });
   });
 });
 
@@ -181,9 +193,11 @@ describe('task 4: saliency', () => {
       const wt = tf.tensor2d(w, [4, 1]);
       const s = R.saliencyMap((x) => tf.reshape(tf.matMul(x, wt), [x.shape[0]]) as tf.Tensor1D, tf.tensor2d([[1, 2, 3, 4], [-1, 0, 5, 2], [0, 0, 0, 0]]));
       expect(s.shape).toEqual([3, 4]);
+      observe('shape', s.shape);
       return Array.from(s.dataSync());
     });
     expectClose(got, [...w, ...w, ...w].map(Math.abs), 1e-6, 'saliency = |w|');
+    observe('saliency', got);
   });
 
   test('saliencyMap of a nonlinear net matches |finite differences| of each example\'s own logit', () => {
@@ -202,6 +216,7 @@ describe('task 4: saliency', () => {
     tf.dispose([W1, W2]);
     // float32 central differences with eps 1e-2: error ~1e-4 (measured < 3e-4)
     expectClose(got, expected, 2e-3, 'saliency vs |finite difference|');
+    observe('saliency', got); // the parent redoes the finite differences in float64
   });
 
   test('saliencyMap and perExampleLoss leak no tensors', async () => {
@@ -224,6 +239,7 @@ describe('task 5: cost', () => {
     expect(R.trainStepFlops([784, 32, 1], 100)).toBe(15_072_000);
     // [3, 2], batch 1: 6 · 6 = 36
     expect(R.trainStepFlops([3, 2], 1)).toBe(36);
+    observe('flops', [R.trainStepFlops([784, 32, 1], 100), R.trainStepFlops([3, 2], 1)]);
     expect(() => R.trainStepFlops([784], 10)).toThrow(CourseError);
   });
 
@@ -234,6 +250,7 @@ describe('task 5: cost', () => {
     expect(e.gramsCO2).toBeCloseTo(60, 10);
     const z = R.energyEstimate(0, { watts: 100, pue: 1, gramsPerKWh: 400 });
     expect(z).toEqual({ kWh: 0, gramsCO2: 0 });
+    observe('energy', { e, z });
     expect(() => R.energyEstimate(10, { watts: 100, pue: 0.5, gramsPerKWh: 400 })).toThrow(CourseError);
   });
 });

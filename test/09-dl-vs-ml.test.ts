@@ -12,6 +12,7 @@ import { loadIris } from '../lib/data/iris.js';
 import { stratifiedSplit } from '../lib/data/split.js';
 import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
+import { observe } from '../lib/grader/observe.js';
 import { makeRng } from '../lib/random.js';
 
 function numbers(t: tf.Tensor): number[] {
@@ -52,9 +53,13 @@ describe('task 1: softmax regression and k-NN', () => {
       const labels = ints([0, 1, 2, 0, 1, 2, 2, 2, 1, 0, 0, 1]);
       const W = tf.randomNormal([4, 3], 0, 1, 'float32', 4) as tf.Tensor2D;
       const b = tf.randomNormal([3], 0, 1, 'float32', 5) as tf.Tensor1D;
-      return [R.softmaxRegressionLoss({ W, b }, x, labels, 0.05).dataSync()[0]!, referenceLoss(W, b, x, tf.oneHot(labels, 3).toFloat() as tf.Tensor2D, 0.05).dataSync()[0]!];
+      const loss = R.softmaxRegressionLoss({ W, b }, x, labels, 0.05).dataSync()[0]!;
+      // the parent recomputes mean CE + λΣW² from these inputs
+      observe('random', { x: numbers(x), labels: numbers(labels), W: numbers(W), b: numbers(b), loss });
+      return [loss, referenceLoss(W, b, x, tf.oneHot(labels, 3).toFloat() as tf.Tensor2D, 0.05).dataSync()[0]!];
     });
     expect(Math.abs(mine! - ref!), `loss on random data ${mine}, mean CE + λΣW² = ${ref}`).toBeLessThan(1e-5);
+    observe('hand', v);
   });
 
   test('trainSoftmaxRegression follows gradient descent on mean CE + λΣW² from zeros, step for step', () => {
@@ -74,10 +79,11 @@ describe('task 1: softmax regression and k-NN', () => {
       const model = R.trainSoftmaxRegression(x, labels, opts);
       expect(model.W.shape).toEqual([5, 3]);
       expect(model.b.shape).toEqual([3]);
-      return { W: numbers(model.W), b: numbers(model.b), refW: numbers(W), refB: numbers(b) };
+      return { W: numbers(model.W), b: numbers(model.b), refW: numbers(W), refB: numbers(b), x: numbers(x), labels: numbers(labels) };
     });
     expectClose(out.W, out.refW, 1e-4, 'W after 30 steps');
     expectClose(out.b, out.refB, 1e-4, 'b after 30 steps');
+    observe('descent', { x: out.x, labels: out.labels, W: out.W, b: out.b }); // the parent runs the 30 steps itself
   });
 
   test('with uninformative inputs and strong L2 the unpenalised bias still learns the class frequencies', () => {
@@ -85,6 +91,7 @@ describe('task 1: softmax regression and k-NN', () => {
     // whatever λ is. A penalised bias is pulled towards 0 (λ = 1: softmax(b) ≈ [0.6, 0.4]).
     const p = tf.tidy(() => {
       const m = R.trainSoftmaxRegression(tf.zeros([8, 3]), ints([0, 0, 0, 0, 0, 0, 1, 1]), { numClasses: 2, lambda: 1, learningRate: 1, steps: 300 });
+      observe('b', m.b);
       return numbers(tf.softmax(m.b));
     });
     expectClose(p, [0.75, 0.25], 0.01, 'softmax(b)');
@@ -105,6 +112,7 @@ describe('task 1: softmax regression and k-NN', () => {
     expect(predict([[0, 0], [3, 4], [6, 8]], [2, 0, 1], [[3, 3], [7, 7]], 1), '2-D: (3,3) → (3,4); (7,7) → (6,8)').toEqual([0, 1]);
     expect(predict([[0], [3]], [1, 0], [[1]], 2), 'vote tie 1–1: the smaller class id (0) wins, not the nearer point').toEqual([0]);
     expect(predict([[0], [2]], [1, 0], [[1]], 1), 'distance tie: the lower training index (point 0, class 1) comes first').toEqual([1]);
+    observe('predictions', [predict(line, lineY, [[1.4], [9]], 1), predict(line, lineY, [[1.4], [1.9]], 3), predict([[0, 0], [3, 4], [6, 8]], [2, 0, 1], [[3, 3], [7, 7]], 1), predict([[0], [3]], [1, 0], [[1]], 2), predict([[0], [2]], [1, 0], [[1]], 1)]);
   });
 
   test('knnPredict agrees with a brute-force loop on random data (k = 5, 4 classes)', async () => {
@@ -120,6 +128,7 @@ describe('task 1: softmax regression and k-NN', () => {
     });
     const got = tf.tidy(() => numbers(R.knnPredict(tf.tensor2d(train), ints(y), tf.tensor2d(query), 5)));
     expect(got).toEqual(expected);
+    observe('knn', { train, y, query, got }); // the parent redoes the brute-force loop
     // "All query-to-training distances at once, with tensor ops (no loop over rows)": the number
     // of kernels one call runs (tf.profile) must not grow with the rows. Same k and the same
     // classes (0–3 in every set), so a loop over k or over the classes stays allowed.
@@ -147,6 +156,7 @@ describe('task 1: softmax regression and k-NN', () => {
     expect(loo([[0], [0], [10]], [0, 1, 1], 1), 'duplicates of different classes; 10 ties between points 0 and 1 → the lower index').toEqual([1, 0, 0]);
     // k = 3 on [0, 1, 2, 3] with classes [0, 0, 1, 1]: point 0 ← {1, 2, 3} → 1; point 1 ← {0, 2, 3} → 1 …
     expect(loo([[0], [1], [2], [3]], [0, 0, 1, 1], 3)).toEqual([1, 1, 0, 0]);
+    observe('loo', [loo([[0], [1], [5], [6], [20]], [0, 0, 1, 1, 0], 1), loo([[0], [0], [10]], [0, 1, 1], 1), loo([[0], [1], [2], [3]], [0, 0, 1, 1], 3)]);
   });
 
   test('baselines reject bad input with a CourseError and leak no tensors', async () => {
@@ -192,6 +202,7 @@ describe('task 2: hand-made image features', () => {
       return numbers(out);
     });
     expectClose(h, [0.25, 0.25, 0.25, 0.25, 0.75, 0, 0, 0.25], 1e-6, 'histograms of the two images');
+    observe('histograms', h);
   });
 
   test('edgeOrientationHistogram puts vertical, horizontal and diagonal edges in the hand-worked bins', () => {
@@ -211,6 +222,7 @@ describe('task 2: hand-made image features', () => {
       return numbers(out);
     });
     expectClose(h, [1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0], 1e-5, 'orientation histograms');
+    observe('histograms', h);
   });
 
   test('edgeOrientationHistogram matches a loop-by-loop reference on Fashion-MNIST images (8 bins)', () => {
@@ -229,6 +241,7 @@ describe('task 2: hand-made image features', () => {
     });
     expectClose(out.train, [-1, 0, 1, 0], 1e-6, 'standardized train');
     expectClose(out.test, [9, 0, 11, 2], 1e-5, 'standardized test');
+    observe('standardized', out);
   });
 
   test('feature functions reject pixels outside [0, 1] and a channel axis, and leak no tensors', async () => {
@@ -257,6 +270,7 @@ describe('task 3: the learning-curve protocol', () => {
         const missing = subsets[i - 1]!.filter((j) => !bigger.has(j));
         expect(missing, `indices of the ${sizes[i - 1]}-subset missing from the ${sizes[i]}-subset`).toEqual([]);
       }
+      observe(`pool of ${labels.length}`, subsets); // the pools are fixed: the parent checks the nesting
     }
   });
 
@@ -281,6 +295,7 @@ describe('task 3: the learning-curve protocol', () => {
     expect(b, 'the same seed must give the same subset').toEqual(a);
     expect(new Set(c).size === 50 && c.some((j) => !a.includes(j)), 'another seed must give another subset').toBe(true);
     expect(() => R.nestedStratifiedSubsets(balancedPool, [50, 20], 1)).toThrow(CourseError);
+    observe('subsets', { balanced: R.nestedStratifiedSubsets(balancedPool, [10, 20, 50, 100, 300], 5), unbalanced: R.nestedStratifiedSubsets(unbalancedPool, [10, 25, 60, 100], 5), a, b, c });
   });
 
   test('learningCurve gives every model the same nested training rows and the same untouched test set', () => {
@@ -374,6 +389,7 @@ describe('task 4: interpretation', () => {
       return numbers(img);
     });
     expectClose(out, [1, 0.25, 0.5, 0.75, 0.5, 0.5, 0.5, 0.5], 1e-6, 'weight images');
+    observe('images', out);
     const W = tf.zeros([6, 2]) as tf.Tensor2D;
     expect(() => R.weightImages(W, 2, 2)).toThrow(CourseError);
     W.dispose();
@@ -390,6 +406,7 @@ describe('task 4: interpretation', () => {
     // gaps 0.1, 0.2, 0.3 → mean 0.2, sample std 0.1 (population std would be 0.0816)
     const three = R.compareCurves([10], [[0.6], [0.7], [0.8]], [[0.5], [0.5], [0.5]]);
     expectClose(three.gapStd, [0.1], 1e-9, 'gapStd over three seeds');
+    observe('comparisons', { r, three });
   });
 
   test('compareCurves: the overtake must hold at every larger size; one seed has std 0; never → null', () => {
@@ -400,6 +417,8 @@ describe('task 4: interpretation', () => {
     // found by mutation testing: ahead everywhere → the smallest size; a tie at the end is not a lead
     expect(R.compareCurves([10, 100, 1000], [[0.8, 0.9, 0.95]], [[0.7, 0.8, 0.9]]).overtakeSize, 'ahead at every size').toBe(10);
     expect(R.compareCurves([10, 100], [[0.8, 0.7]], [[0.7, 0.7]]).overtakeSize, 'level at the largest size').toBeNull();
+    observe('overtakes', [back.overtakeSize, R.compareCurves([10, 100], [[0.5, 0.6]], [[0.7, 0.8]]).overtakeSize, R.compareCurves([10, 100, 1000], [[0.8, 0.9, 0.95]], [[0.7, 0.8, 0.9]]).overtakeSize, R.compareCurves([10, 100], [[0.8, 0.7]], [[0.7, 0.7]]).overtakeSize]);
+    observe('back std', back.gapStd);
     expect(() => R.compareCurves([10, 100], [[0.5]], [[0.7, 0.8]])).toThrow(CourseError);
   });
 });
