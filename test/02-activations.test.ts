@@ -14,6 +14,7 @@ import { accuracy } from '../lib/metrics/index.js';
 import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError, isNotImplemented } from '../lib/errors.js';
 import { ByHandViolation, byHand, loadByHandPolicy, runByHand } from './support/by-hand.js';
+import { observe } from '../lib/grader/observe.js';
 
 // Task 1's activations run under its "by hand" policy (the rubric's "byHand"): a built-in
 // activation (tf.sigmoid, tf.relu, …, seen as its op scope or its kernel) fails every task-1 test
@@ -88,6 +89,9 @@ const DERIVATIVES: Record<string, { fn: Fn; derivative: Fn }> = {
 
 // −4.95, −4.85, …, 4.95: never exactly on the kink at 0.
 const GRID = Array.from({ length: 100 }, (_, i) => -4.95 + 0.1 * i);
+/** The grid points whose values the alpha test sends to the grader's judge (every fifth, and both sides of 0): a few KB. */
+const SAMPLED = GRID.flatMap((_, i) => (i % 5 === 0 || i === 49 || i === 50 ? [i] : []));
+const sampled = (v: number[]): number[] => SAMPLED.map((i) => v[i]!);
 
 // ---- closed forms, evaluated here in float64 (never from the code under test) ----
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
@@ -124,20 +128,31 @@ const DERIVATIVE_TOL = 1e-4;
 
 describe('task 1: activation functions', () => {
   test('every activation gives the hand-worked values at chosen points', () => {
+    const seen: Record<string, number[]> = {};
     for (const [name, { fn, values: expected }] of Object.entries(EXPECTED)) {
-      expectClose(values(fn, POINTS), expected, 1e-5, name);
+      const v = values(fn, POINTS);
+      seen[name] = v;
+      expectClose(v, expected, 1e-5, name);
     }
+    observe('values', seen); // judged again in the grader (test/02-activations.judge.ts)
   });
 
   test('activations keep the input shape and dtype', () => {
     tf.tidy(() => {
       const x = tf.randomNormal([2, 3, 4], 0, 2, 'float32', 7);
+      const seen: Record<string, { shape: number[]; dtype?: string }> = {};
       for (const [name, { fn }] of Object.entries(EXPECTED)) {
         const y = fn(x);
+        seen[name] = { shape: y.shape, dtype: y.dtype };
         expect(y.shape, name).toEqual([2, 3, 4]);
         expect(y.dtype, name).toBe('float32');
       }
-      for (const [name, { derivative }] of Object.entries(DERIVATIVES)) expect(derivative(x).shape, `${name}'`).toEqual([2, 3, 4]);
+      for (const [name, { derivative }] of Object.entries(DERIVATIVES)) {
+        const shape = derivative(x).shape;
+        seen[`${name}Derivative`] = { shape };
+        expect(shape, `${name}'`).toEqual([2, 3, 4]);
+      }
+      observe('shapes', seen);
     });
   });
 
@@ -149,6 +164,7 @@ describe('task 1: activation functions', () => {
       expectClose(mine, GRID.map(FORMULA[name]!), DERIVATIVE_TOL, `${name}' against the closed-form derivative`, GRID);
       const auto = tf.tidy(() => Array.from(tf.grad(fn)(tf.tensor1d(GRID)).dataSync()));
       expectClose(auto, GRID.map(FORMULA[name]!), DERIVATIVE_TOL, `tf.grad of your ${name} against the closed-form derivative`, GRID);
+      observe('derivative', { mine, auto });
     });
   }
 
@@ -156,14 +172,20 @@ describe('task 1: activation functions', () => {
     // values: float32 rounding of x itself (|x| ≤ 5) is ≤ 2.4e-7; 1e-5 leaves room for exp in ELU.
     const leaky = (a: number) => (x: number) => (x > 0 ? x : a * x);
     const eluF = (a: number) => (x: number) => (x > 0 ? x : a * (Math.exp(x) - 1));
+    const seen: Record<string, number[]> = {};
+    const check = (what: string, actual: number[], expected: number[], tol: number) => {
+      expectClose(actual, expected, tol, what, GRID);
+      seen[what] = sampled(actual);
+    };
     for (const alpha of [0, 0.05, 0.2, 0.5]) {
-      expectClose(values((x) => S.leakyRelu(x, alpha), GRID), GRID.map(leaky(alpha)), 1e-5, `leakyRelu(x, ${alpha})`, GRID);
-      expectClose(values((x) => S.leakyReluDerivative(x, alpha), GRID), GRID.map((x) => (x > 0 ? 1 : alpha)), DERIVATIVE_TOL, `leakyReluDerivative(x, ${alpha})`, GRID);
+      check(`leakyRelu ${alpha}`, values((x) => S.leakyRelu(x, alpha), GRID), GRID.map(leaky(alpha)), 1e-5);
+      check(`leakyReluDerivative ${alpha}`, values((x) => S.leakyReluDerivative(x, alpha), GRID), GRID.map((x) => (x > 0 ? 1 : alpha)), DERIVATIVE_TOL);
     }
     for (const alpha of [0.5, 2]) {
-      expectClose(values((x) => S.elu(x, alpha), GRID), GRID.map(eluF(alpha)), 1e-5, `elu(x, ${alpha})`, GRID);
-      expectClose(values((x) => S.eluDerivative(x, alpha), GRID), GRID.map((x) => (x > 0 ? 1 : alpha * Math.exp(x))), DERIVATIVE_TOL, `eluDerivative(x, ${alpha})`, GRID);
+      check(`elu ${alpha}`, values((x) => S.elu(x, alpha), GRID), GRID.map(eluF(alpha)), 1e-5);
+      check(`eluDerivative ${alpha}`, values((x) => S.eluDerivative(x, alpha), GRID), GRID.map((x) => (x > 0 ? 1 : alpha * Math.exp(x))), DERIVATIVE_TOL);
     }
+    observe('sampled', seen); // the values at SAMPLED grid points
   });
 
   test('activations are written with elementary ops, not the built-in tf.sigmoid/tf.tanh/tf.relu/tf.elu/tf.softmax', async () => {
@@ -202,6 +224,8 @@ describe('task 1: activation functions', () => {
     expect(max).toBeLessThanOrEqual(0.25 + 1e-6);
     expect(d.indexOf(max)).toBe(1000);
     expect(Math.min(...d)).toBeGreaterThanOrEqual(0);
+    // what the assertions above read, and the values around 0 (the whole curve is 2001 numbers)
+    observe('sigmoidDerivative', { at0: d[1000], max, argmax: d.indexOf(max), min: Math.min(...d), near0: d.slice(990, 1011) });
   });
 
   test('softmax of [1000, 1001] is finite and sums to 1 (numerically stable)', () => {
@@ -215,15 +239,22 @@ describe('task 1: activation functions', () => {
     );
     const col = tf.tidy(() => Array.from(S.softmax(tf.tensor2d([[0, 1000], [0, 1000]]), 0).dataSync()));
     expectClose(col, [0.5, 0.5, 0.5, 0.5], softmaxTol(1000), 'softmax over axis 0');
+    observe('softmax', { p, rows, col });
   });
 
   test('activations and derivatives stay finite for large inputs (|x| = 100)', () => {
     const big = [-100, 100];
+    const seen: Record<string, number[]> = {};
     for (const [name, { fn, derivative }] of Object.entries(DERIVATIVES)) {
-      for (const v of [...values(fn, big), ...values(derivative, big)]) expect(Number.isFinite(v), `${name} at ±100 gave ${v}`).toBe(true);
+      const vs = [...values(fn, big), ...values(derivative, big)];
+      seen[name] = vs;
+      for (const v of vs) expect(Number.isFinite(v), `${name} at ±100 gave ${v}`).toBe(true);
     }
-    expectClose(values((x) => S.tanh(x), big), [-1, 1], 1e-6, 'tanh(±100)');
-    expectClose(values((x) => S.sigmoid(x), big), [0, 1], 1e-6, 'sigmoid(±100)');
+    const tanh100 = values((x) => S.tanh(x), big);
+    const sigmoid100 = values((x) => S.sigmoid(x), big);
+    expectClose(tanh100, [-1, 1], 1e-6, 'tanh(±100)');
+    expectClose(sigmoid100, [0, 1], 1e-6, 'sigmoid(±100)');
+    observe('big', { ...seen, tanh100, sigmoid100 }); // non-finite values arrive as strings, which the judge rejects
   });
 
   test('activation functions leak no tensors', async () => {
@@ -476,6 +507,7 @@ describe('task 3: gradient diagnostics', () => {
     expect(dead.perLayer[0]!.fraction).toBeCloseTo(3 / 8, 6);
     expect(dead.perLayer[1]!.fraction).toBeCloseTo(1, 6);
     expect(dead.overall).toBeCloseTo(7 / 12, 6);
+    observe('dead', { layers: dead.perLayer.map((l) => l.layer), fractions: dead.perLayer.map((l) => l.fraction), overall: dead.overall });
     x.dispose();
     model.dispose();
   });

@@ -15,6 +15,7 @@ import { CourseError } from '../lib/errors.js';
 import { expectCourseError } from './support/course-error.js';
 import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { makeRng } from '../lib/random.js';
+import { observe } from '../lib/grader/observe.js';
 
 
 /** Long synchronous loops starve vitest's worker RPC (60 s timeout); let it breathe. */
@@ -158,6 +159,8 @@ describe('task 1: vocabulary and windows', () => {
     expect(uni.chars, 'code points, each once, ascending').toEqual(['a', 'b', 'é', '😀']);
     expect(uni.size).toBe(4);
     expect(uni.index.get('😀')).toBe(3);
+    // judged again in the grader (test/03-char-rnn.judge.ts); `distinct` is the test's own input
+    observe('vocab', { chars: v.chars, size: v.size, l: v.index.get('l'), big: big.chars, bigSize: big.size, distinct: new Set(SMALL).size, uni: uni.chars, uniSize: uni.size, emoji: uni.index.get('😀') });
   });
 
   it('encode and decode round-trip the small text exactly', () => {
@@ -165,7 +168,10 @@ describe('task 1: vocabulary and windows', () => {
     const ids = rnn.encode(v, SMALL);
     expect(ids.length).toBe(SMALL.length);
     expect(rnn.decode(v, ids)).toBe(SMALL);
-    expect(Array.from(rnn.encode(rnn.buildVocab('hello world'), 'hello'))).toEqual([3, 2, 4, 4, 5]);
+    const hello = Array.from(rnn.encode(rnn.buildVocab('hello world'), 'hello'));
+    expect(hello).toEqual([3, 2, 4, 4, 5]);
+    // the 30k-character round trip is sent as its comparison (the text itself would be 30 kB)
+    observe('roundTrip', { length: ids.length, textLength: SMALL.length, same: rnn.decode(v, ids) === SMALL, hello });
   });
 
   it('encode rejects an unknown character with a CourseError naming it', () => {
@@ -197,15 +203,19 @@ describe('task 1: vocabulary and windows', () => {
     expect(shifted.starts).toEqual([100, 103, 106, 109, 112]);
     expect(Array.from(shifted.inputs)).toEqual(Array.from(w.inputs));
     expect(Array.from(shifted.targets)).toEqual(Array.from(w.targets));
+    const arr = (x: ArrayLike<number>) => Array.from(x);
+    observe('windows', { n: w.n, seqLength: w.seqLength, starts: w.starts, inputs: arr(w.inputs), targets: arr(w.targets), shifted: { starts: shifted.starts, inputs: arr(shifted.inputs), targets: arr(shifted.targets) } });
   });
 
   it('makeWindows keeps the last window that exactly fits: n = floor((length − T − 1) / step) + 1 at boundary lengths', () => {
     // Lengths where `s + T + 1 <= length` and `< length` disagree: exactly T + 1 characters (one
     // window), T + step (still one), T + step + 1 (two), and lengths in between.
+    const seen: { T: number; step: number; length: number; n: number; starts: number[]; inputsLength: number; last: number[] }[] = [];
     for (const [T, step] of [[1, 1], [4, 2], [5, 3], [6, 6], [3, 7]] as const) {
       for (const length of [T + 1, T + 2, T + step, T + step + 1, T + 2 * step, T + 2 * step + 1, T + 3 * step + 2]) {
         const ids = Array.from({ length }, (_, i) => 100 + i);
         const w = rnn.makeWindows(ids, T, step);
+        seen.push({ T, step, length, n: w.n, starts: w.starts, inputsLength: w.inputs.length, last: Array.from(w.inputs.slice((w.n - 1) * T)) });
         const n = Math.floor((length - T - 1) / step) + 1;
         const what = `makeWindows(${length} ids, seqLength ${T}, step ${step})`;
         expect(w.n, `${what}: number of windows`).toBe(n);
@@ -215,6 +225,7 @@ describe('task 1: vocabulary and windows', () => {
         expect(Array.from(w.inputs.slice((n - 1) * T)), `${what}: inputs of the last window`).toEqual(ids.slice(last, last + T));
       }
     }
+    observe('cases', seen);
   });
 
   it('splitWindows splits by position: no validation window overlaps training text', () => {
@@ -249,8 +260,10 @@ describe('task 1: vocabulary and windows', () => {
     const a = rnn.splitWindows(ids, { ...opts, seed: 1 });
     const b = rnn.splitWindows(ids, { ...opts, seed: 1 });
     expect(b.val.starts).toEqual(a.val.starts);
-    const distinct = new Set([1, 2, 3, 4, 5].map((seed) => rnn.splitWindows(ids, { ...opts, seed }).val.starts.join(',')));
+    const bySeed = [1, 2, 3, 4, 5].map((seed) => rnn.splitWindows(ids, { ...opts, seed }).val.starts);
+    const distinct = new Set(bySeed.map((starts) => starts.join(',')));
     expect(distinct.size).toBeGreaterThan(1);
+    observe('valStarts', { a: a.val.starts, b: b.val.starts, bySeed });
   });
 
   it('splitWindows: blocks of ⌊length / blocks⌋ ids, the last takes the remainder, max(1, round(valFraction · blocks)) are validation', () => {
@@ -263,9 +276,11 @@ describe('task 1: vocabulary and windows', () => {
       const end = b === 9 ? 127 : 12 * b + 12;
       for (let s = 12 * b; s + 5 <= end; s += 2) expectedStarts.push(s);
     }
+    const seen: { valFraction: number; seed: number; train: number[]; val: number[] }[] = [];
     for (const [valFraction, nVal] of [[0.3, 3], [0.01, 1], [0.1, 1]] as const) {
       for (const seed of [1, 2, 3]) {
         const { train, val } = rnn.splitWindows(ids, { seqLength: 4, step: 2, valFraction, seed });
+        seen.push({ valFraction, seed, train: train.starts, val: val.starts });
         const all = [...train.starts, ...val.starts].sort((a, b) => a - b);
         expect(all, `window starts (valFraction ${valFraction}, seed ${seed})`).toEqual(expectedStarts);
         const valBlocks = new Set(val.starts.map(blockOf));
@@ -273,6 +288,7 @@ describe('task 1: vocabulary and windows', () => {
         for (const s of train.starts) expect(valBlocks.has(blockOf(s)), `training window at ${s} in a validation block`).toBe(false);
       }
     }
+    observe('splits', seen);
   });
 
   it('bad arguments to buildVocab, decode, makeWindows and splitWindows are CourseErrors', () => {
@@ -295,6 +311,7 @@ describe('task 1: vocabulary and windows', () => {
 
 describe('task 2: model', () => {
   it('outputs logits of shape [batch, time, vocab] for both cells and any length', () => {
+    const seen: Record<string, unknown> = {};
     for (const cell of ['lstm', 'gru'] as const) {
       const model = rnn.buildCharModel({ vocabSize: 11, embeddingDim: 4, cell, units: 6, layers: 1, dropout: 0 });
       const [a, b] = tf.tidy(() => {
@@ -309,21 +326,27 @@ describe('task 2: model', () => {
       const rowSum = b.values!.slice(0, 11).reduce((s, v) => s + v, 0);
       const outside01 = b.values!.some((v) => v < 0 || v > 1);
       expect(outside01 || Math.abs(rowSum - 1) > 1e-3, `${cell} output looks like a softmax`).toBe(true);
+      seen[cell] = { shape: a.shape, dtype: a.dtype, shapeB: b.shape, values: b.values };
       model.dispose();
     }
+    observe('logits', seen);
   });
 
   it('parameter count matches the formula (lstm, 2 layers)', () => {
     const cfg = { vocabSize: 50, embeddingDim: 8, cell: 'lstm' as const, units: 16, layers: 2, dropout: 0.1 };
     const model = rnn.buildCharModel(cfg);
-    expect(model.countParams()).toBe(paramCountFormula(50, 8, 'lstm', 16, 2));
+    const count = model.countParams();
+    expect(count).toBe(paramCountFormula(50, 8, 'lstm', 16, 2));
+    observe('count', count);
     model.dispose();
   });
 
   it('parameter count matches the formula (gru, 3 layers)', () => {
     const cfg = { vocabSize: 30, embeddingDim: 5, cell: 'gru' as const, units: 12, layers: 3, dropout: 0 };
     const model = rnn.buildCharModel(cfg);
-    expect(model.countParams()).toBe(paramCountFormula(30, 5, 'gru', 12, 3));
+    const count = model.countParams();
+    expect(count).toBe(paramCountFormula(30, 5, 'gru', 12, 3));
+    observe('count', count);
     model.dispose();
   });
 
@@ -343,6 +366,7 @@ describe('task 2: model', () => {
     expect(maxAbsDiff(off.train, off.infer), 'dropout 0: training-mode output equals inference output').toBeLessThan(1e-6);
     const on = run(0.5);
     expect(maxAbsDiff(on.train, on.infer), 'dropout 0.5: training-mode output must differ from inference output').toBeGreaterThan(1e-4);
+    observe('outputs', { off, on }); // 60 logits per mode and rate
     x.dispose();
   });
 
@@ -377,14 +401,16 @@ describe('task 3: training', () => {
     // targets 1 and 0 lose 2000 and 0 nats, mean 1000 (float32 holds these exactly; the log-sum-exp
     // adds e^−1000 ≈ 0, so 1e-3 is only rounding room); the gradient (softmax − one-hot) / 2 is finite
     const big = () => ({ t: tf.tensor2d([[1, 0]], [1, 2], 'int32'), l: tf.tensor3d([[[1000, -1000, 0], [1000, -1000, 0]]]) });
-    const [bigLoss, gradFinite] = tf.tidy(() => {
+    const [bigLoss, grad] = tf.tidy(() => {
       const { t, l } = big();
       const loss = rnn.sequenceLoss(t, l).dataSync()[0]!;
       const g = tf.grad((z: tf.Tensor) => rnn.sequenceLoss(t, z))(l);
-      return [loss, Array.from(g.dataSync()).every(Number.isFinite)];
+      return [loss, Array.from(g.dataSync())];
     });
     expect(bigLoss, 'loss for logits ±1000 (mean of 2000 and 0 nats)').toBeCloseTo(1000, 3);
-    expect(gradFinite, 'the gradient of the loss for logits ±1000 must be finite').toBe(true);
+    expect(grad.every(Number.isFinite), 'the gradient of the loss for logits ±1000 must be finite').toBe(true);
+    // the values, not the leak count below (that watches this process's own tfjs engine)
+    observe('loss', { got, bigLoss, grad });
     // "Leaves no intermediate tensors behind (only the returned scalar is new)"
     const { t, l } = big();
     const leaked = await countLeak(() => rnn.sequenceLoss(t, l));
@@ -400,6 +426,7 @@ describe('task 3: training', () => {
     const kept = rnn.clipByGlobalNorm(grads, 10);
     expect(Array.from(kept.a!.dataSync())).toEqual([3, 0]);
     expect(Array.from(kept.b!.dataSync())).toEqual([0, 4]);
+    observe('clipped', { a: Array.from(clipped.a!.dataSync()), b: Array.from(clipped.b!.dataSync()), keptA: Array.from(kept.a!.dataSync()), keptB: Array.from(kept.b!.dataSync()) });
     tf.dispose([grads, clipped, kept]);
   });
 
@@ -408,6 +435,7 @@ describe('task 3: training', () => {
     expect(opt.getClassName()).toBe('Adam');
     // the learning rate is a JS number handed to tf.train.adam, stored as it is: no float32 rounding
     expect((opt as tf.AdamOptimizer & { learningRate: number }).learningRate).toBeCloseTo(0.004, 9);
+    observe('optimizer', { className: opt.getClassName(), learningRate: (opt as tf.AdamOptimizer & { learningRate: number }).learningRate });
     opt.dispose();
   });
 
@@ -547,6 +575,7 @@ describe('task 4: sampling', () => {
     expect(top2[3]).toBe(0);
     expect(top2[1]).toBeCloseTo(p2[0]!, 6);
     expect(top2[2]).toBeCloseTo(p2[1]!, 6);
+    observe('probs', { cold, hot, zero: Array.from(rnn.nextCharProbs(logits, 0)), top2 });
   });
 
   it('temperature 0 is greedy: argmax at every step, same text every time', () => {
@@ -565,8 +594,11 @@ describe('task 4: sampling', () => {
     const model = tinyModel(TINY_VOCAB.size);
     const gen = (seed: number) => rnn.generate(model, TINY_VOCAB, 'ab', 40, { temperature: 1, seed, contextLength: 8 });
     const a = gen(7);
-    expect(gen(7)).toBe(a);
-    expect(gen(8)).not.toBe(a);
+    const again = gen(7);
+    const other = gen(8);
+    expect(again).toBe(a);
+    expect(other).not.toBe(a);
+    observe('texts', { a, again, other });
     model.dispose();
   });
 
@@ -577,6 +609,7 @@ describe('task 4: sampling', () => {
     const low = rnn.generate(model, TINY_VOCAB, 'abc', 150, { temperature: 0.25, seed: 3, contextLength: 8 });
     const high = rnn.generate(model, TINY_VOCAB, 'abc', 150, { temperature: 2, seed: 3, contextLength: 8 });
     expect(charEntropy(high) - charEntropy(low), `entropy T=0.25: ${charEntropy(low).toFixed(2)}, T=2: ${charEntropy(high).toFixed(2)}`).toBeGreaterThan(0.4);
+    observe('texts', { low, high }); // the judge measures their entropy itself
     model.dispose();
   });
 
@@ -611,13 +644,16 @@ describe('task 4: sampling', () => {
 
   it('nextCharProbs does not overflow for logits near 1000 at temperatures 0.5 and 2', () => {
     const logits = [1000, 998, 995, 990];
+    const seen: Record<string, number[]> = {};
     for (const T of [0.5, 2]) {
       const z = logits.map((l) => (l - 1000) / T); // the softmax of logits / T, shifted by its max
       const e = z.map((v) => Math.exp(v));
       const want = e.map((v) => v / e.reduce((a, b) => a + b, 0));
       const got = Array.from(rnn.nextCharProbs(logits, T));
       got.forEach((p, i) => expect(p, `T = ${T}, p[${i}]`).toBeCloseTo(want[i]!, 6));
+      seen[`T ${T}`] = got;
     }
+    observe('probs', seen);
   });
 
   it('generate rejects an empty seed text with a CourseError', () => {
@@ -640,8 +676,11 @@ describe('task 4: sampling', () => {
     model.add(tf.layers.dense({ units: V, useBias: false, kernelInitializer: tf.initializers.identity({ gain: 0.1 }) }));
     const seedText = 'a'.repeat(40) + 'bcdefgh bc'.repeat(4);
     const explicit = rnn.generate(model, TINY_VOCAB, seedText, 30, { temperature: 1, topK: 0, seed: 0, contextLength: 64 });
-    expect(rnn.generate(model, TINY_VOCAB, seedText, 30), 'no options').toBe(explicit);
-    expect(rnn.generate(model, TINY_VOCAB, seedText, 30, {}), 'options {}').toBe(explicit);
+    const none = rnn.generate(model, TINY_VOCAB, seedText, 30);
+    const empty = rnn.generate(model, TINY_VOCAB, seedText, 30, {});
+    expect(none, 'no options').toBe(explicit);
+    expect(empty, 'options {}').toBe(explicit);
+    observe('texts', { explicit, none, empty });
     model.dispose();
   });
 });
@@ -691,6 +730,7 @@ describe('task 5: evaluation', () => {
     // same float32 budget as above at loss ≈ 3: exp ≈ 20 (≤ 5e-6), loss / ln 2 ≈ 4.3 (≤ 1.1e-6)
     expect(e.perplexity).toBeCloseTo(Math.exp(e.loss), 4);
     expect(e.bitsPerChar).toBeCloseTo(e.loss / Math.LN2, 5);
+    observe('metrics', { ppl67: rnn.perplexity(Math.log(67)), ppl15: rnn.perplexity(1.5), bits3: rnn.bitsPerChar(Math.LN2 * 3), bits15: rnn.bitsPerChar(1.5), loss: e.loss, perplexity: e.perplexity, bitsPerChar: e.bitsPerChar });
     model.dispose();
   });
 

@@ -12,6 +12,7 @@ import { FID_CLASSIFIER_DIR } from '../lib/pretrain/fid-classifier.js';
 import { makeRng } from '../lib/random.js';
 import { countLeak, leakDetails, loadModel } from '../lib/train/index.js';
 import { constantImages, recordImageRows } from './support/record-inputs.js';
+import { observe } from '../lib/grader/observe.js';
 
 const TINY = { latentDim: 16, width: 4, dropout: 0, seed: 3 };
 
@@ -105,6 +106,7 @@ describe('task 1: networks', () => {
     const v = Array.from(out.dataSync());
     // A logit is unbounded: on scaled-up inputs some fall outside [0, 1] (a sigmoid output never would).
     expect(v.some((x) => x < 0 || x > 1)).toBe(true);
+    observe('logits', { shape: out.shape, values: v }); // judged again in the grader (test/04-dcgan.judge.ts)
     tf.dispose([x, out]);
     d.dispose();
   });
@@ -119,10 +121,12 @@ describe('task 1: networks', () => {
     const gTrainable = z * dense + 2 * dense + k * 2 * w * w + 2 * w + (k * w + 1);
     // D: Conv(1→w) + Conv(w→2w) + Dense(7·7·2w → 1), all with biases
     const dTotal = (k * w + w) + (k * w * 2 * w + 2 * w) + (7 * 7 * 2 * w + 1);
-    expect(g.countParams()).toBe(gTotal);
-    expect(g.trainableWeights.reduce((s, v) => s + v.read().size, 0)).toBe(gTrainable);
-    expect(d.countParams()).toBe(dTotal);
-    expect(g.inputs[0]!.shape).toEqual([null, 100]);
+    const counts = { g: g.countParams(), gTrainable: g.trainableWeights.reduce((s, v) => s + v.read().size, 0), d: d.countParams(), gInput: g.inputs[0]!.shape };
+    expect(counts.g).toBe(gTotal);
+    expect(counts.gTrainable).toBe(gTrainable);
+    expect(counts.d).toBe(dTotal);
+    expect(counts.gInput).toEqual([null, 100]);
+    observe('counts', counts);
     g.dispose();
     d.dispose();
   });
@@ -131,8 +135,10 @@ describe('task 1: networks', () => {
 describe('task 2: losses', () => {
   test('at logit 0 every BCE term is ln 2', () => {
     const zeros = tf.zeros([5, 1]);
-    expect(scalar(gan.discriminatorLoss(zeros, zeros))).toBeCloseTo(2 * Math.LN2, 5);
-    expect(scalar(gan.generatorLoss(zeros))).toBeCloseTo(Math.LN2, 5);
+    const losses = { d: scalar(gan.discriminatorLoss(zeros, zeros)), g: scalar(gan.generatorLoss(zeros)) };
+    expect(losses.d).toBeCloseTo(2 * Math.LN2, 5);
+    expect(losses.g).toBeCloseTo(Math.LN2, 5);
+    observe('losses', losses);
     zeros.dispose();
   });
 
@@ -143,14 +149,18 @@ describe('task 2: losses', () => {
     const f = tf.tensor2d(fake, [4, 1]);
     // real images are labelled 1, fakes 0
     const expected = bce(real, 1) + bce(fake, 0);
-    expect(scalar(gan.discriminatorLoss(r, f))).toBeCloseTo(expected, 4);
+    const loss = scalar(gan.discriminatorLoss(r, f));
+    expect(loss).toBeCloseTo(expected, 4);
+    observe('loss', loss);
     tf.dispose([r, f]);
   });
 
   test('generatorLoss matches -mean log sigmoid(fake logit)', () => {
     const fake = [-9, 2, -0.5, 30];
     const f = tf.tensor2d(fake, [4, 1]);
-    expect(scalar(gan.generatorLoss(f))).toBeCloseTo(bce(fake, 1), 4);
+    const loss = scalar(gan.generatorLoss(f));
+    expect(loss).toBeCloseTo(bce(fake, 1), 4);
+    observe('loss', loss);
     f.dispose();
   });
 
@@ -159,6 +169,7 @@ describe('task 2: losses', () => {
     const grad = tf.grad((x: tf.Tensor) => gan.generatorLoss(x))(f);
     // d/dx[-log σ(x)] = σ(x) − 1 ≈ −1 at x = −12; the saturating log(1 − σ(x)) has gradient ≈ −6e-6.
     for (const g of grad.dataSync()) expect(g).toBeCloseTo(-0.25, 3);
+    observe('grad', grad.dataSync());
     tf.dispose([f, grad]);
   });
 
@@ -168,7 +179,9 @@ describe('task 2: losses', () => {
     const r = tf.tensor1d(real);
     const f = tf.tensor1d(fake);
     const expected = bce(real, 0.9) + bce(fake, 0);
-    expect(scalar(gan.discriminatorLoss(r, f, { labelSmoothing: 0.1 }))).toBeCloseTo(expected, 4);
+    const loss = scalar(gan.discriminatorLoss(r, f, { labelSmoothing: 0.1 }));
+    expect(loss).toBeCloseTo(expected, 4);
+    observe('loss', loss);
     tf.dispose([r, f]);
   });
 
@@ -207,16 +220,19 @@ describe('task 1: networks (contract details)', () => {
 
   test('every leaky ReLU has slope 0.2 (two in G, two in D), not tfjs\'s default 0.3', () => {
     // Measured on the activation itself: each LeakyReLU layer applied to [−1, 1] must give [−0.2, 1].
+    const seen: Record<string, number[][]> = { G: [], D: [] };
     for (const [name, m, count] of [['G', gan.buildGenerator(TINY), 2], ['D', gan.buildDiscriminator(TINY), 2]] as const) {
       const leaky = m.layers.filter((l) => l.getClassName() === 'LeakyReLU');
       expect(leaky.length, `${name}: number of leaky ReLU layers`).toBe(count);
       for (const l of leaky) {
         const y = tf.tidy(() => Array.from((l.apply(tf.tensor1d([-1, 1])) as tf.Tensor).dataSync()));
+        seen[name]!.push(y);
         expect(y[0], `${name}: ${l.name} maps −1 to ${y[0]}`).toBeCloseTo(-0.2, 6);
         expect(y[1]).toBeCloseTo(1, 6);
       }
       m.dispose();
     }
+    observe('leaky', seen); // each leaky ReLU layer's output on [−1, 1]
   });
 
   test('D has dropout only when dropout > 0: a new mask at every training call, none at inference', () => {
@@ -252,14 +268,17 @@ describe('task 1: networks (contract details)', () => {
     // on D's output is off by ≥ 0.5 at one of the three values.
     const x = realImages.slice([0], [4]);
     const d = gan.buildDiscriminator({ ...TINY, dropout: 0.3 });
+    const seen: Record<string, number[]> = {};
     for (const b of [-20, 0, 20]) {
       pinLogit(d, b);
       for (const training of [false, true]) {
         const out = tf.tidy(() => Array.from((d.apply(x, { training }) as tf.Tensor).dataSync()));
+        seen[`${b} ${training}`] = out;
         expect(out.length).toBe(4);
         for (const v of out) expect(Math.abs(v - b), `D's output ${v} for a last layer with bias ${b} (training ${training}): a logit is not squashed`).toBeLessThanOrEqual(1e-6);
       }
     }
+    observe('outputs', seen); // keyed "bias training"
     x.dispose();
     d.dispose();
   });
@@ -552,6 +571,7 @@ describe('task 5: measuring quality', () => {
     // ulp of 1, ≤ 3e-7). Any wrong count is off by ≥ 1/N = 1/5 here.
     expect(Math.abs(acc.real - 3 / 5), `real accuracy ${acc.real}, expected 3/5`).toBeLessThanOrEqual(1e-6);
     expect(Math.abs(acc.fake - 3 / 5), `fake accuracy ${acc.fake}, expected 3/5`).toBeLessThanOrEqual(1e-6);
+    observe('accuracy', { real: acc.real, fake: acc.fake });
     tf.dispose([r, f]);
   });
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gradeTarget } from '../../lib/grader/grade.js';
-import { applyJudges, judgeTest, ObservationLog } from '../../lib/grader/judge.js';
+import { applyJudges, judgeTest, loadJudge, ObservationLog } from '../../lib/grader/judge.js';
 import type { TestOutcome } from '../../lib/grader/types.js';
 import { OBSERVE_MARK } from '../../lib/grader/observe-mark.js';
 import { PROJECT_ROOT } from '../../lib/grader/runner.js';
@@ -38,6 +38,17 @@ describe('judge verdicts (parent side, no sandbox)', () => {
     expect(judgeTest(() => {
       throw new Error('bad judge');
     }, {})).toMatch(/the judge threw: bad judge/);
+  });
+
+  it("docs/GRADER.md's per-exercise counts of judged visible tests are the judge files' and rubrics' own", async () => {
+    const docs = fs.readFileSync(path.join(PROJECT_ROOT, 'docs/GRADER.md'), 'utf8');
+    const claims = [...docs.matchAll(/^- \*\*(\d\d-[a-z0-9-]+): (\d+) of (\d+) tests judged\*\*/gm)];
+    expect(claims.length).toBeGreaterThan(0);
+    for (const [, exercise, judged, total] of claims) {
+      const judge = await loadJudge(path.join(PROJECT_ROOT, 'test', `${exercise}.test.ts`));
+      const rubric = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'test', `${exercise}.rubric.json`), 'utf8')) as { tests: unknown[] };
+      expect([exercise, Object.keys(judge ?? {}).length, rubric.tests.length]).toEqual([exercise, Number(judged), Number(total)]);
+    }
   });
 
   it('observation lines: parsed per test, a key sent twice is marked, other lines ignored', () => {
