@@ -4,7 +4,8 @@
  * observes what the submission returned; the grader's parent repeats the same checks here, with
  * the test's own tolerances (never stricter), in plain TypeScript without tfjs: the
  * probabilities' shape and row sums cut at fc1 and at pool2, the unknown-cutAt message, the head
- * layers' names. Everything else in 05 trains, compares weights of returned models, watches the
+ * layers' names, and the counts and output shapes of compareStrategies' runs (not the training
+ * behind them). Everything else in 05 trains, compares weights of returned models, watches the
  * engine or checks a thrown class (docs/GRADER.md says which).
  */
 import type { Judge, Observations, Verdict } from '../lib/grader/judge.js';
@@ -49,9 +50,19 @@ function headNames(obs: Observations): Verdict {
   return off.length === 0 || `head layers ${JSON.stringify(off)} are not named ${prefix}…`;
 }
 
+/** The shared compareStrategies run (6 epochs, 25 per class, 5 classes): each strategy once, its counts and output shape. */
+function runs(obs: Observations): Verdict {
+  const seen = Array.isArray(obs.runs) ? (obs.runs as Record<string, unknown>[]) : [];
+  return all(
+    same(seen.map((r) => r?.strategy).sort(), ['feature-extraction', 'fine-tuning', 'scratch'], 'strategies'),
+    ...seen.map((r) => same([r?.perClass, r?.losses, r?.valAccs, r?.outputShape], [25, 6, 6, [2, 5]], `${String(r?.strategy)}: perClass, losses, val_acc values, output shape`)),
+  );
+}
+
 export default {
   'task 1: buildTransferModel > returns class probabilities of shape [n, numClasses] when cut at a dense or a conv layer': (obs) =>
     all(probabilities(obs, 'fc1', 5), probabilities(obs, 'pool2', 2)),
   'task 1: buildTransferModel > rejects an unknown cutAt layer with a message naming it': message,
   'task 1: buildTransferModel > names every head layer HEAD_PREFIX… (flatten, hidden, output) and seeds its initial weights with opts.seed': headNames,
+  'task 3: compareStrategies > runs every strategy once per labelled-set size for the same number of epochs': runs,
 } satisfies Judge;

@@ -462,14 +462,18 @@ describe('task 3: compareStrategies', () => {
   it('runs every strategy once per labelled-set size for the same number of epochs', async () => {
     const result = await runs();
     expect(result.map((r) => r.strategy).sort()).toEqual(['feature-extraction', 'fine-tuning', 'scratch']);
+    const seen: { strategy: string; perClass: number; losses?: number; valAccs?: number; outputShape: number[] }[] = [];
     for (const r of result) {
       expect(r.perClass).toBe(25);
       expect(r.history.loss?.length, `${r.strategy}: loss per epoch`).toBe(config.epochs);
       expect(r.history.val_acc?.length, `${r.strategy}: val_acc per epoch`).toBe(config.epochs);
       const out = tf.tidy(() => r.model.predict(tf.zeros([2, 28, 28, 1])) as tf.Tensor);
       expect(out.shape).toEqual([2, 5]);
+      seen.push({ strategy: r.strategy, perClass: r.perClass, losses: r.history.loss?.length, valAccs: r.history.val_acc?.length, outputShape: out.shape });
       out.dispose();
     }
+    // the counts and shapes, judged again by the parent (not the training behind them)
+    observe('runs', seen);
   });
 
   it('reports validation accuracy measured on the held-out validation set', async () => {
