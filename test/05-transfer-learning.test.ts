@@ -10,6 +10,7 @@ import { loadBase } from '../lib/models/load-base.js';
 import { loadTargetData, type LabelledData } from '../lib/models/transfer-data.js';
 import { countLeak, leakDetails } from '../lib/train/guard.js';
 import { CourseError } from '../lib/errors.js';
+import { observe } from '../lib/grader/observe.js';
 import { expectCourseError, expectCourseErrorAsync } from './support/course-error.js';
 import { constantImages, recordImageRows } from './support/record-inputs.js';
 
@@ -88,6 +89,8 @@ describe('task 1: buildTransferModel', () => {
       expect(probs.shape).toEqual([4, numClasses]);
       const sums = probs.sum(-1);
       for (const s of sums.dataSync()) expect(s).toBeCloseTo(1, 4);
+      // the parent repeats both checks (test/05-transfer-learning.judge.ts)
+      observe(`probs ${cutAt}`, { shape: probs.shape, sums: sums.dataSync() });
       tf.dispose([probs, sums]);
     }
   });
@@ -116,6 +119,7 @@ describe('task 1: buildTransferModel', () => {
     const names = base.layers.filter((l) => l.getClassName() !== 'InputLayer').map((l) => l.name);
     const missing = names.filter((n) => !text.includes(n));
     expect(missing, `the message should list the base's layer names (${names.join(', ')}); it was: ${text}`).toEqual([]);
+    observe('message', text);
     base.dispose();
   });
 
@@ -155,6 +159,8 @@ describe('task 1: buildTransferModel', () => {
     const head = leafLayers(a).filter((l) => !baseNames.has(l.name));
     expect(head.map((l) => l.name), 'the new layers: a flatten, the hidden ReLU layer and the softmax layer').toHaveLength(3);
     for (const l of head) expect(l.name.startsWith(impl.HEAD_PREFIX), `head layer '${l.name}' must be named ${impl.HEAD_PREFIX}…`).toBe(true);
+    // the names are judged again by the parent; the seeded weights below are not (weights of three models)
+    observe('head', { prefix: impl.HEAD_PREFIX, names: head.map((l) => l.name) });
     const weighted = (m: tf.LayersModel) => leafLayers(m).filter((l) => l.name.startsWith(impl.HEAD_PREFIX) && l.countParams() > 0).map(weightBytes);
     const again = build(3);
     const other = build(4);
@@ -456,14 +462,18 @@ describe('task 3: compareStrategies', () => {
   it('runs every strategy once per labelled-set size for the same number of epochs', async () => {
     const result = await runs();
     expect(result.map((r) => r.strategy).sort()).toEqual(['feature-extraction', 'fine-tuning', 'scratch']);
+    const seen: { strategy: string; perClass: number; losses?: number; valAccs?: number; outputShape: number[] }[] = [];
     for (const r of result) {
       expect(r.perClass).toBe(25);
       expect(r.history.loss?.length, `${r.strategy}: loss per epoch`).toBe(config.epochs);
       expect(r.history.val_acc?.length, `${r.strategy}: val_acc per epoch`).toBe(config.epochs);
       const out = tf.tidy(() => r.model.predict(tf.zeros([2, 28, 28, 1])) as tf.Tensor);
       expect(out.shape).toEqual([2, 5]);
+      seen.push({ strategy: r.strategy, perClass: r.perClass, losses: r.history.loss?.length, valAccs: r.history.val_acc?.length, outputShape: out.shape });
       out.dispose();
     }
+    // the counts and shapes, judged again by the parent (not the training behind them)
+    observe('runs', seen);
   });
 
   it('reports validation accuracy measured on the held-out validation set', async () => {
